@@ -1,0 +1,198 @@
+/*
+ * memmap libc shim, POSIX half. Each function validates, makes one system
+ * call, and returns the result or -errno read immediately after the call.
+ */
+#define _GNU_SOURCE
+#include "memmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+
+#define ERR(x) (-(int32_t)(x))
+#define ADDR(a) ((void *)(uintptr_t)(a))
+
+int32_t memmap_abi_version(void) { return MEMMAP_ABI_VERSION; }
+
+int64_t memmap_page_size(void) { return (int64_t)sysconf(_SC_PAGESIZE); }
+
+static int open_flags(int32_t flags) {
+  int f = O_CLOEXEC | ((flags & MEMMAP_OPEN_WRITE) ? O_RDWR : O_RDONLY);
+  if (flags & MEMMAP_OPEN_CREATE) f |= O_CREAT;
+  if (flags & MEMMAP_OPEN_EXCL) f |= O_EXCL;
+  if (flags & MEMMAP_OPEN_TRUNC) f |= O_TRUNC;
+  return f;
+}
+
+int32_t memmap_open(const char *path, int32_t flags, int32_t mode) {
+  if (path == NULL) return ERR(EINVAL);
+  int fd;
+  do fd = open(path, open_flags(flags), (mode_t)mode);
+  while (fd < 0 && errno == EINTR); /* open on a FIFO or NFS can be interrupted */
+  return fd < 0 ? ERR(errno) : fd;
+}
+
+int32_t memmap_close(int32_t fd) {
+  /* Never retry close on EINTR: on Linux the descriptor is already gone. */
+  return close(fd) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_fstat(int32_t fd, int64_t *out) {
+  struct stat st;
+  if (out == NULL) return ERR(EINVAL);
+  if (fstat(fd, &st) < 0) return ERR(errno);
+  out[MEMMAP_STAT_SIZE] = (int64_t)st.st_size;
+  out[MEMMAP_STAT_KIND] = S_ISREG(st.st_mode) ? MEMMAP_KIND_FILE
+                          : S_ISDIR(st.st_mode) ? MEMMAP_KIND_DIRECTORY
+                                                : MEMMAP_KIND_OTHER;
+  out[MEMMAP_STAT_PERM] = (int64_t)(st.st_mode & 07777);
+  out[MEMMAP_STAT_DEV] = (int64_t)st.st_dev;
+  out[MEMMAP_STAT_INO] = (int64_t)st.st_ino;
+  return 0;
+}
+
+int32_t memmap_fd_access(int32_t fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return ERR(errno);
+  switch (fl & O_ACCMODE) {
+    case O_RDONLY: return MEMMAP_ACCESS_READ;
+    case O_WRONLY: return MEMMAP_ACCESS_WRITE;
+    default: return MEMMAP_ACCESS_READ | MEMMAP_ACCESS_WRITE;
+  }
+}
+
+int32_t memmap_ftruncate(int32_t fd, int64_t size) {
+  if (size < 0) return ERR(EINVAL);
+  int r;
+  do r = ftruncate(fd, (off_t)size);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_fsync(int32_t fd) {
+  int r;
+  do r = fsync(fd);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? ERR(errno) : 0;
+}
+
+int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int64_t offset) {
+  if (length <= 0 || offset < 0) return ERR(EINVAL);
+  int p = ((prot & MEMMAP_PROT_READ) ? PROT_READ : 0) | ((prot & MEMMAP_PROT_WRITE) ? PROT_WRITE : 0);
+  int f = (flags & MEMMAP_MAP_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+#ifdef MAP_NORESERVE
+  if (flags & MEMMAP_MAP_NORESERVE) f |= MAP_NORESERVE;
+#endif
+#ifdef MAP_POPULATE
+  if (flags & MEMMAP_MAP_POPULATE) f |= MAP_POPULATE;
+#endif
+  void *addr = mmap(NULL, (size_t)length, p, f, fd, (off_t)offset);
+  if (addr == MAP_FAILED) return ERR(errno);
+  return (int64_t)(uintptr_t)addr;
+}
+
+int32_t memmap_munmap(int64_t addr, int64_t length) {
+  if (length <= 0) return ERR(EINVAL);
+  return munmap(ADDR(addr), (size_t)length) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_msync(int64_t addr, int64_t length, int32_t flags) {
+  if (length < 0) return ERR(EINVAL);
+  if (length == 0) return 0;
+  int f = (flags & MEMMAP_SYNC_ASYNC) ? MS_ASYNC : MS_SYNC;
+  return msync(ADDR(addr), (size_t)length, f) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_madvise(int64_t addr, int64_t length, int32_t advice) {
+  int a;
+  switch (advice) {
+    case MEMMAP_ADVICE_NORMAL: a = MADV_NORMAL; break;
+    case MEMMAP_ADVICE_RANDOM: a = MADV_RANDOM; break;
+    case MEMMAP_ADVICE_SEQUENTIAL: a = MADV_SEQUENTIAL; break;
+    case MEMMAP_ADVICE_WILLNEED: a = MADV_WILLNEED; break;
+    case MEMMAP_ADVICE_DONTNEED: a = MADV_DONTNEED; break;
+#ifdef MADV_HUGEPAGE
+    case MEMMAP_ADVICE_HUGEPAGE: a = MADV_HUGEPAGE; break;
+    case MEMMAP_ADVICE_NOHUGEPAGE: a = MADV_NOHUGEPAGE; break;
+#else
+    case MEMMAP_ADVICE_HUGEPAGE:
+    case MEMMAP_ADVICE_NOHUGEPAGE: return 0; /* a hint the OS lacks is not an error */
+#endif
+    default: return ERR(EINVAL);
+  }
+  if (length <= 0) return 0;
+  return madvise(ADDR(addr), (size_t)length, a) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_mlock(int64_t addr, int64_t length) {
+  if (length <= 0) return 0;
+  return mlock(ADDR(addr), (size_t)length) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_munlock(int64_t addr, int64_t length) {
+  if (length <= 0) return 0;
+  return munlock(ADDR(addr), (size_t)length) < 0 ? ERR(errno) : 0;
+}
+
+int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length) {
+#if defined(__linux__)
+  if (old_length <= 0 || new_length <= 0) return ERR(EINVAL);
+  void *p = mremap(ADDR(addr), (size_t)old_length, (size_t)new_length, MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) return ERR(errno);
+  return (int64_t)(uintptr_t)p;
+#else
+  (void)addr; (void)old_length; (void)new_length;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_memfd_create(const char *name) {
+#if defined(__linux__) && defined(SYS_memfd_create)
+  /* The raw syscall needs no glibc 2.27; 0x0001 = MFD_CLOEXEC, 0x0002 = MFD_ALLOW_SEALING. */
+  long fd = syscall(SYS_memfd_create, name ? name : "memmap", 0x0001U | 0x0002U);
+  return fd < 0 ? ERR(errno) : (int32_t)fd;
+#else
+  (void)name;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode) {
+  if (name == NULL) return ERR(EINVAL);
+  int fd = shm_open(name, open_flags(flags) & ~O_TRUNC, (mode_t)mode);
+  return fd < 0 ? ERR(errno) : fd;
+}
+
+int32_t memmap_shm_unlink(const char *name) {
+  if (name == NULL) return ERR(EINVAL);
+  return shm_unlink(name) < 0 ? ERR(errno) : 0;
+}
+
+/* One table for every errno name memmap can report. */
+#define MEMMAP_ERRNO_MAP(XX) \
+  XX(EPERM) XX(ENOENT) XX(EINTR) XX(EIO) XX(ENXIO) XX(E2BIG) XX(EBADF) XX(EAGAIN) \
+  XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) \
+  XX(ENOTDIR) XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ETXTBSY) XX(EFBIG) \
+  XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(EMLINK) XX(EPIPE) XX(ERANGE) XX(ENAMETOOLONG) \
+  XX(ENOSYS) XX(ENOTSUP) XX(EOVERFLOW) XX(ELOOP) XX(ETIMEDOUT) XX(EDQUOT) XX(ENOTEMPTY)
+
+int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity) {
+  const char *name = "EUNKNOWN";
+  if (buf == NULL || capacity <= 0) return ERR(EINVAL);
+  switch (err) {
+#define XX(e) case e: name = #e; break;
+    MEMMAP_ERRNO_MAP(XX)
+#undef XX
+    default: break;
+  }
+  int n = snprintf(buf, (size_t)capacity, "%s:%s", name, strerror(err));
+  return n < 0 ? ERR(EINVAL) : (n >= capacity ? capacity - 1 : n);
+}

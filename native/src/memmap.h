@@ -1,0 +1,90 @@
+/*
+ * memmap libc shim: the few system calls memmap needs, with portable flag bits
+ * and errors returned as -errno (captured right after the failing call).
+ * Every exported symbol starts with memmap_. Sizes and offsets are 64-bit.
+ */
+#ifndef MEMMAP_H
+#define MEMMAP_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define MEMMAP_EXPORT __declspec(dllexport)
+#else
+#define MEMMAP_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Bumped whenever a signature or a flag below changes; the loaders check it. */
+#define MEMMAP_ABI_VERSION 1
+
+/* memmap_open flags */
+#define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
+#define MEMMAP_OPEN_CREATE 2 /* create if missing */
+#define MEMMAP_OPEN_EXCL 4   /* with CREATE: fail if it exists */
+#define MEMMAP_OPEN_TRUNC 8  /* truncate to zero */
+
+/* memmap_fstat output slots */
+#define MEMMAP_STAT_SIZE 0
+#define MEMMAP_STAT_KIND 1 /* one of MEMMAP_KIND_* */
+#define MEMMAP_STAT_PERM 2 /* permission bits (07777) */
+#define MEMMAP_STAT_DEV 3
+#define MEMMAP_STAT_INO 4
+#define MEMMAP_STAT_SLOTS 5
+
+#define MEMMAP_KIND_OTHER 0
+#define MEMMAP_KIND_FILE 1
+#define MEMMAP_KIND_DIRECTORY 2
+
+/* memmap_fd_access result bits */
+#define MEMMAP_ACCESS_READ 1
+#define MEMMAP_ACCESS_WRITE 2
+
+/* memmap_mmap prot and flags */
+#define MEMMAP_PROT_READ 1
+#define MEMMAP_PROT_WRITE 2
+#define MEMMAP_MAP_SHARED 1
+#define MEMMAP_MAP_PRIVATE 2
+#define MEMMAP_MAP_NORESERVE 4
+#define MEMMAP_MAP_POPULATE 8
+
+/* memmap_msync flags */
+#define MEMMAP_SYNC_ASYNC 1
+
+/* memmap_madvise advice */
+#define MEMMAP_ADVICE_NORMAL 0
+#define MEMMAP_ADVICE_RANDOM 1
+#define MEMMAP_ADVICE_SEQUENTIAL 2
+#define MEMMAP_ADVICE_WILLNEED 3
+#define MEMMAP_ADVICE_DONTNEED 4
+#define MEMMAP_ADVICE_HUGEPAGE 5
+#define MEMMAP_ADVICE_NOHUGEPAGE 6
+
+MEMMAP_EXPORT int32_t memmap_abi_version(void);
+MEMMAP_EXPORT int64_t memmap_page_size(void);
+
+MEMMAP_EXPORT int32_t memmap_open(const char *path, int32_t flags, int32_t mode);
+MEMMAP_EXPORT int32_t memmap_close(int32_t fd);
+MEMMAP_EXPORT int32_t memmap_fstat(int32_t fd, int64_t *out);
+MEMMAP_EXPORT int32_t memmap_fd_access(int32_t fd);
+MEMMAP_EXPORT int32_t memmap_ftruncate(int32_t fd, int64_t size);
+MEMMAP_EXPORT int32_t memmap_fsync(int32_t fd);
+
+/* Returns the address, or -errno (addresses are never in [-4095, -1]). */
+MEMMAP_EXPORT int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int64_t offset);
+MEMMAP_EXPORT int32_t memmap_munmap(int64_t addr, int64_t length);
+MEMMAP_EXPORT int32_t memmap_msync(int64_t addr, int64_t length, int32_t flags);
+MEMMAP_EXPORT int32_t memmap_madvise(int64_t addr, int64_t length, int32_t advice);
+MEMMAP_EXPORT int32_t memmap_mlock(int64_t addr, int64_t length);
+MEMMAP_EXPORT int32_t memmap_munlock(int64_t addr, int64_t length);
+/* Grows or shrinks a mapping, moving it if needed; -ENOSYS where the OS has no mremap. */
+MEMMAP_EXPORT int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length);
+
+/* An anonymous, sealable, close-on-exec file; -ENOSYS where the OS has none. */
+MEMMAP_EXPORT int32_t memmap_memfd_create(const char *name);
+MEMMAP_EXPORT int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode);
+MEMMAP_EXPORT int32_t memmap_shm_unlink(const char *name);
+
+/* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
+MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);
+
+#endif

@@ -1,0 +1,61 @@
+import { dlopen, toArrayBuffer } from "bun:ffi";
+import type { Backend } from "@memmap/core";
+
+/** The shim's symbols (native/src/memmap.h), declared once. */
+const SYMBOLS = {
+  memmap_abi_version: { args: [], returns: "i32" },
+  memmap_page_size: { args: [], returns: "i64" },
+  memmap_open: { args: ["ptr" /* const char *path */, "i32" /* flags */, "i32" /* mode */], returns: "i32" },
+  memmap_close: { args: ["i32" /* fd */], returns: "i32" },
+  memmap_fstat: { args: ["i32" /* fd */, "ptr" /* int64_t *out */], returns: "i32" },
+  memmap_fd_access: { args: ["i32" /* fd */], returns: "i32" },
+  memmap_ftruncate: { args: ["i32" /* fd */, "i64" /* size */], returns: "i32" },
+  memmap_fsync: { args: ["i32" /* fd */], returns: "i32" },
+  memmap_mmap: {
+    args: ["i64" /* length */, "i32" /* prot */, "i32" /* flags */, "i32" /* fd */, "i64" /* offset */],
+    returns: "i64",
+  },
+  memmap_munmap: { args: ["i64" /* addr */, "i64" /* length */], returns: "i32" },
+  memmap_msync: { args: ["i64" /* addr */, "i64" /* length */, "i32" /* flags */], returns: "i32" },
+  memmap_madvise: { args: ["i64" /* addr */, "i64" /* length */, "i32" /* advice */], returns: "i32" },
+  memmap_mlock: { args: ["i64" /* addr */, "i64" /* length */], returns: "i32" },
+  memmap_munlock: { args: ["i64" /* addr */, "i64" /* length */], returns: "i32" },
+  memmap_mremap: { args: ["i64" /* addr */, "i64" /* old_length */, "i64" /* new_length */], returns: "i64" },
+  memmap_memfd_create: { args: ["ptr" /* const char *name */], returns: "i32" },
+  memmap_shm_open: { args: ["ptr" /* const char *name */, "i32" /* flags */, "i32" /* mode */], returns: "i32" },
+  memmap_shm_unlink: { args: ["ptr" /* const char *name */], returns: "i32" },
+  memmap_error_describe: { args: ["i32" /* err */, "ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
+} as const;
+
+/** Bun cannot make an ArrayBuffer over foreign memory of 4 GiB or more. */
+const MAX_ARRAY_BUFFER = 2 ** 32 - 1;
+
+/** Opens the shim at `path` and forwards the Backend calls to it. */
+export function openBackend(path: string): Backend {
+  const s = dlopen(path, SYMBOLS).symbols;
+  return {
+    name: "bun",
+    libraryPath: path,
+    maxArrayBufferLength: MAX_ARRAY_BUFFER,
+    abiVersion: () => s.memmap_abi_version(),
+    pageSize: () => BigInt(s.memmap_page_size()),
+    open: (p, flags, mode) => s.memmap_open(p, flags, mode),
+    close: (fd) => s.memmap_close(fd),
+    fstat: (fd, out) => s.memmap_fstat(fd, out),
+    fdAccess: (fd) => s.memmap_fd_access(fd),
+    ftruncate: (fd, size) => s.memmap_ftruncate(fd, size),
+    fsync: (fd) => s.memmap_fsync(fd),
+    mmap: (length, prot, flags, fd, offset) => BigInt(s.memmap_mmap(length, prot, flags, fd, offset)),
+    munmap: (addr, length) => s.memmap_munmap(addr, length),
+    msync: (addr, length, flags) => s.memmap_msync(addr, length, flags),
+    madvise: (addr, length, advice) => s.memmap_madvise(addr, length, advice),
+    mlock: (addr, length) => s.memmap_mlock(addr, length),
+    munlock: (addr, length) => s.memmap_munlock(addr, length),
+    mremap: (addr, oldLength, newLength) => BigInt(s.memmap_mremap(addr, oldLength, newLength)),
+    memfdCreate: (name) => s.memmap_memfd_create(name),
+    shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
+    shmUnlink: (name) => s.memmap_shm_unlink(name),
+    errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
+    arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
+  };
+}

@@ -1,0 +1,12 @@
+import { describe, it } from "bun:test";
+import { runConformance } from "@memmap/core/testing";
+import * as memmap from "@memmap/bun";
+
+runConformance({
+  describe,
+  it: (name, fn, timeout) => it(name, fn, timeout),
+  skip: (name, reason) => it.skip(`${name} [skipped: ${reason}]`, () => {}),
+  memmap,
+  runtime: `bun ${Bun.version}`,
+  gc: () => Bun.gc(true),
+});

@@ -1,0 +1,14 @@
+/**
+ * @module
+ * Runtime-agnostic core of memmap: the Backend interface, Mapping, errors and
+ * the API binder. Applications import a runtime package instead
+ * (@memmap/bun, @memmap/deno, @memmap/node), which binds this to its FFI.
+ */
+export { bindMemmap, type ConfigureOptions, type Memmap } from "./api.ts";
+export * from "./backend.ts";
+export { check, checkBig, MmapError, type MmapErrorInit } from "./errors.ts";
+export { libraryCandidates, type LibrarySearch, openFirst } from "./library.ts";
+export type { AnonymousOptions, MapOptions } from "./map.ts";
+export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./mapping.ts";
+export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
+export { nodeStyleLoader } from "./node-loader.ts";

@@ -1,0 +1,52 @@
+import { MmapError } from "./errors.ts";
+import { TARGETS, type TargetName } from "./platform.ts";
+
+/** Where a runtime package looks for the shim, in order. */
+export interface LibrarySearch {
+  /** configure({ libraryPath }) */
+  explicit?: string;
+  /** MEMMAP_LIBRARY_PATH */
+  env?: string;
+  /** The package's own prebuilt/ folder (a path or file: URL string ending in "/"). */
+  prebuiltDir: string;
+  target: TargetName;
+}
+
+/** Every path to try, explicit first; each with where it came from. */
+export function libraryCandidates(search: LibrarySearch): { path: string; from: string }[] {
+  const out: { path: string; from: string }[] = [];
+  if (search.explicit) out.push({ path: search.explicit, from: "configure({ libraryPath })" });
+  if (search.env) out.push({ path: search.env, from: "MEMMAP_LIBRARY_PATH" });
+  const dir = search.prebuiltDir.endsWith("/") ? search.prebuiltDir : `${search.prebuiltDir}/`;
+  out.push({ path: `${dir}${search.target}/${TARGETS[search.target].file}`, from: "the prebuilt beside the package" });
+  return out;
+}
+
+/**
+ * Opens the first candidate that loads. An explicit choice that fails is an
+ * error at once (falling back would hide the user's mistake); otherwise one
+ * error lists every path tried and how to override it.
+ */
+export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): { library: T; path: string } {
+  const tried: string[] = [];
+  for (const { path, from } of libraryCandidates(search)) {
+    try {
+      return { library: open(path), path };
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+      tried.push(`  ${path} (${from}): ${reason}`);
+      if (from !== "the prebuilt beside the package") {
+        throw new MmapError(`memmap could not load its native shim from ${from}:\n${tried.join("\n")}`, {
+          code: "ERR_LIBRARY_LOAD",
+          path,
+          cause,
+        });
+      }
+    }
+  }
+  throw new MmapError(
+    `memmap could not load its native shim (${search.target}). Tried:\n${tried.join("\n")}\n` +
+      "Set MEMMAP_LIBRARY_PATH to a built shim (npm run build:native builds one), or pass configure({ libraryPath }).",
+    { code: "ERR_LIBRARY_LOAD" },
+  );
+}

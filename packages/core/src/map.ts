@@ -1,0 +1,260 @@
+import {
+  ACCESS_READ,
+  ACCESS_WRITE,
+  type Advice,
+  ADVICE,
+  type Backend,
+  KIND_DIRECTORY,
+  KIND_FILE,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  OPEN_CREATE,
+  OPEN_EXCL,
+  OPEN_WRITE,
+  PROT_READ,
+  PROT_WRITE,
+  STAT_DEV,
+  STAT_INO,
+  STAT_KIND,
+  STAT_SIZE,
+  STAT_SLOTS,
+} from "./backend.ts";
+import { check, checkBig, describeErrno, MmapError } from "./errors.ts";
+import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, type Region } from "./mapping.ts";
+import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
+
+/** Options of {@linkcode map}. */
+export interface MapOptions {
+  /**
+   * "read" (default): private copy-on-write, so a stray write never reaches the file nor crashes;
+   * "readwrite": shared, writes reach the file; "copy": private, writable, never written back.
+   */
+  mode?: MapMode;
+  /** Byte offset into the file; any value, alignment is handled inside. Default 0. */
+  offset?: number | bigint;
+  /** Bytes to map. Default: to the end of the file. */
+  length?: number | bigint;
+  /** With "readwrite": create the file if missing and grow it to at least this many bytes (never shrinks). */
+  size?: number | bigint;
+  /** Pre-fault the pages (MAP_POPULATE). */
+  populate?: boolean;
+  /** An madvise hint applied right after mapping. */
+  advice?: Advice;
+  /** Permission bits of a file created by `size` (default 0o666, less the umask). */
+  fileMode?: number;
+}
+
+/** Options of {@linkcode mapAnonymous}. */
+export interface AnonymousOptions {
+  /** Pre-fault the pages. */
+  populate?: boolean;
+  /** A name shown in /proc/PID/fd and /proc/PID/maps, for debugging. */
+  name?: string;
+}
+
+const pageSizes = new WeakMap<Backend, number>();
+
+function pageSizeOf(backend: Backend): number {
+  let size = pageSizes.get(backend);
+  if (size === undefined) pageSizes.set(backend, (size = Number(backend.pageSize())));
+  return size;
+}
+
+function stat(backend: Backend, fd: number, path: string | undefined): BigInt64Array {
+  const out = new BigInt64Array(STAT_SLOTS);
+  check(backend, backend.fstat(fd, out), "fstat", path);
+  return out;
+}
+
+/** Maps a file given by path, file: URL or open descriptor (which stays the caller's). */
+export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptions): Mapping {
+  const opts = options<MapOptions>(mapOptions);
+  const mode = opts.mode === undefined ? "read" : oneOf(opts.mode, "options.mode", MAP_MODES);
+  const offset = optionalIndex(opts.offset, "options.offset") ?? 0;
+  const length = optionalIndex(opts.length, "options.length");
+  const size = optionalIndex(opts.size, "options.size");
+  const populate = optionalBoolean(opts.populate, "options.populate");
+  const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, "options.advice", ADVICE_NAMES);
+  const perm = fileMode(opts.fileMode, "options.fileMode", 0o666);
+  if (size !== undefined && mode !== "readwrite") {
+    throw new TypeError(`options.size creates or extends the file, so it needs mode "readwrite" (got "${mode}")`);
+  }
+
+  const byPath = typeof target !== "number";
+  const path = byPath ? toPath(target, "path") : undefined;
+  const name = path ? `'${path.display}'` : `descriptor ${target}`;
+  const writable = mode === "readwrite";
+  let fd: number;
+  if (path) {
+    const flags = (writable ? OPEN_WRITE : 0) | (size !== undefined ? OPEN_CREATE : 0);
+    fd = check(backend, backend.open(path.c, flags, perm), "open", path.display, (code) =>
+      code === "EACCES" || code === "EROFS"
+        ? writable
+          ? `Mode 'readwrite' needs write permission on the file; use mode 'read' or 'copy' to map it without writing back.`
+          : "Reading the file is not permitted."
+        : code === "EISDIR"
+        ? "memmap maps regular files, not directories."
+        : undefined);
+  } else {
+    fd = toFd(target as number, "fd");
+  }
+
+  try {
+    const st = stat(backend, fd, path?.display);
+    const kind = Number(st[STAT_KIND]);
+    if (kind === KIND_DIRECTORY) {
+      throw new MmapError(`EISDIR: ${name} is a directory; memmap maps regular files`, {
+        code: "EISDIR",
+        syscall: "mmap",
+        path: path?.display,
+      });
+    }
+    if (kind !== KIND_FILE) {
+      throw new MmapError(`${name} is not a regular file (a device, pipe or socket); memmap maps regular files`, {
+        code: "ERR_NOT_REGULAR_FILE",
+        path: path?.display,
+      });
+    }
+    if (!path) checkDescriptorAccess(backend, fd, writable);
+
+    let fileSize = Number(st[STAT_SIZE]);
+    if (size !== undefined && size > fileSize) {
+      check(backend, backend.ftruncate(fd, BigInt(size)), "ftruncate", path?.display);
+      fileSize = size;
+    }
+    if (offset > fileSize) {
+      throw new RangeError(`options.offset ${offset} is past the end of ${name} (${fileSize} bytes)`);
+    }
+    const len = length ?? fileSize - offset;
+    if (offset + len > fileSize) {
+      throw new RangeError(
+        `options.offset + options.length (${offset + len}) is past the end of ${name} (${fileSize} bytes)` +
+          (writable ? "; options.size extends the file" : ""),
+      );
+    }
+
+    const pageSize = pageSizeOf(backend);
+    const delta = offset % pageSize;
+    const alignedOffset = offset - delta;
+    const prot = PROT_READ | PROT_WRITE;
+    // "read" is private copy-on-write: a write through a plain Uint8Array cannot be
+    // prevented, and into a PROT_READ page it would kill the process.
+    const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) |
+      (populate ? MAP_POPULATE : 0);
+    const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, holders: 0, released: false };
+    if (len > 0) {
+      region.base = checkBig(backend, backend.mmap(BigInt(delta + len), prot, flags, fd, BigInt(alignedOffset)), "mmap", path?.display);
+      region.mapLength = delta + len;
+    }
+    const identity = { dev: st[STAT_DEV]!, ino: st[STAT_INO]! };
+    const mapping = Mapping.create({
+      region,
+      mode,
+      offset,
+      delta,
+      length: len,
+      prot,
+      flags,
+      path: path?.display,
+      file: writable
+        ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) }
+        : undefined,
+    });
+    if (advice !== undefined && len > 0) mapping.advise(advice);
+    return mapping;
+  } finally {
+    // The mapping keeps the file alive; the descriptor is not needed any more.
+    if (path) backend.close(fd);
+  }
+}
+
+function checkDescriptorAccess(backend: Backend, fd: number, writable: boolean): void {
+  const access = check(backend, backend.fdAccess(fd), "fcntl");
+  if (!(access & ACCESS_READ)) {
+    throw new MmapError(
+      `EACCES: descriptor ${fd} is open write-only; mmap needs a descriptor opened for reading ('r' or 'r+')`,
+      { code: "EACCES", syscall: "mmap" },
+    );
+  }
+  if (writable && !(access & ACCESS_WRITE)) {
+    throw new MmapError(
+      `EACCES: descriptor ${fd} is not writable (opened read-only); mode 'readwrite' needs one opened ` +
+        `for reading and writing ('r+'). Use mode 'copy' for private changes.`,
+      { code: "EACCES", syscall: "mmap" },
+    );
+  }
+}
+
+/** A writable descriptor for the file a mapping was made from, refusing a file that was replaced since. */
+function reacquire(
+  backend: Backend,
+  path: string | undefined,
+  fd: number | undefined,
+  identity: { dev: bigint; ino: bigint },
+): { fd: number; owned: boolean } {
+  const owned = path !== undefined;
+  const d = owned ? check(backend, backend.open(cString(path), OPEN_WRITE, 0), "open", path) : fd!;
+  try {
+    const st = stat(backend, d, path);
+    if (st[STAT_DEV] !== identity.dev || st[STAT_INO] !== identity.ino) {
+      throw new MmapError(
+        `${owned ? `'${path}'` : `descriptor ${d}`} is no longer the file that was mapped (it was replaced or the descriptor reused); resize cannot follow it`,
+        { code: "ERR_FILE_REPLACED", path },
+      );
+    }
+    return { fd: d, owned };
+  } catch (e) {
+    if (owned) backend.close(d);
+    throw e;
+  }
+}
+
+let anonymousCounter = 0;
+
+/**
+ * Zero-filled shared memory backed by an anonymous file (a memfd on Linux,
+ * an immediately unlinked POSIX shm object elsewhere), so it can be shared
+ * with child processes. The mapping owns that descriptor until close().
+ */
+export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?: AnonymousOptions): Mapping {
+  const n = toIndex(size, "size");
+  const opts = options<AnonymousOptions>(anonOptions);
+  const populate = optionalBoolean(opts.populate, "options.populate");
+  if (opts.name !== undefined && typeof opts.name !== "string") throw new TypeError("options.name must be a string");
+  const label = `memmap:${opts.name ?? "anonymous"}`;
+  let fd = backend.memfdCreate(cString(label));
+  if (fd < 0 && describeErrno(backend, -fd).code === "ENOSYS") fd = anonymousShm(backend);
+  check(backend, fd, "memfd_create");
+  const pageSize = pageSizeOf(backend);
+  const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd, holders: 0, released: false };
+  const prot = PROT_READ | PROT_WRITE;
+  const flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
+  try {
+    if (n > 0) {
+      check(backend, backend.ftruncate(fd, BigInt(n)), "ftruncate");
+      region.base = checkBig(backend, backend.mmap(BigInt(n), prot, flags, fd, 0n), "mmap");
+      region.mapLength = n;
+    }
+  } catch (e) {
+    backend.close(fd);
+    throw e;
+  }
+  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length: n, prot, flags });
+}
+
+/** Where there is no memfd: a POSIX shm object, unlinked at once so no name outlives us. */
+function anonymousShm(backend: Backend): number {
+  const name = cString(`/memmap-${Date.now().toString(36)}-${(anonymousCounter++).toString(36)}-${Math.random().toString(36).slice(2)}`);
+  const fd = check(backend, backend.shmOpen(name, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, 0o600), "shm_open");
+  backend.shmUnlink(name);
+  return fd;
+}
+
+/** The system page size in bytes. */
+export function pageSize(backend: Backend): number {
+  return pageSizeOf(backend);
+}
+
+export { ADVICE };

@@ -1,0 +1,322 @@
+import { ADVICE, type Advice, type Backend, SYNC_ASYNC } from "./backend.ts";
+import { check, checkBig, closedError, describeErrno, MmapError } from "./errors.ts";
+import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
+
+export type MapMode = "read" | "readwrite" | "copy";
+export const MAP_MODES: readonly MapMode[] = ["read", "readwrite", "copy"];
+export const ADVICE_NAMES = Object.keys(ADVICE) as Advice[];
+
+/**
+ * The native side of a mapping. The finalizer holds this, never the Mapping,
+ * and unmaps only once the Mapping and every ArrayBuffer over the memory are
+ * unreachable: a view kept after its Mapping was dropped stays valid.
+ */
+export interface Region {
+  readonly backend: Backend;
+  readonly pageSize: number;
+  /** Page-aligned start; meaningless while mapLength is 0. */
+  base: bigint;
+  /** Bytes mapped from base. */
+  mapLength: number;
+  /** A descriptor the region owns (anonymous memory), or -1. */
+  fd: number;
+  /** Objects (the Mapping, buffers over the memory) the finalizer still waits for. */
+  holders: number;
+  released: boolean;
+}
+
+function release(region: Region): void {
+  if (region.released) return;
+  region.released = true;
+  // munmap fails only for arguments we never pass; nothing could be done about it here.
+  if (region.mapLength > 0) region.backend.munmap(region.base, BigInt(region.mapLength));
+  if (region.fd >= 0) region.backend.close(region.fd);
+}
+
+const finalizer = new FinalizationRegistry<Region>((region) => {
+  if (--region.holders === 0) release(region);
+});
+
+/** How a readwrite file mapping reaches its file again to resize it. */
+export interface FileRef {
+  /** A descriptor for the same file, opened for writing; `owned` ones are closed after use. */
+  acquire(): { fd: number; owned: boolean };
+  /** Page-aligned file offset the mapping starts at. */
+  alignedOffset: number;
+}
+
+/** Everything map() and mapAnonymous() hand to a new Mapping. */
+export interface MappingInit {
+  region: Region;
+  mode: MapMode;
+  /** Requested byte offset into the file. */
+  offset: number;
+  /** Distance from the page-aligned start to the requested offset. */
+  delta: number;
+  length: number;
+  prot: number;
+  flags: number;
+  path?: string;
+  file?: FileRef;
+}
+
+/** Range options of flush() and advise(). */
+export interface RangeOptions {
+  offset?: number | bigint;
+  length?: number | bigint;
+}
+
+export interface FlushOptions extends RangeOptions {
+  /** Schedule the write-back (MS_ASYNC) instead of waiting for it. */
+  async?: boolean;
+}
+
+const MAPPING_INIT = Symbol("memmap.mapping");
+
+/**
+ * A live memory mapping. `bytes` is a zero-copy Uint8Array over it; `close()`
+ * detaches every view handed out (they become length 0) before unmapping, so
+ * no JS object is ever left pointing at unmapped memory.
+ */
+export class Mapping {
+  #region: Region;
+  #init: MappingInit;
+  #length: number;
+  #closed = false;
+  #bytes: Uint8Array | undefined;
+  /** Buffers made by view() over mappings too large for one ArrayBuffer. */
+  #extra: WeakRef<ArrayBuffer>[] = [];
+  #pruneAt = 64;
+
+  /** @internal Use map() or mapAnonymous(). */
+  constructor(token: symbol, init: MappingInit) {
+    if (token !== MAPPING_INIT) throw new TypeError("Mapping cannot be constructed directly; use map() or mapAnonymous()");
+    this.#region = init.region;
+    this.#init = init;
+    this.#length = init.length;
+    init.region.holders = 1;
+    finalizer.register(this, init.region, init.region);
+  }
+
+  /** @internal */
+  static create(init: MappingInit): Mapping {
+    return new Mapping(MAPPING_INIT, init);
+  }
+
+  /** The whole mapping as one zero-copy view. Throws RangeError if larger than the runtime's largest ArrayBuffer. */
+  get bytes(): Uint8Array {
+    this.#ensureOpen("bytes");
+    if (this.#bytes) return this.#bytes;
+    const max = this.#region.backend.maxArrayBufferLength;
+    if (this.#length > max) {
+      throw new RangeError(
+        `this mapping is ${this.#length} bytes, more than the largest ArrayBuffer this runtime ` +
+          `(${this.#region.backend.name}) can create (${max} bytes); use mapping.view(offset, length) for windows of it`,
+      );
+    }
+    this.#bytes = this.#newView(0, this.#length);
+    return this.#bytes;
+  }
+
+  /** Length in bytes. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Byte offset into the file where the mapping starts. */
+  get offset(): number {
+    return this.#init.offset;
+  }
+
+  get mode(): MapMode {
+    return this.#init.mode;
+  }
+
+  /** The mapped file's path, when it was given by path. */
+  get path(): string | undefined {
+    return this.#init.path;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A zero-copy view of `length` bytes at `offset` (default: to the end).
+   * Works at any offset, also past 4 GiB on runtimes whose ArrayBuffers stop there.
+   */
+  view(offset: number | bigint = 0, length?: number | bigint): Uint8Array {
+    this.#ensureOpen("view");
+    const [o, l] = this.#range(offset, length, "view");
+    const max = this.#region.backend.maxArrayBufferLength;
+    if (this.#length <= max) return this.bytes.subarray(o, o + l);
+    if (l > max) {
+      throw new RangeError(`a view of ${l} bytes is larger than this runtime's largest ArrayBuffer (${max} bytes); take smaller windows`);
+    }
+    const v = this.#newView(o, l);
+    if (l > 0) this.#track(v.buffer as ArrayBuffer);
+    return v;
+  }
+
+  /** Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back. */
+  flush(flushOptions?: FlushOptions): void {
+    this.#ensureOpen("flush");
+    const opts = options<FlushOptions>(flushOptions, "flush options");
+    const isAsync = optionalBoolean(opts.async, "options.async");
+    const [o, l] = this.#range(opts.offset, opts.length, "flush");
+    if (this.#init.mode !== "readwrite" || l === 0) return;
+    const [addr, len] = this.#pageRange(o, l);
+    check(this.#region.backend, this.#region.backend.msync(addr, len, isAsync ? SYNC_ASYNC : 0), "msync", this.path);
+  }
+
+  /** Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes. */
+  advise(advice: Advice, range?: RangeOptions): void {
+    this.#ensureOpen("advise");
+    const a = oneOf(advice, "advice", ADVICE_NAMES);
+    const opts = options<RangeOptions>(range, "range");
+    const [o, l] = this.#range(opts.offset, opts.length, "advise");
+    if (l === 0) return;
+    const [addr, len] = this.#pageRange(o, l);
+    check(this.#region.backend, this.#region.backend.madvise(addr, len, ADVICE[a]), "madvise", this.path);
+  }
+
+  /** Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK. */
+  lock(): void {
+    this.#ensureOpen("lock");
+    const r = this.#region;
+    check(r.backend, r.backend.mlock(r.base, BigInt(r.mapLength)), "mlock", this.path, (code) =>
+      code === "ENOMEM" || code === "EAGAIN" || code === "EPERM"
+        ? "Locking needs RLIMIT_MEMLOCK (ulimit -l) to cover the mapping, or CAP_IPC_LOCK."
+        : undefined);
+  }
+
+  /** Lets the pages be swapped or evicted again (munlock). */
+  unlock(): void {
+    this.#ensureOpen("unlock");
+    const r = this.#region;
+    check(r.backend, r.backend.munlock(r.base, BigInt(r.mapLength)), "munlock", this.path);
+  }
+
+  /**
+   * Grows or shrinks a "readwrite" mapping (and its file, which follows) or
+   * anonymous memory. Views taken before are detached: take new ones.
+   */
+  resize(newLength: number | bigint): void {
+    this.#ensureOpen("resize");
+    const n = toIndex(newLength, "newLength");
+    const init = this.#init;
+    if (init.mode !== "readwrite") {
+      throw new MmapError(
+        `resize: only 'readwrite' mappings and anonymous memory can be resized; this mapping is '${init.mode}'. Map the file again with the length you need.`,
+        { code: "ERR_MAPPING_MODE", path: this.path },
+      );
+    }
+    const r = this.#region;
+    const b = r.backend;
+    const file = init.file;
+    const { fd, owned } = file ? file.acquire() : { fd: r.fd, owned: false };
+    try {
+      const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
+      const newMapLength = init.delta + n;
+      const grow = newMapLength > r.mapLength;
+      if (grow) check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path);
+      this.#detachAll();
+      this.#remap(fd, newMapLength);
+      if (!grow) check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path);
+      this.#length = n;
+    } finally {
+      if (owned) b.close(fd);
+    }
+    // Old buffers are detached: only the Mapping holds the region now.
+    finalizer.unregister(r);
+    r.holders = 1;
+    finalizer.register(this, r, r);
+  }
+
+  /** Unmaps. Idempotent. Every view handed out becomes length 0. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detachAll();
+    finalizer.unregister(this.#region);
+    release(this.#region);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #remap(fd: number, newMapLength: number): void {
+    const r = this.#region;
+    const b = r.backend;
+    const init = this.#init;
+    if (newMapLength === r.mapLength) return;
+    if (r.mapLength > 0 && newMapLength > 0) {
+      const moved = b.mremap(r.base, BigInt(r.mapLength), BigInt(newMapLength));
+      if (moved >= 0n || describeErrno(b, -Number(moved)).code !== "ENOSYS") {
+        r.base = checkBig(b, moved, "mremap", this.path);
+        r.mapLength = newMapLength;
+        return;
+      }
+    }
+    // No mremap on this OS, or nothing mapped before or after: unmap and map afresh.
+    if (r.mapLength > 0) b.munmap(r.base, BigInt(r.mapLength));
+    r.mapLength = 0;
+    if (newMapLength > 0) {
+      const offset = BigInt(init.file?.alignedOffset ?? 0);
+      r.base = checkBig(b, b.mmap(BigInt(newMapLength), init.prot, init.flags, fd, offset), "mmap", this.path);
+      r.mapLength = newMapLength;
+    }
+  }
+
+  #newView(offset: number, length: number): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
+    const r = this.#region;
+    const buffer = r.backend.arrayBuffer(r.base + BigInt(this.#init.delta + offset), length);
+    r.holders++;
+    finalizer.register(buffer, r, r);
+    return new Uint8Array(buffer);
+  }
+
+  #track(buffer: ArrayBuffer): void {
+    this.#extra.push(new WeakRef(buffer));
+    if (this.#extra.length >= this.#pruneAt) {
+      this.#extra = this.#extra.filter((ref) => ref.deref() !== undefined);
+      this.#pruneAt = Math.max(64, this.#extra.length * 2);
+    }
+  }
+
+  #detachAll(): void {
+    const buffers = [this.#bytes?.buffer, ...this.#extra.map((ref) => ref.deref())];
+    for (const buffer of buffers) {
+      // transfer(0) is the one operation that leaves no alias of the memory (see FFI-FACTS).
+      if (buffer && !(buffer as ArrayBuffer).detached) (buffer as ArrayBuffer).transfer(0);
+    }
+    this.#bytes = undefined;
+    this.#extra = [];
+  }
+
+  /** Validates an (offset, length) pair inside the mapping; length defaults to the rest. */
+  #range(offset: unknown, length: unknown, what: string): [number, number] {
+    const o = optionalIndex(offset, `${what} offset`) ?? 0;
+    if (o > this.#length) {
+      throw new RangeError(`${what} offset ${o} is past the end of the mapping (length ${this.#length})`);
+    }
+    const l = optionalIndex(length, `${what} length`) ?? this.#length - o;
+    if (o + l > this.#length) {
+      throw new RangeError(`${what} range ${o}..${o + l} is past the end of the mapping (length ${this.#length})`);
+    }
+    return [o, l];
+  }
+
+  /** The page-aligned address range covering [offset, offset + length) of the mapping. */
+  #pageRange(offset: number, length: number): [bigint, bigint] {
+    const start = this.#init.delta + offset;
+    const aligned = start - (start % this.#region.pageSize);
+    return [this.#region.base + BigInt(aligned), BigInt(start + length - aligned)];
+  }
+
+  #ensureOpen(what: string): void {
+    if (this.#closed) throw closedError(what);
+  }
+}

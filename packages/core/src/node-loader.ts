@@ -1,0 +1,26 @@
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import type { ConfigureOptions } from "./api.ts";
+import type { Backend } from "./backend.ts";
+import { openFirst } from "./library.ts";
+import { detectLibc, targetFor } from "./platform.ts";
+
+/**
+ * The loader for runtimes with Node's process object (Node, Bun): the explicit
+ * path, then MEMMAP_LIBRARY_PATH, then <package>/prebuilt/<target>/.
+ */
+export function nodeStyleLoader(prebuiltDir: URL, open: (path: string) => Backend): (config: ConfigureOptions) => Backend {
+  return (config) => {
+    const platform = process.platform;
+    const libc = platform === "linux" ? detectLibc(process.report?.getReport()) : undefined;
+    return openFirst(
+      {
+        explicit: config.libraryPath,
+        env: process.env.MEMMAP_LIBRARY_PATH,
+        prebuiltDir: fileURLToPath(prebuiltDir),
+        target: targetFor({ platform, arch: process.arch, libc }),
+      },
+      open,
+    ).library;
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * @module
+ * The user-facing classes and types every runtime package re-exports beside
+ * its bound functions, listed once.
+ */
+export type { Backend } from "./backend.ts";
+export type { ConfigureOptions, Memmap } from "./api.ts";
+export { MmapError } from "./errors.ts";
+export type { AnonymousOptions, MapOptions } from "./map.ts";
+export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./mapping.ts";

@@ -1,0 +1,100 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import type { Memmap } from "../api.ts";
+import type { MmapError } from "../errors.ts";
+
+export type TestFn = () => void | Promise<void>;
+
+/** What a runtime package exports, as the suite uses it. */
+export interface MemmapUnderTest {
+  map: Memmap["map"];
+  mapAnonymous: Memmap["mapAnonymous"];
+  pageSize: Memmap["pageSize"];
+  backend: Memmap["backend"];
+  MmapError: typeof MmapError;
+}
+
+/** The runner's primitives and the runtime's few abilities the suite needs. */
+export interface Suite {
+  describe(name: string, body: () => void): void;
+  it(name: string, fn: TestFn, timeoutMs?: number): void;
+  /** Registers a case as skipped; the reason is printed. */
+  skip(name: string, reason: string): void;
+  memmap: MemmapUnderTest;
+  /** A label for the runtime, e.g. "bun", "node 26 (node:ffi)". */
+  runtime: string;
+  /** Forces a full garbage collection, where the runtime allows it. */
+  gc?: () => void;
+}
+
+export const isLinux = process.platform === "linux";
+export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** Runs fn in a fresh temporary folder and removes it afterwards, whatever happens. */
+export async function withTempDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "memmap-test-")));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deterministic bytes, different at every offset, so misplaced windows show. */
+export function pattern(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export function openFdCount(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
+export function mapsText(): string {
+  return readFileSync("/proc/self/maps", "utf8");
+}
+
+export function mapsLineCount(): number {
+  return mapsText().split("\n").length;
+}
+
+/** A second process reads the file, proving the bytes are in the shared page cache. */
+export function readByOtherProcess(path: string): Uint8Array {
+  return new Uint8Array(execFileSync("cat", [path]));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Max locked memory from /proc/self/limits, in bytes (Infinity when unlimited). */
+export function memlockLimit(): number {
+  if (!isLinux) return Infinity;
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === "unlimited" ? Infinity : Number(soft);
+}
+
+/** Asserts that fn throws an error of class `type` whose message matches. */
+export function throwsLike(fn: () => unknown, type: new (...args: never[]) => Error, message?: RegExp): Error {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof type)) {
+      throw new Error(`expected ${type.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    }
+    if (message && !message.test(e.message)) throw new Error(`message ${JSON.stringify(e.message)} does not match ${message}`);
+    return e;
+  }
+  throw new Error(`expected ${type.name}, nothing was thrown`);
+}

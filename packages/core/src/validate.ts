@@ -1,0 +1,95 @@
+/** Argument checks shared by every public function: TypeError for a wrong type, RangeError for a wrong value. */
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === undefined) return String(value);
+  return typeof value === "function" ? "a function" : `an ${Array.isArray(value) ? "array" : "object"}`;
+}
+
+/** A byte count or offset: a non-negative safe integer given as number or bigint. */
+export function toIndex(value: unknown, name: string): number {
+  if (typeof value === "bigint") {
+    if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new RangeError(`${name} must be between 0 and 2^53-1, got ${describe(value)}`);
+    }
+    return Number(value);
+  }
+  if (typeof value !== "number") {
+    throw new TypeError(`${name} must be a number or bigint, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function optionalIndex(value: unknown, name: string): number | undefined {
+  return value === undefined ? undefined : toIndex(value, name);
+}
+
+export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value !== "string") {
+    throw new TypeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${describe(value)}`);
+  }
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+export function optionalBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/** An options bag: undefined or a plain object. */
+export function options<T extends object>(value: unknown, name = "options"): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+
+/** File permission bits for a created file, 0 to 0o7777. */
+export function fileMode(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const mode = toIndex(value, name);
+  if (mode > 0o7777) throw new RangeError(`${name} must be at most 0o7777, got 0o${mode.toString(8)}`);
+  return mode;
+}
+
+const encoder = new TextEncoder();
+
+/** A path, file: URL, given as string or URL, to a NUL-terminated C string and its display form. */
+export function toPath(value: unknown, name: string): { display: string; c: Uint8Array } {
+  let display: string;
+  if (typeof value === "string") {
+    display = value;
+  } else if (value instanceof URL) {
+    if (value.protocol !== "file:") throw new TypeError(`${name} must be a file: URL, got ${value.protocol} URL`);
+    display = decodeURIComponent(value.pathname);
+  } else {
+    throw new TypeError(`${name} must be a path string, a file: URL or a file descriptor, got ${describe(value)}`);
+  }
+  if (display.length === 0) throw new TypeError(`${name} must not be empty`);
+  if (display.includes("\0")) throw new TypeError(`${name} must not contain NUL bytes`);
+  return { display, c: cString(display) };
+}
+
+export function cString(text: string): Uint8Array {
+  const bytes = encoder.encode(text);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+export function toFd(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw new RangeError(`${name} must be a file descriptor (a non-negative 32-bit integer), got ${describe(value)}`);
+  }
+  return value;
+}

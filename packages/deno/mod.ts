@@ -1,0 +1,45 @@
+/**
+ * @module
+ * memmap for Deno: memory-mapped files and shared memory as zero-copy
+ * Uint8Arrays, over Deno.dlopen. Needs --allow-ffi (and read/write for files).
+ *
+ * @example
+ * ```ts
+ * import { map } from "@memmap/deno";
+ * using m = map("data.bin", { mode: "readwrite" });
+ * m.bytes[0] = 1;
+ * m.flush();
+ * ```
+ */
+import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@memmap/core";
+import { openBackend } from "./src/backend.ts";
+import { cachedPrebuiltDir } from "./src/remote.ts";
+
+const target = () => targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
+const prebuiltDir = new URL("./prebuilt/", import.meta.url);
+
+/** Read without prompting: an env permission that was not granted reads as unset. */
+function env(name: string): string | undefined {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted" ? Deno.env.get(name) : undefined;
+}
+
+// From JSR or any https URL the prebuilt cannot be dlopen'ed in place: fetch it
+// once into a local cache, before the first call (map() is synchronous).
+const localPrebuiltDir = prebuiltDir.protocol === "file:"
+  ? decodeURIComponent(prebuiltDir.pathname)
+  : await cachedPrebuiltDir(prebuiltDir, target(), env);
+
+const memmap: Memmap = bindMemmap((config) =>
+  openFirst(
+    {
+      explicit: config.libraryPath,
+      env: env("MEMMAP_LIBRARY_PATH"),
+      prebuiltDir: localPrebuiltDir,
+      target: target(),
+    },
+    openBackend,
+  ).library
+);
+
+export const { map, mapAnonymous, pageSize, configure, backend }: Memmap = memmap;
+export * from "@memmap/core/public";

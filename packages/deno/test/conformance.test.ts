@@ -1,0 +1,12 @@
+import { runConformance } from "@memmap/core/testing";
+import * as memmap from "../mod.ts";
+import { describe, it, skip } from "./bdd.ts";
+
+runConformance({
+  describe,
+  it,
+  skip,
+  memmap,
+  runtime: `deno ${Deno.version.deno}`,
+  gc: (globalThis as { gc?: () => void }).gc,
+});

@@ -1,0 +1,62 @@
+import type { Backend } from "@memmap/core";
+
+type Koffi = {
+  load(path: string): { func(prototype: string): (...args: unknown[]) => unknown };
+  view(addr: number | bigint, length: number): ArrayBuffer;
+};
+
+/** The shim's symbols (native/src/memmap.h) as koffi C prototypes, declared once. */
+const PROTOTYPES = {
+  abiVersion: "int32_t memmap_abi_version(void)",
+  pageSize: "int64_t memmap_page_size(void)",
+  open: "int32_t memmap_open(const void *path, int32_t flags, int32_t mode)",
+  close: "int32_t memmap_close(int32_t fd)",
+  fstat: "int32_t memmap_fstat(int32_t fd, void *out)",
+  fdAccess: "int32_t memmap_fd_access(int32_t fd)",
+  ftruncate: "int32_t memmap_ftruncate(int32_t fd, int64_t size)",
+  fsync: "int32_t memmap_fsync(int32_t fd)",
+  mmap: "int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int64_t offset)",
+  munmap: "int32_t memmap_munmap(int64_t addr, int64_t length)",
+  msync: "int32_t memmap_msync(int64_t addr, int64_t length, int32_t flags)",
+  madvise: "int32_t memmap_madvise(int64_t addr, int64_t length, int32_t advice)",
+  mlock: "int32_t memmap_mlock(int64_t addr, int64_t length)",
+  munlock: "int32_t memmap_munlock(int64_t addr, int64_t length)",
+  mremap: "int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length)",
+  memfdCreate: "int32_t memmap_memfd_create(const void *name)",
+  shmOpen: "int32_t memmap_shm_open(const void *name, int32_t flags, int32_t mode)",
+  shmUnlink: "int32_t memmap_shm_unlink(const void *name)",
+  errorDescribe: "int32_t memmap_error_describe(int32_t err, void *buf, int32_t capacity)",
+} as const;
+
+/** Opens the shim with koffi (Node 22-25) and forwards the Backend calls to it. */
+export function openKoffiBackend(koffi: Koffi, path: string): Backend {
+  const lib = koffi.load(path);
+  // deno-lint-ignore no-explicit-any
+  const f = Object.fromEntries(Object.entries(PROTOTYPES).map(([k, proto]) => [k, lib.func(proto)])) as any;
+  return {
+    name: "koffi",
+    libraryPath: path,
+    maxArrayBufferLength: Number.MAX_SAFE_INTEGER,
+    abiVersion: () => f.abiVersion(),
+    // koffi returns int64_t as a number when it fits: core speaks bigint.
+    pageSize: () => BigInt(f.pageSize()),
+    open: (p, flags, mode) => f.open(p, flags, mode),
+    close: (fd) => f.close(fd),
+    fstat: (fd, out) => f.fstat(fd, out),
+    fdAccess: (fd) => f.fdAccess(fd),
+    ftruncate: (fd, size) => f.ftruncate(fd, size),
+    fsync: (fd) => f.fsync(fd),
+    mmap: (length, prot, flags, fd, offset) => BigInt(f.mmap(length, prot, flags, fd, offset)),
+    munmap: (addr, length) => f.munmap(addr, length),
+    msync: (addr, length, flags) => f.msync(addr, length, flags),
+    madvise: (addr, length, advice) => f.madvise(addr, length, advice),
+    mlock: (addr, length) => f.mlock(addr, length),
+    munlock: (addr, length) => f.munlock(addr, length),
+    mremap: (addr, oldLength, newLength) => BigInt(f.mremap(addr, oldLength, newLength)),
+    memfdCreate: (name) => f.memfdCreate(name),
+    shmOpen: (name, flags, mode) => f.shmOpen(name, flags, mode),
+    shmUnlink: (name) => f.shmUnlink(name),
+    errorDescribe: (errno, out) => f.errorDescribe(errno, out, out.length),
+    arrayBuffer: (addr, length) => koffi.view(addr, length),
+  };
+}

@@ -1,0 +1,65 @@
+import type { Backend } from "@memmap/core";
+
+type NodeFfi = {
+  dlopen(path: string, defs: Record<string, { return: string; arguments: string[] }>): {
+    functions: Record<string, (...args: unknown[]) => unknown>;
+  };
+  toArrayBuffer(addr: bigint, length: number, copy: boolean): ArrayBuffer;
+};
+
+/** The shim's symbols (native/src/memmap.h) in node:ffi's vocabulary, declared once. */
+const SYMBOLS = {
+  memmap_abi_version: { return: "i32", arguments: [] },
+  memmap_page_size: { return: "i64", arguments: [] },
+  memmap_open: { return: "i32", arguments: ["pointer" /* const char *path */, "i32" /* flags */, "i32" /* mode */] },
+  memmap_close: { return: "i32", arguments: ["i32" /* fd */] },
+  memmap_fstat: { return: "i32", arguments: ["i32" /* fd */, "pointer" /* int64_t *out */] },
+  memmap_fd_access: { return: "i32", arguments: ["i32" /* fd */] },
+  memmap_ftruncate: { return: "i32", arguments: ["i32" /* fd */, "i64" /* size */] },
+  memmap_fsync: { return: "i32", arguments: ["i32" /* fd */] },
+  memmap_mmap: {
+    return: "i64",
+    arguments: ["i64" /* length */, "i32" /* prot */, "i32" /* flags */, "i32" /* fd */, "i64" /* offset */],
+  },
+  memmap_munmap: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */] },
+  memmap_msync: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */, "i32" /* flags */] },
+  memmap_madvise: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */, "i32" /* advice */] },
+  memmap_mlock: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */] },
+  memmap_munlock: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */] },
+  memmap_mremap: { return: "i64", arguments: ["i64" /* addr */, "i64" /* old_length */, "i64" /* new_length */] },
+  memmap_memfd_create: { return: "i32", arguments: ["pointer" /* const char *name */] },
+  memmap_shm_open: { return: "i32", arguments: ["pointer" /* const char *name */, "i32" /* flags */, "i32" /* mode */] },
+  memmap_shm_unlink: { return: "i32", arguments: ["pointer" /* const char *name */] },
+  memmap_error_describe: { return: "i32", arguments: ["i32" /* err */, "pointer" /* char *buf */, "i32" /* capacity */] },
+};
+
+/** Opens the shim with node:ffi (Node 26+) and forwards the Backend calls to it. */
+export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
+  // deno-lint-ignore no-explicit-any
+  const s = ffi.dlopen(path, SYMBOLS).functions as any;
+  return {
+    name: "node:ffi",
+    libraryPath: path,
+    maxArrayBufferLength: Number.MAX_SAFE_INTEGER,
+    abiVersion: () => s.memmap_abi_version(),
+    pageSize: () => s.memmap_page_size(),
+    open: (p, flags, mode) => s.memmap_open(p, flags, mode),
+    close: (fd) => s.memmap_close(fd),
+    fstat: (fd, out) => s.memmap_fstat(fd, out),
+    fdAccess: (fd) => s.memmap_fd_access(fd),
+    ftruncate: (fd, size) => s.memmap_ftruncate(fd, size),
+    fsync: (fd) => s.memmap_fsync(fd),
+    mmap: (length, prot, flags, fd, offset) => s.memmap_mmap(length, prot, flags, fd, offset),
+    munmap: (addr, length) => s.memmap_munmap(addr, length),
+    msync: (addr, length, flags) => s.memmap_msync(addr, length, flags),
+    madvise: (addr, length, advice) => s.memmap_madvise(addr, length, advice),
+    mlock: (addr, length) => s.memmap_mlock(addr, length),
+    munlock: (addr, length) => s.memmap_munlock(addr, length),
+    mremap: (addr, oldLength, newLength) => s.memmap_mremap(addr, oldLength, newLength),
+    memfdCreate: (name) => s.memmap_memfd_create(name),
+    shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
+    shmUnlink: (name) => s.memmap_shm_unlink(name),
+    errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
+    arrayBuffer: (addr, length) => ffi.toArrayBuffer(addr, length, false),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * @module
+ * memmap for Node.js: memory-mapped files and shared memory as zero-copy
+ * Uint8Arrays. Uses node:ffi on Node 26+, koffi on Node 22-25.
+ *
+ * @example
+ * ```ts
+ * import { map } from "@memmap/node";
+ * using m = map("data.bin", { mode: "readwrite" });
+ * m.bytes[0] = 1;
+ * m.flush();
+ * ```
+ */
+import { createRequire } from "node:module";
+import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core";
+import { openKoffiBackend } from "./backend-koffi.ts";
+import { openNodeFfiBackend } from "./backend-node-ffi.ts";
+
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+if (nodeMajor < 22) {
+  throw new Error(`memmap needs Node 22 or newer, found ${process.version}. Node 20 is end-of-life and cannot detach views safely.`);
+}
+
+/** node:ffi when this Node has it (26+) unless MEMMAP_NODE_FFI=koffi; koffi otherwise. */
+function openBackend(path: string): Backend {
+  const choice = process.env.MEMMAP_NODE_FFI;
+  if (choice !== undefined && choice !== "node:ffi" && choice !== "koffi") {
+    throw new MmapError(`MEMMAP_NODE_FFI must be "node:ffi" or "koffi", got "${choice}"`, { code: "ERR_INVALID_ENV" });
+  }
+  if (choice !== "koffi") {
+    // getBuiltinModule keeps Node 22-25, which have no node:ffi, able to load this file.
+    const ffi = process.getBuiltinModule?.("node:ffi");
+    if (ffi) {
+      try {
+        return openNodeFfiBackend(ffi as never, path);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ERR_ACCESS_DENIED") {
+          throw new MmapError("node:ffi is denied by Node's permission model: run node with --allow-ffi", {
+            code: "ERR_ACCESS_DENIED",
+            cause: e,
+          });
+        }
+        throw e;
+      }
+    }
+    if (choice === "node:ffi") {
+      throw new MmapError(`MEMMAP_NODE_FFI=node:ffi but Node ${process.version} has no node:ffi (it needs Node 26+)`, {
+        code: "ERR_INVALID_ENV",
+      });
+    }
+  }
+  return openKoffiBackend(createRequire(import.meta.url)("koffi"), path);
+}
+
+const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
+
+export const { map, mapAnonymous, pageSize, configure, backend }: Memmap = memmap;
+export * from "@memmap/core/public";
