@@ -26,6 +26,7 @@ export const SUITES: Record<string, SuiteSpec> = {
   core: { cwd: "packages/core", command: NODE26, args: vitest },
   node26: { cwd: "packages/node", command: NODE26, args: vitest, env: { MEMMAP_TEST_RUNTIME: "node 26 (node:ffi)" } },
   node22: { cwd: "packages/node", command: NODE22, args: vitest, env: { MEMMAP_TEST_RUNTIME: "node 22 (koffi)" } },
+  e2e: { cwd: "e2e", command: NODE26, args: vitest },
   bun: {
     cwd: "packages/bun",
     command: BUN,

@@ -41,5 +41,14 @@ const memmap: Memmap = bindMemmap((config) =>
   ).library
 );
 
-export const { map, mapAnonymous, pageSize, configure, backend }: Memmap = memmap;
+/** Maps a file, given by path, file: URL or open descriptor, as a zero-copy Uint8Array. */
+export const map: Memmap["map"] = memmap.map;
+/** Zero-filled shared memory, shareable with child processes. */
+export const mapAnonymous: Memmap["mapAnonymous"] = memmap.mapAnonymous;
+/** The system page size in bytes. */
+export const pageSize: Memmap["pageSize"] = memmap.pageSize;
+/** Chooses where the native shim is loaded from; call it before the first mapping. */
+export const configure: Memmap["configure"] = memmap.configure;
+/** The loaded backend, for diagnostics and benchmarks. */
+export const backend: Memmap["backend"] = memmap.backend;
 export * from "@memmap/core/public";

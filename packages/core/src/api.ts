@@ -1,3 +1,4 @@
+import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
 import { type AnonymousOptions, mapAnonymousMemory, mapFile, type MapOptions, pageSize } from "./map.ts";

@@ -1,5 +1,5 @@
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, type URL } from "node:url";
 import type { ConfigureOptions } from "./api.ts";
 import type { Backend } from "./backend.ts";
 import { openFirst } from "./library.ts";

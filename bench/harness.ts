@@ -1,0 +1,146 @@
+// The measuring code every runtime shares: Bun, Deno and Node run this file as
+// is, so it uses only performance.now() and node: modules all three provide.
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+
+/** Nanoseconds per operation over the timed samples. */
+export interface Stats {
+  median: number;
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+  samples: number;
+}
+
+/**
+ * A contender's result: its stats and the value its first op returned (to
+ * check contenders against each other), or why it could not run ("n/a: reason").
+ */
+export type Outcome = { stats: Stats; first: number } | { error: string };
+
+export interface Contender {
+  /** Runs once before the samples (outside timing), e.g. to open what `op` reuses; may throw to skip the contender. */
+  setup?: () => void;
+  /** One operation; its result is folded into a sink so the engine cannot drop the work. */
+  op: () => number;
+  teardown?: () => void;
+}
+
+export interface MeasureOptions {
+  /** Operations per sample: enough that one sample lasts well above the timer's resolution. */
+  ops: number;
+  samples: number;
+  /** Untimed samples first, so every contender is JIT-compiled (and its pages faulted, if it keeps any) alike. */
+  warmup: number;
+}
+
+let sink = 0;
+
+/** The value every op fed into; print or ignore it, it only keeps the work observable. */
+export function sinkValue(): number {
+  return sink;
+}
+
+function percentile(sorted: number[], q: number): number {
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  return sorted[lo]! + (sorted[Math.ceil(i)]! - sorted[lo]!) * (i - lo);
+}
+
+export function summarize(perOp: number[]): Stats {
+  const s = [...perOp].sort((a, b) => a - b);
+  return { median: percentile(s, 0.5), p25: percentile(s, 0.25), p75: percentile(s, 0.75), min: s[0]!, max: s.at(-1)!, samples: s.length };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Times the contenders with their samples interleaved (A B C A B C ...), so
+ * drift on a noisy machine (another process, frequency changes) hits all of
+ * them alike instead of whichever happened to run during it.
+ */
+export function compare(contenders: Record<string, Contender>, { ops, samples, warmup }: MeasureOptions): Record<string, Outcome> {
+  const live = new Map<string, Contender>();
+  const times = new Map<string, number[]>();
+  const firsts = new Map<string, number>();
+  const out: Record<string, Outcome> = {};
+  for (const [name, c] of Object.entries(contenders)) {
+    try {
+      c.setup?.();
+      live.set(name, c);
+      times.set(name, []);
+    } catch (e) {
+      out[name] = { error: errorText(e) };
+    }
+  }
+  try {
+    for (let round = 0; round < warmup + samples; round++) {
+      for (const [name, c] of live) {
+        try {
+          let n = ops;
+          if (round === 0) {
+            firsts.set(name, c.op());
+            // That op was part of the (untimed) warmup.
+            if (warmup > 0) n--;
+          }
+          const start = performance.now();
+          for (let i = 0; i < n; i++) sink = (sink + c.op()) | 0;
+          const ns = ((performance.now() - start) * 1e6) / ops;
+          if (round >= warmup) times.get(name)!.push(ns);
+        } catch (e) {
+          // A contender that fails (say, a runtime's buffer limit) drops out; the others go on.
+          out[name] = { error: errorText(e) };
+          live.delete(name);
+          c.teardown?.();
+        }
+      }
+    }
+  } finally {
+    for (const c of live.values()) c.teardown?.();
+  }
+  for (const name of live.keys()) out[name] = { stats: summarize(times.get(name)!), first: firsts.get(name)! };
+  // Keep the contenders' order.
+  return Object.fromEntries(Object.keys(contenders).map((name) => [name, out[name]!]));
+}
+
+export interface RuntimeInfo {
+  name: string;
+  version: string;
+  engine: string;
+}
+
+export function runtimeInfo(): RuntimeInfo {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string; v8: string } } };
+  if (g.Bun) return { name: "bun", version: g.Bun.version, engine: "JavaScriptCore" };
+  if (g.Deno) return { name: "deno", version: g.Deno.version.deno, engine: `V8 ${g.Deno.version.v8}` };
+  return { name: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}` };
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  kernel: string;
+  arch: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  try {
+    // /proc/cpuinfo names the CPU even where os.cpus() is empty or generic.
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpu;
+  } catch {
+    // Not Linux: keep os.cpus().
+  }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: `${os.type()} ${os.release()}`,
+    arch: os.arch(),
+  };
+}

@@ -1,0 +1,6 @@
+// Deno entry: deno run --allow-all bench/run-deno.ts <group> [dir]. Deno finds
+// the workspace (/deno.json) from this file's location, which resolves @memmap/core.
+import * as memmap from "../packages/deno/mod.ts";
+import { runEntry } from "./groups.ts";
+
+await runEntry(memmap);

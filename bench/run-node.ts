@@ -1,0 +1,5 @@
+// Node entry (node:ffi on Node 26+, koffi before; MEMMAP_NODE_FFI picks): node bench/run-node.ts <group> [dir]
+import * as memmap from "@memmap/node";
+import { runEntry } from "./groups.ts";
+
+await runEntry(memmap);

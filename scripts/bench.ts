@@ -1,0 +1,161 @@
+// npm run bench [-- group...]: runs each benchmark group (bench/groups.ts) on
+// every runtime, each in its own process, and prints one table per case with
+// a column per runtime. No group named = all groups.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import type { CaseResult, GroupResult, Ratio } from "../bench/groups.ts";
+import { GROUPS } from "../bench/groups.ts";
+import { machineInfo, type Outcome } from "../bench/harness.ts";
+import { BUN, DENO, NODE22, NODE26, ROOT } from "./suites.ts";
+
+interface RuntimeSpec {
+  id: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+const RUNTIMES: RuntimeSpec[] = [
+  {
+    id: "node26",
+    command: NODE26,
+    args: ["--disable-warning=ExperimentalWarning", "bench/run-node.ts"],
+    env: { MEMMAP_NODE_FFI: "node:ffi" },
+  },
+  { id: "node22", command: NODE22, args: ["bench/run-node.ts"], env: { MEMMAP_NODE_FFI: "koffi" } },
+  { id: "bun", command: BUN, args: ["bench/run-bun.ts"] },
+  { id: "deno", command: DENO, args: ["run", "--allow-all", "bench/run-deno.ts"] },
+];
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((g) => !(g in GROUPS));
+if (unknown.length > 0) {
+  console.error(`bench: unknown group${unknown.length > 1 ? "s" : ""} ${unknown.map((g) => `"${g}"`).join(", ")}; known groups: ${Object.keys(GROUPS).join(", ")}`);
+  process.exit(2);
+}
+const groups = requested.length > 0 ? requested : Object.keys(GROUPS);
+
+const m = machineInfo();
+console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel} ${m.arch}`);
+console.log(`times are medians; ±n% is half the p25..p75 spread relative to the median\n`);
+
+let failed = false;
+for (const group of groups) {
+  const bench = await GROUPS[group]!();
+  const dir = mkdtempSync(join(os.tmpdir(), "memmap-bench-"));
+  const results: Record<string, GroupResult | { error: string }> = {};
+  try {
+    console.error(`[${group}] preparing inputs in ${dir}`);
+    bench.prepare(dir);
+    for (const rt of RUNTIMES) {
+      console.error(`[${group}] ${rt.id}`);
+      results[rt.id] = runChild(rt, group, dir);
+      if ("error" in results[rt.id]!) failed = true;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printGroup(group, results);
+}
+process.exit(failed ? 1 : 0);
+
+function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | { error: string } {
+  const started = performance.now();
+  const child = spawnSync(rt.command, [...rt.args, group, dir], {
+    cwd: ROOT,
+    env: { ...process.env, ...rt.env },
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 180_000,
+    maxBuffer: 16 * 2 ** 20,
+  });
+  console.error(`[${group}] ${rt.id} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (child.error) return { error: child.error.message };
+  if (child.status !== 0) return { error: `exited with ${child.status ?? child.signal}` };
+  try {
+    return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as GroupResult;
+  } catch {
+    return { error: "printed no result" };
+  }
+}
+
+function formatTime(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${(ns / 1e6).toFixed(1)} ms`;
+}
+
+function formatOutcome(o: Outcome | undefined, bytesPerOp: number | undefined, footnotes: string[]): string {
+  if (!o) return "-";
+  if ("error" in o) {
+    footnotes.push(o.error);
+    return `n/a [${footnotes.length}]`;
+  }
+  const { median, p25, p75 } = o.stats;
+  const spread = `±${((50 * (p75 - p25)) / median).toFixed(0)}%`;
+  // GB/s in 10^9 bytes: bytes per ns.
+  return `${bytesPerOp ? `${(bytesPerOp / median).toFixed(2)} GB/s` : formatTime(median)} ${spread}`;
+}
+
+function ratioOf(c: CaseResult, r: Ratio): number | undefined {
+  const a = c.outcomes[r.numerator];
+  const b = c.outcomes[r.denominator];
+  return a && b && "stats" in a && "stats" in b ? a.stats.median / b.stats.median : undefined;
+}
+
+function describeTarget(r: Ratio): string {
+  return r.target?.max !== undefined ? `≤ ${r.target.max}x` : `≥ ${r.target?.min}x`;
+}
+
+/** "met" or how far off, from the ratio and its target. */
+function verdict(r: Ratio, value: number): string {
+  const { max, min } = r.target!;
+  if (max !== undefined && value > max) return `MISSED by ${(value - max).toFixed(2)}x (${((value / max - 1) * 100).toFixed(0)}% over)`;
+  if (min !== undefined && value < min) return `MISSED by ${(min - value).toFixed(2)}x (${((1 - value / min) * 100).toFixed(0)}% short)`;
+  return "met";
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ").trimEnd());
+}
+
+function printGroup(group: string, results: Record<string, GroupResult | { error: string }>): void {
+  const ok = Object.entries(results).filter((e): e is [string, GroupResult] => !("error" in e[1]));
+  console.log(`== ${group}`);
+  for (const [id, r] of Object.entries(results)) {
+    console.log(`${id}: ${"error" in r ? `did not run: ${r.error}` : `${r.runtime.name} ${r.runtime.version} (${r.runtime.engine}), backend ${r.backend}`}`);
+  }
+  const caseCount = Math.max(0, ...ok.map(([, r]) => r.cases.length));
+  for (let i = 0; i < caseCount; i++) {
+    const c = ok.find(([, r]) => r.cases[i])![1].cases[i]!;
+    const footnotes: string[] = [];
+    const names = [...new Set(ok.flatMap(([, r]) => Object.keys(r.cases[i]?.outcomes ?? {})))];
+    const ratios = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.ratios ?? []).map((r) => [`${r.numerator}/${r.denominator}`, r])).values()];
+    const rows = [[c.title, ...ok.map(([id]) => id)]];
+    for (const name of names) rows.push([`  ${name}`, ...ok.map(([, r]) => formatOutcome(r.cases[i]?.outcomes[name], c.bytesPerOp, footnotes))]);
+    for (const ratio of ratios) {
+      rows.push([
+        `  ${ratio.numerator} ÷ ${ratio.denominator}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,
+        ...ok.map(([, r]) => {
+          const value = r.cases[i] && ratioOf(r.cases[i], ratio);
+          return value === undefined ? "-" : `${value.toFixed(2)}x${ratio.target ? (verdict(ratio, value) === "met" ? " ok" : " MISS") : ""}`;
+        }),
+      ]);
+    }
+    console.log("");
+    printTable(rows);
+    for (const note of c.notes ?? []) console.log(`  note: ${note}`);
+    footnotes.forEach((text, n) => console.log(`  [${n + 1}] ${text}`));
+    for (const ratio of ratios.filter((r) => r.target)) {
+      const verdicts = ok.map(([id, r]) => {
+        const value = r.cases[i] && ratioOf(r.cases[i], ratio);
+        return `${id} ${value === undefined ? "n/a" : `${verdict(ratio, value)} (${value.toFixed(2)}x)`}`;
+      });
+      console.log(`  target ${ratio.numerator} ÷ ${ratio.denominator} ${describeTarget(ratio)}: ${verdicts.join("; ")}`);
+    }
+  }
+  console.log("");
+}
