@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #if defined(__linux__)
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #endif
 
@@ -174,6 +176,86 @@ int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode) {
 int32_t memmap_shm_unlink(const char *name) {
   if (name == NULL) return ERR(EINVAL);
   return shm_unlink(name) < 0 ? ERR(errno) : 0;
+}
+
+void memmap_copy(int64_t dst_addr, int64_t src_addr, int64_t length) {
+  if (length > 0) memcpy(ADDR(dst_addr), ADDR(src_addr), (size_t)length);
+}
+
+int64_t memmap_copy_file_range(int32_t in_fd, int64_t in_offset, int32_t out_fd, int64_t out_offset, int64_t length) {
+#if defined(__linux__) && defined(SYS_copy_file_range)
+  if (in_offset < 0 || out_offset < 0 || length < 0) return ERR(EINVAL);
+  int64_t in = in_offset, out = out_offset; /* the kernel takes loff_t *, 64-bit everywhere */
+  int64_t done = 0;
+  while (done < length) {
+    /* The raw syscall: glibc's wrapper needs 2.27, and some of its versions emulate it in user space. */
+    long n = syscall(SYS_copy_file_range, in_fd, &in, out_fd, &out, (size_t)(length - done), 0U);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return done > 0 && errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP ? done : ERR(errno);
+    }
+    if (n == 0) break; /* end of the source: it is shorter than it was */
+    done += n;
+  }
+  return done;
+#else
+  (void)in_fd; (void)in_offset; (void)out_fd; (void)out_offset; (void)length;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_clone(int32_t src_fd, int32_t dst_fd) {
+#if defined(__linux__) && defined(FICLONE)
+  return ioctl(dst_fd, FICLONE, src_fd) < 0 ? ERR(errno) : 0;
+#else
+  (void)src_fd; (void)dst_fd;
+  return ERR(ENOTSUP);
+#endif
+}
+
+int32_t memmap_fchmod(int32_t fd, int32_t mode) {
+  return fchmod(fd, (mode_t)mode) < 0 ? ERR(errno) : 0;
+}
+
+int64_t memmap_seek_data(int32_t fd, int64_t offset) {
+#ifdef SEEK_DATA
+  off_t r = lseek(fd, (off_t)offset, SEEK_DATA);
+  return r < 0 ? ERR(errno) : (int64_t)r;
+#else
+  (void)fd; (void)offset;
+  return ERR(ENOSYS);
+#endif
+}
+
+int64_t memmap_seek_hole(int32_t fd, int64_t offset) {
+#ifdef SEEK_HOLE
+  off_t r = lseek(fd, (off_t)offset, SEEK_HOLE);
+  return r < 0 ? ERR(errno) : (int64_t)r;
+#else
+  (void)fd; (void)offset;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_umask(void) {
+  mode_t m = umask(022);
+  umask(m);
+  return (int32_t)m;
+}
+
+int32_t memmap_rename(const char *from, const char *to) {
+  if (from == NULL || to == NULL) return ERR(EINVAL);
+  return rename(from, to) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_link(const char *from, const char *to) {
+  if (from == NULL || to == NULL) return ERR(EINVAL);
+  return link(from, to) < 0 ? ERR(errno) : 0;
+}
+
+int32_t memmap_unlink(const char *path) {
+  if (path == NULL) return ERR(EINVAL);
+  return unlink(path) < 0 ? ERR(errno) : 0;
 }
 
 /* One table for every errno name memmap can report. */

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 1
+#define MEMMAP_ABI_VERSION 2
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -83,6 +83,23 @@ MEMMAP_EXPORT int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t ne
 MEMMAP_EXPORT int32_t memmap_memfd_create(const char *name);
 MEMMAP_EXPORT int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode);
 MEMMAP_EXPORT int32_t memmap_shm_unlink(const char *name);
+
+/* Copying files (copy.ts in core drives these). */
+MEMMAP_EXPORT void memmap_copy(int64_t dst_addr, int64_t src_addr, int64_t length);
+/* In-kernel copy of up to length bytes; returns bytes copied (less at EOF), -ENOSYS where absent. */
+MEMMAP_EXPORT int64_t memmap_copy_file_range(int32_t in_fd, int64_t in_offset, int32_t out_fd, int64_t out_offset, int64_t length);
+/* Copy-on-write clone of a whole file (FICLONE); -EOPNOTSUPP/-EXDEV/-EINVAL where the file system cannot. */
+MEMMAP_EXPORT int32_t memmap_clone(int32_t src_fd, int32_t dst_fd);
+MEMMAP_EXPORT int32_t memmap_fchmod(int32_t fd, int32_t mode);
+/* The next offset >= offset that holds data (SEEK_DATA), or that is a hole (SEEK_HOLE);
+   -ENXIO past the last data; -ENOSYS/-EINVAL where the file system cannot tell. */
+MEMMAP_EXPORT int64_t memmap_seek_data(int32_t fd, int64_t offset);
+MEMMAP_EXPORT int64_t memmap_seek_hole(int32_t fd, int64_t offset);
+/* The process umask, read without changing it for longer than two calls. */
+MEMMAP_EXPORT int32_t memmap_umask(void);
+MEMMAP_EXPORT int32_t memmap_rename(const char *from, const char *to);
+MEMMAP_EXPORT int32_t memmap_link(const char *from, const char *to);
+MEMMAP_EXPORT int32_t memmap_unlink(const char *path);
 
 /* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
 MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);

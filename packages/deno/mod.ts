@@ -45,6 +45,10 @@ const memmap: Memmap = bindMemmap((config) =>
 export const map: Memmap["map"] = memmap.map;
 /** Zero-filled shared memory, shareable with child processes. */
 export const mapAnonymous: Memmap["mapAnonymous"] = memmap.mapAnonymous;
+/** Copies a file without blocking the event loop; see CopyOptions. */
+export const copyFile: Memmap["copyFile"] = memmap.copyFile;
+/** Copies a file, blocking until done. */
+export const copyFileSync: Memmap["copyFileSync"] = memmap.copyFileSync;
 /** The system page size in bytes. */
 export const pageSize: Memmap["pageSize"] = memmap.pageSize;
 /** Chooses where the native shim is loaded from; call it before the first mapping. */

@@ -24,6 +24,19 @@ const SYMBOLS = {
   memmap_memfd_create: { args: ["ptr" /* const char *name */], returns: "i32" },
   memmap_shm_open: { args: ["ptr" /* const char *name */, "i32" /* flags */, "i32" /* mode */], returns: "i32" },
   memmap_shm_unlink: { args: ["ptr" /* const char *name */], returns: "i32" },
+  memmap_copy: { args: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */], returns: "void" },
+  memmap_copy_file_range: {
+    args: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
+    returns: "i64",
+  },
+  memmap_clone: { args: ["i32" /* src_fd */, "i32" /* dst_fd */], returns: "i32" },
+  memmap_fchmod: { args: ["i32" /* fd */, "i32" /* mode */], returns: "i32" },
+  memmap_seek_data: { args: ["i32" /* fd */, "i64" /* offset */], returns: "i64" },
+  memmap_seek_hole: { args: ["i32" /* fd */, "i64" /* offset */], returns: "i64" },
+  memmap_umask: { args: [], returns: "i32" },
+  memmap_rename: { args: ["ptr" /* const char *from */, "ptr" /* const char *to */], returns: "i32" },
+  memmap_link: { args: ["ptr" /* const char *from */, "ptr" /* const char *to */], returns: "i32" },
+  memmap_unlink: { args: ["ptr" /* const char *path */], returns: "i32" },
   memmap_error_describe: { args: ["i32" /* err */, "ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
 } as const;
 
@@ -55,6 +68,17 @@ export function openBackend(path: string): Backend {
     memfdCreate: (name) => s.memmap_memfd_create(name),
     shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
     shmUnlink: (name) => s.memmap_shm_unlink(name),
+    copy: (dst, src, length) => s.memmap_copy(dst, src, length),
+    copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
+      BigInt(s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length)),
+    clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
+    fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
+    seekData: (fd, offset) => BigInt(s.memmap_seek_data(fd, offset)),
+    seekHole: (fd, offset) => BigInt(s.memmap_seek_hole(fd, offset)),
+    umask: () => s.memmap_umask(),
+    rename: (from, to) => s.memmap_rename(from, to),
+    link: (from, to) => s.memmap_link(from, to),
+    unlink: (path) => s.memmap_unlink(path),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
   };

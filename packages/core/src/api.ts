@@ -1,7 +1,8 @@
 import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
-import { type AnonymousOptions, mapAnonymousMemory, mapFile, type MapOptions, pageSize } from "./map.ts";
+import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
+import { type AnonymousOptions, mapAnonymousMemory, mapFile, type MapOptions, pageSize, pageSizeOf } from "./map.ts";
 import type { Mapping } from "./mapping.ts";
 
 /** Options of configure(). */
@@ -33,6 +34,26 @@ export interface Memmap {
    * ```
    */
   mapAnonymous(size: number | bigint, options?: AnonymousOptions): Mapping;
+  /**
+   * Copies a file without blocking the event loop, window by window; the
+   * result says which strategy ran. Never truncates the source, even when
+   * src and dst are the same file under two names.
+   *
+   * @example
+   * ```ts
+   * const { bytes, strategy, ms } = await copyFile("in.bin", "out.bin", { atomic: true });
+   * ```
+   */
+  copyFile(src: string | URL, dst: string | URL, options?: CopyOptions): Promise<CopyResult>;
+  /**
+   * copyFile, blocking until done.
+   *
+   * @example
+   * ```ts
+   * copyFileSync("in.bin", "out.bin", { strategy: "mmap", durable: true });
+   * ```
+   */
+  copyFileSync(src: string | URL, dst: string | URL, options?: CopyOptions): CopyResult;
   /** The system page size in bytes (loads the shim on first use). */
   pageSize(): number;
   /** Chooses where the native shim is loaded from; call it before anything else. */
@@ -63,6 +84,14 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend): Memmap 
   return {
     map: (pathOrFd, options) => mapFile(backend(), pathOrFd, options),
     mapAnonymous: (size, options) => mapAnonymousMemory(backend(), size, options),
+    copyFile: async (src, dst, options) => {
+      const b = backend();
+      return await copyFile(b, pageSizeOf(b), src, dst, options);
+    },
+    copyFileSync: (src, dst, options) => {
+      const b = backend();
+      return copyFileSync(b, pageSizeOf(b), src, dst, options);
+    },
     pageSize: () => pageSize(backend()),
     configure(options) {
       if (loaded) {

@@ -33,6 +33,18 @@ export interface Backend {
   memfdCreate(name: Uint8Array): number;
   shmOpen(name: Uint8Array, flags: number, mode: number): number;
   shmUnlink(name: Uint8Array): number;
+  /** memcpy between two mapped ranges. */
+  copy(dst: bigint, src: bigint, length: bigint): void;
+  /** In-kernel copy; bytes copied (fewer at the source's end) or -errno. */
+  copyFileRange(inFd: number, inOffset: bigint, outFd: number, outOffset: bigint, length: bigint): bigint;
+  clone(srcFd: number, dstFd: number): number;
+  fchmod(fd: number, mode: number): number;
+  seekData(fd: number, offset: bigint): bigint;
+  seekHole(fd: number, offset: bigint): bigint;
+  umask(): number;
+  rename(from: Uint8Array, to: Uint8Array): number;
+  link(from: Uint8Array, to: Uint8Array): number;
+  unlink(path: Uint8Array): number;
   /** Writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe(errno: number, out: Uint8Array): number;
   /** A zero-copy ArrayBuffer over `length` bytes at `addr`. */
@@ -40,7 +52,7 @@ export interface Backend {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

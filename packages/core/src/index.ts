@@ -12,3 +12,4 @@ export type { AnonymousOptions, MapOptions } from "./map.ts";
 export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./mapping.ts";
 export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
 export { nodeStyleLoader } from "./node-loader.ts";
+export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";

@@ -56,7 +56,7 @@ export interface AnonymousOptions {
 
 const pageSizes = new WeakMap<Backend, number>();
 
-function pageSizeOf(backend: Backend): number {
+export function pageSizeOf(backend: Backend): number {
   let size = pageSizes.get(backend);
   if (size === undefined) pageSizes.set(backend, (size = Number(backend.pageSize())));
   return size;

@@ -8,3 +8,4 @@ export type { ConfigureOptions, Memmap } from "./api.ts";
 export { MmapError } from "./errors.ts";
 export type { AnonymousOptions, MapOptions } from "./map.ts";
 export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./mapping.ts";
+export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";

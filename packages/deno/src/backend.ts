@@ -23,6 +23,19 @@ const SYMBOLS = {
   memmap_memfd_create: { parameters: ["buffer" /* const char *name */], result: "i32" },
   memmap_shm_open: { parameters: ["buffer" /* const char *name */, "i32" /* flags */, "i32" /* mode */], result: "i32" },
   memmap_shm_unlink: { parameters: ["buffer" /* const char *name */], result: "i32" },
+  memmap_copy: { parameters: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */], result: "void" },
+  memmap_copy_file_range: {
+    parameters: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
+    result: "i64",
+  },
+  memmap_clone: { parameters: ["i32" /* src_fd */, "i32" /* dst_fd */], result: "i32" },
+  memmap_fchmod: { parameters: ["i32" /* fd */, "i32" /* mode */], result: "i32" },
+  memmap_seek_data: { parameters: ["i32" /* fd */, "i64" /* offset */], result: "i64" },
+  memmap_seek_hole: { parameters: ["i32" /* fd */, "i64" /* offset */], result: "i64" },
+  memmap_umask: { parameters: [], result: "i32" },
+  memmap_rename: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
+  memmap_link: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
+  memmap_unlink: { parameters: ["buffer" /* const char *path */], result: "i32" },
   memmap_error_describe: { parameters: ["i32" /* err */, "buffer" /* char *buf */, "i32" /* capacity */], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -51,6 +64,17 @@ export function openBackend(path: string): Backend {
     memfdCreate: (name) => s.memmap_memfd_create(name),
     shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
     shmUnlink: (name) => s.memmap_shm_unlink(name),
+    copy: (dst, src, length) => s.memmap_copy(dst, src, length),
+    copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
+      BigInt(s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length)),
+    clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
+    fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
+    seekData: (fd, offset) => BigInt(s.memmap_seek_data(fd, offset)),
+    seekHole: (fd, offset) => BigInt(s.memmap_seek_hole(fd, offset)),
+    umask: () => s.memmap_umask(),
+    rename: (from, to) => s.memmap_rename(from, to),
+    link: (from, to) => s.memmap_link(from, to),
+    unlink: (path) => s.memmap_unlink(path),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) =>
       Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, length),

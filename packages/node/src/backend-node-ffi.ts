@@ -30,6 +30,19 @@ const SYMBOLS = {
   memmap_memfd_create: { return: "i32", arguments: ["pointer" /* const char *name */] },
   memmap_shm_open: { return: "i32", arguments: ["pointer" /* const char *name */, "i32" /* flags */, "i32" /* mode */] },
   memmap_shm_unlink: { return: "i32", arguments: ["pointer" /* const char *name */] },
+  memmap_copy: { return: "void", arguments: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */] },
+  memmap_copy_file_range: {
+    return: "i64",
+    arguments: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
+  },
+  memmap_clone: { return: "i32", arguments: ["i32" /* src_fd */, "i32" /* dst_fd */] },
+  memmap_fchmod: { return: "i32", arguments: ["i32" /* fd */, "i32" /* mode */] },
+  memmap_seek_data: { return: "i64", arguments: ["i32" /* fd */, "i64" /* offset */] },
+  memmap_seek_hole: { return: "i64", arguments: ["i32" /* fd */, "i64" /* offset */] },
+  memmap_umask: { return: "i32", arguments: [] },
+  memmap_rename: { return: "i32", arguments: ["pointer" /* const char *from */, "pointer" /* const char *to */] },
+  memmap_link: { return: "i32", arguments: ["pointer" /* const char *from */, "pointer" /* const char *to */] },
+  memmap_unlink: { return: "i32", arguments: ["pointer" /* const char *path */] },
   memmap_error_describe: { return: "i32", arguments: ["i32" /* err */, "pointer" /* char *buf */, "i32" /* capacity */] },
 };
 
@@ -59,6 +72,17 @@ export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
     memfdCreate: (name) => s.memmap_memfd_create(name),
     shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
     shmUnlink: (name) => s.memmap_shm_unlink(name),
+    copy: (dst, src, length) => s.memmap_copy(dst, src, length),
+    copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
+      s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length),
+    clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
+    fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
+    seekData: (fd, offset) => s.memmap_seek_data(fd, offset),
+    seekHole: (fd, offset) => s.memmap_seek_hole(fd, offset),
+    umask: () => s.memmap_umask(),
+    rename: (from, to) => s.memmap_rename(from, to),
+    link: (from, to) => s.memmap_link(from, to),
+    unlink: (path) => s.memmap_unlink(path),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => ffi.toArrayBuffer(addr, length, false),
   };

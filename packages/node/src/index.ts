@@ -54,5 +54,5 @@ function openBackend(path: string): Backend {
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
 
-export const { map, mapAnonymous, pageSize, configure, backend }: Memmap = memmap;
+export const { map, mapAnonymous, copyFile, copyFileSync, pageSize, configure, backend }: Memmap = memmap;
 export * from "@memmap/core/public";

@@ -12,6 +12,8 @@ export type TestFn = () => void | Promise<void>;
 export interface MemmapUnderTest {
   map: Memmap["map"];
   mapAnonymous: Memmap["mapAnonymous"];
+  copyFile: Memmap["copyFile"];
+  copyFileSync: Memmap["copyFileSync"];
   pageSize: Memmap["pageSize"];
   backend: Memmap["backend"];
   MmapError: typeof MmapError;

@@ -14,6 +14,7 @@
  */
 import { anonymousCases } from "./anonymous-cases.ts";
 import { argumentCases } from "./argument-cases.ts";
+import { copyCases } from "./copy-cases.ts";
 import type { Suite } from "./context.ts";
 import { fileCases } from "./file-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
@@ -28,6 +29,7 @@ export function runConformance(suite: Suite): void {
     lifecycleCases(suite);
     anonymousCases(suite);
     largeCases(suite);
+    copyCases(suite);
     argumentCases(suite);
   });
 }

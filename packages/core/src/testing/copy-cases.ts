@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { isRoot, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
+
+const MiB = 2 ** 20;
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+const STRATEGIES = ["auto", "mmap", "copy_file_range"] as const;
+
+/** copyFile / copyFileSync: correct, never destructive, cancellable. */
+export function copyCases({ describe, it, skip, memmap }: Suite): void {
+  const { copyFile, copyFileSync, MmapError } = memmap;
+
+  describe("copyFile", () => {
+    it("copies byte-identically (sha256) at sizes 0, 1, 4095, 4096, 4097 and 64 MiB + 1, with every strategy", () =>
+      withTempDir((dir) => {
+        for (const size of [0, 1, 4095, 4096, 4097, 64 * MiB + 1]) {
+          const src = join(dir, `src-${size}`);
+          writeFileSync(src, pattern(size, size + 3));
+          for (const strategy of STRATEGIES) {
+            const dst = join(dir, `dst-${size}-${strategy}`);
+            const r = copyFileSync(src, dst, { strategy });
+            assert.equal(r.bytes, size);
+            assert.ok(strategy === "auto" ? ["clone", "copy_file_range", "mmap"].includes(r.strategy) : r.strategy === strategy);
+            assert.ok(r.ms >= 0);
+            assert.equal(statSync(dst).size, size);
+            assert.equal(sha256(dst), sha256(src), `${strategy} at ${size} bytes`);
+          }
+        }
+      }), 120_000);
+
+    it("a sparse 6 GiB file copies exactly, and stays sparse", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "sparse");
+        const fd = openSync(src, "w");
+        ftruncateSync(fd, 6 * 2 ** 30);
+        writeSync(fd, pattern(5000, 1), 0, 5000, 0);
+        writeSync(fd, pattern(5000, 2), 0, 5000, 4 * 2 ** 30 + 17);
+        writeSync(fd, pattern(100, 3), 0, 100, 6 * 2 ** 30 - 100);
+        closeSync(fd);
+        for (const strategy of ["auto", "mmap"] as const) {
+          const dst = join(dir, `sparse-${strategy}`);
+          copyFileSync(src, dst, { strategy });
+          assert.equal(statSync(dst).size, 6 * 2 ** 30);
+          assert.ok(statSync(dst).blocks * 512 < 64 * MiB, "holes are not written out");
+          assert.deepEqual(readAt(dst, 0, 5000), pattern(5000, 1));
+          assert.deepEqual(readAt(dst, 4 * 2 ** 30 + 17, 5000), pattern(5000, 2));
+          assert.deepEqual(readAt(dst, 6 * 2 ** 30 - 100, 100), pattern(100, 3));
+          assert.deepEqual(readAt(dst, 3 * 2 ** 30, 4096), new Uint8Array(4096), "a hole reads as zeros");
+        }
+      }), 120_000);
+
+    it("gives a new destination the source's mode, as cp does", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, "x");
+        chmodSync(src, 0o640);
+        copyFileSync(src, join(dir, "plain"));
+        copyFileSync(src, join(dir, "atomic"), { atomic: true });
+        assert.equal(statSync(join(dir, "plain")).mode & 0o777, 0o640);
+        assert.equal(statSync(join(dir, "atomic")).mode & 0o777, 0o640);
+      }));
+
+    it("overwrite, exclusive and atomic decide what happens to an existing destination", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "src");
+        const dst = join(dir, "dst");
+        writeFileSync(src, "new contents");
+        writeFileSync(dst, "old");
+        for (const opts of [{ overwrite: false }, { exclusive: true }, { exclusive: true, atomic: true }]) {
+          const e = throwsLike(() => copyFileSync(src, dst, opts), MmapError) as InstanceType<typeof MmapError>;
+          assert.equal(e.code, "EEXIST", JSON.stringify(opts));
+          assert.equal(readFileSync(dst, "utf8"), "old", "an existing destination is untouched");
+        }
+        copyFileSync(src, dst, { atomic: true, durable: true });
+        assert.equal(readFileSync(dst, "utf8"), "new contents");
+        writeFileSync(dst, "older and longer than the source");
+        copyFileSync(src, dst);
+        assert.equal(readFileSync(dst, "utf8"), "new contents", "overwrite replaces the whole file");
+        assert.deepEqual(readdirSync(dir).sort(), ["dst", "src"], "no temporary file is left");
+      }));
+
+    it("an atomic copy is written 0600 under a temporary name, then renamed", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, pattern(3 * MiB));
+        chmodSync(src, 0o644);
+        const seen: string[] = [];
+        copyFileSync(src, join(dir, "dst"), {
+          atomic: true,
+          windowSize: MiB,
+          onProgress: () => {
+            for (const name of readdirSync(dir)) {
+              if (name !== "src") seen.push(`${name.includes("memmap-tmp") ? "tmp" : name}:${(statSync(join(dir, name)).mode & 0o777).toString(8)}`);
+            }
+          },
+        });
+        assert.ok(seen.length > 0 && seen.every((s) => s === "tmp:600"), seen.join(", "));
+        assert.deepEqual(readdirSync(dir).sort(), ["dst", "src"]);
+        assert.equal(sha256(join(dir, "dst")), sha256(src));
+      }));
+
+    it("source and destination being the same file is refused and the file survives (path, symlink, hard link)", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "precious");
+        writeFileSync(src, pattern(10_000));
+        symlinkSync(src, join(dir, "symlink"));
+        linkSync(src, join(dir, "hardlink"));
+        for (const dst of [src, join(dir, "symlink"), join(dir, "hardlink")]) {
+          for (const atomic of [false, true]) {
+            const e = throwsLike(() => copyFileSync(src, dst, { atomic }), MmapError, /same file/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ERR_SAME_FILE");
+            assert.deepEqual(new Uint8Array(readFileSync(src)), pattern(10_000), `the bytes survive (${dst})`);
+          }
+        }
+      }));
+
+    it("missing source, missing destination folder, and directories are clear errors", () =>
+      withTempDir((dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, "x");
+        const missing = throwsLike(() => copyFileSync(join(dir, "nope"), join(dir, "out")), MmapError) as InstanceType<typeof MmapError>;
+        assert.equal(missing.code, "ENOENT");
+        assert.equal(missing.path, join(dir, "nope"));
+        const noDir = join(dir, "no-such-dir", "out");
+        const e = throwsLike(() => copyFileSync(src, noDir), MmapError, /folder does not exist/) as InstanceType<typeof MmapError>;
+        assert.equal(e.code, "ENOENT");
+        assert.equal(e.path, noDir);
+        mkdirSync(join(dir, "sub"));
+        assert.equal((throwsLike(() => copyFileSync(join(dir, "sub"), join(dir, "out")), MmapError) as InstanceType<typeof MmapError>).code, "EISDIR");
+        assert.equal((throwsLike(() => copyFileSync(src, join(dir, "sub")), MmapError) as InstanceType<typeof MmapError>).code, "EISDIR");
+        assert.ok(!existsSync(join(dir, "out")));
+      }));
+
+    if (isRoot) {
+      skip("a destination folder that is not writable is EACCES", "root may write into any folder, so EACCES cannot happen here");
+    } else {
+      it("a destination folder that is not writable is EACCES", () =>
+        withTempDir((dir) => {
+          const src = join(dir, "src");
+          writeFileSync(src, "x");
+          mkdirSync(join(dir, "ro"), 0o555);
+          const e = throwsLike(() => copyFileSync(src, join(dir, "ro", "out")), MmapError) as InstanceType<typeof MmapError>;
+          assert.equal(e.code, "EACCES");
+        }));
+    }
+
+    it("a source that shrinks during the copy is an error, and the partial destination is removed", () =>
+      withTempDir((dir) => {
+        for (const strategy of STRATEGIES) {
+          const src = join(dir, `shrinking-${strategy}`);
+          writeFileSync(src, pattern(4 * MiB));
+          const dst = join(dir, `out-${strategy}`);
+          const e = throwsLike(
+            () => copyFileSync(src, dst, { strategy, windowSize: MiB, onProgress: (done) => done === MiB && truncateSync(src, MiB + 10) }),
+            MmapError,
+            /shrank/,
+          ) as InstanceType<typeof MmapError>;
+          assert.equal(e.code, "ERR_SOURCE_CHANGED");
+          assert.ok(!existsSync(dst), "no partial destination is left");
+        }
+      }));
+
+    it("copyFile does not block the event loop, reports progress once per window, and resolves", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "big");
+        writeFileSync(src, pattern(256 * MiB));
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 1);
+        const progress: number[] = [];
+        try {
+          const r = await copyFile(src, join(dir, "big-copy"), { windowSize: 16 * MiB, onProgress: (done, total) => {
+            assert.equal(total, 256 * MiB);
+            progress.push(done);
+          } });
+          assert.equal(r.bytes, 256 * MiB);
+        } finally {
+          clearInterval(timer);
+        }
+        assert.equal(progress.length, 16);
+        assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+        assert.equal(progress.at(-1), 256 * MiB);
+        assert.ok(ticks >= 4, `the interval ticked ${ticks} times during the copy`);
+        assert.equal(sha256(join(dir, "big-copy")), sha256(src));
+      }), 120_000);
+
+    it("an AbortSignal cancels the copy and removes the partial destination", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, pattern(8 * MiB));
+        for (const atomic of [false, true]) {
+          const controller = new AbortController();
+          await assert.rejects(
+            copyFile(src, join(dir, "dst"), { atomic, windowSize: MiB, signal: controller.signal, onProgress: () => controller.abort() }),
+            (e: Error) => e.name === "AbortError",
+          );
+          assert.deepEqual(readdirSync(dir), ["src"], "nothing is left behind");
+        }
+        const aborted = AbortSignal.abort();
+        await assert.rejects(copyFile(src, join(dir, "dst"), { signal: aborted }), (e: Error) => e.name === "AbortError");
+        assert.deepEqual(readdirSync(dir), ["src"]);
+      }));
+
+    it("rejects bad arguments with TypeError or RangeError", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, "x");
+        const dst = join(dir, "dst");
+        throwsLike(() => copyFileSync(src, dst, { strategy: "fast" as never }), RangeError);
+        throwsLike(() => copyFileSync(src, dst, { windowSize: 0 }), RangeError);
+        throwsLike(() => copyFileSync(src, dst, { windowSize: -1 }), RangeError);
+        throwsLike(() => copyFileSync(src, dst, { onProgress: 1 as never }), TypeError);
+        throwsLike(() => copyFileSync(src, dst, { signal: {} as never }), TypeError);
+        throwsLike(() => copyFileSync(src, dst, { atomic: "yes" as never }), TypeError);
+        throwsLike(() => copyFileSync(3 as never, dst), TypeError);
+        throwsLike(() => copyFileSync(src, null as never), TypeError);
+        await assert.rejects(copyFile(src, dst, { strategy: 7 as never }), TypeError);
+        assert.ok(!existsSync(dst));
+      }));
+  });
+}
+
+function readAt(path: string, position: number, length: number): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
