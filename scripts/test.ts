@@ -1,4 +1,5 @@
-// npm test: every suite on every runtime through turbo, then one line that sums
+// npm test: every suite on every runtime through turbo (all of them, even after a
+// failure), then one line that sums
 // them all ("N passed, N failed"), which CI reads.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -27,7 +28,7 @@ export function countJunit(xml: string): Counts {
 }
 
 rmSync(RESULTS, { recursive: true, force: true });
-const turbo = spawnSync(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "test", "--concurrency=1", ...process.argv.slice(2)], {
+const turbo = spawnSync(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: "inherit",
 });

@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts" },
+  entry: { index: "src/index.ts", "copy-worker-node-ffi": "src/copy-worker-node-ffi.ts" },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,

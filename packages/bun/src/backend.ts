@@ -1,8 +1,8 @@
 import { dlopen, toArrayBuffer } from "bun:ffi";
-import type { Backend } from "@memmap/core";
+import { type Backend, OffThread } from "@memmap/core";
 
 /** The shim's symbols (native/src/memmap.h), declared once. */
-const SYMBOLS = {
+export const SYMBOLS = {
   memmap_abi_version: { args: [], returns: "i32" },
   memmap_page_size: { args: [], returns: "i64" },
   memmap_open: { args: ["ptr" /* const char *path */, "i32" /* flags */, "i32" /* mode */], returns: "i32" },
@@ -46,6 +46,8 @@ const MAX_ARRAY_BUFFER = 2 ** 32 - 1;
 /** Opens the shim at `path` and forwards the Backend calls to it. */
 export function openBackend(path: string): Backend {
   const s = dlopen(path, SYMBOLS).symbols;
+  // bun:ffi calls only on the calling thread: long copies run on a worker (copy-worker.ts).
+  const offThread = new OffThread(new URL("./copy-worker.js", import.meta.url), path);
   return {
     name: "bun",
     libraryPath: path,
@@ -71,6 +73,11 @@ export function openBackend(path: string): Backend {
     copy: (dst, src, length) => s.memmap_copy(dst, src, length),
     copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
       BigInt(s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length)),
+    copyFileRangeAsync: (inFd, inOffset, outFd, outOffset, length) =>
+      offThread.call("copyFileRange", [inFd, inOffset, outFd, outOffset, length]),
+    copyAsync: async (dst, src, length) => {
+      await offThread.call("copy", [dst, src, length]);
+    },
     clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
     fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
     seekData: (fd, offset) => BigInt(s.memmap_seek_data(fd, offset)),

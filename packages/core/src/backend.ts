@@ -37,6 +37,10 @@ export interface Backend {
   copy(dst: bigint, src: bigint, length: bigint): void;
   /** In-kernel copy; bytes copied (fewer at the source's end) or -errno. */
   copyFileRange(inFd: number, inOffset: bigint, outFd: number, outOffset: bigint, length: bigint): bigint;
+  /** copyFileRange off the JS thread (a worker, Deno's nonblocking symbols, koffi's async calls). */
+  copyFileRangeAsync(inFd: number, inOffset: bigint, outFd: number, outOffset: bigint, length: bigint): Promise<bigint>;
+  /** copy off the JS thread. */
+  copyAsync(dst: bigint, src: bigint, length: bigint): Promise<void>;
   clone(srcFd: number, dstFd: number): number;
   fchmod(fd: number, mode: number): number;
   seekData(fd: number, offset: bigint): bigint;

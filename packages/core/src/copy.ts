@@ -219,17 +219,16 @@ class CopyJob {
     return this.copied >= this.total;
   }
 
-  /** Copies the next window; the caller checks `done`. */
-  step(): void {
+  /** The next window to copy, skipping holes; undefined when only a hole remains. */
+  #nextWindow(): [start: number, length: number] | undefined {
     const b = this.#b;
     if (this.copied >= this.#dataEnd) {
       // Skip the hole up to the next data (SEEK_DATA); where the file system cannot say, all is data.
       const data = b.seekData(this.#srcFd, BigInt(this.copied));
       if (data < 0n) {
-        const code = describeErrno(b, -Number(data)).code;
-        if (code === "ENXIO") {
-          this.copied = this.total; // only a hole remains; dst is already that long
-          return;
+        if (describeErrno(b, -Number(data)).code === "ENXIO") {
+          this.copied = this.total; // only a hole remains, and dst is already that long
+          return undefined;
         }
         this.#dataEnd = this.total;
       } else {
@@ -237,44 +236,80 @@ class CopyJob {
         const hole = b.seekHole(this.#srcFd, data);
         this.#dataEnd = hole < 0n ? this.total : Math.min(Number(hole), this.total);
       }
-      if (this.copied >= this.total) return;
+      if (this.copied >= this.total) return undefined;
     }
-    const start = this.copied;
-    const length = Math.min(this.#window, this.#dataEnd - start);
+    return [this.copied, Math.min(this.#window, this.#dataEnd - this.copied)];
+  }
+
+  /** Copies the next window on this thread; the caller checks `done`. */
+  step(): void {
+    const w = this.#nextWindow();
+    if (!w) return;
+    const [start, length] = w;
     if (this.strategy === "copy_file_range") {
-      const n = b.copyFileRange(this.#srcFd, BigInt(start), this.#dstFd, BigInt(start), BigInt(length));
-      if (n < 0n && this.#auto && UNSUPPORTED.has(describeErrno(b, -Number(n)).code)) {
-        this.strategy = "mmap";
-        this.#mmapWindow(start, length);
-      } else if (checkBig(b, n, "copy_file_range", this.#dst) < BigInt(length)) {
-        this.#sourceShrank();
+      const n = this.#b.copyFileRange(this.#srcFd, BigInt(start), this.#dstFd, BigInt(start), BigInt(length));
+      if (!this.#fellBack(n)) this.#checkCopied(n, length);
+    }
+    if (this.strategy === "mmap") {
+      const [src, dst, len] = this.#mapWindow(start, length);
+      try {
+        this.#b.copy(dst, src, len);
+      } finally {
+        this.#unmapWindow(src, dst, len);
       }
-      this.#auto = false;
-    } else {
-      this.#mmapWindow(start, length);
     }
     this.copied = start + length;
   }
 
-  /** The seed's method for one window: map both sides, copy, unmap. */
-  #mmapWindow(start: number, length: number): void {
+  /** The same as step(), with the copying itself off the JS thread. */
+  async stepAsync(): Promise<void> {
+    const w = this.#nextWindow();
+    if (!w) return;
+    const [start, length] = w;
+    if (this.strategy === "copy_file_range") {
+      const n = await this.#b.copyFileRangeAsync(this.#srcFd, BigInt(start), this.#dstFd, BigInt(start), BigInt(length));
+      if (!this.#fellBack(n)) this.#checkCopied(n, length);
+    }
+    if (this.strategy === "mmap") {
+      const [src, dst, len] = this.#mapWindow(start, length);
+      try {
+        await this.#b.copyAsync(dst, src, len);
+      } finally {
+        this.#unmapWindow(src, dst, len);
+      }
+    }
+    this.copied = start + length;
+  }
+
+  /** Under "auto", a first copy_file_range that this pair of files cannot do switches to mmap. */
+  #fellBack(result: bigint): boolean {
+    const fallback = result < 0n && this.#auto && UNSUPPORTED.has(describeErrno(this.#b, -Number(result)).code);
+    this.#auto = false;
+    if (fallback) this.strategy = "mmap";
+    return fallback;
+  }
+
+  #checkCopied(result: bigint, length: number): void {
+    if (checkBig(this.#b, result, "copy_file_range", this.#dst) < BigInt(length)) this.#sourceShrank();
+  }
+
+  /** The seed's method, one window: both files mapped over the same range. */
+  #mapWindow(start: number, length: number): [src: bigint, dst: bigint, length: bigint] {
     const b = this.#b;
     // A source truncated under a mapping faults on touch: check its size first (see README, "Reliability").
     if (Number(statOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.total) this.#sourceShrank();
     const aligned = start - (start % this.#pageSize);
     const len = BigInt(start + length - aligned);
     const src = checkBig(b, b.mmap(len, PROT_READ, MAP_SHARED, this.#srcFd, BigInt(aligned)), "mmap", this.#src);
-    try {
-      b.madvise(src, len, ADVICE.sequential);
-      const dst = checkBig(b, b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned)), "mmap", this.#dst);
-      try {
-        b.copy(dst, src, len);
-      } finally {
-        b.munmap(dst, len);
-      }
-    } finally {
-      b.munmap(src, len);
-    }
+    b.madvise(src, len, ADVICE.sequential);
+    const dst = b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned));
+    if (dst < 0n) b.munmap(src, len);
+    return [src, checkBig(b, dst, "mmap", this.#dst), len];
+  }
+
+  #unmapWindow(src: bigint, dst: bigint, len: bigint): void {
+    this.#b.munmap(dst, len);
+    this.#b.munmap(src, len);
   }
 
   #sourceShrank(): never {
@@ -340,16 +375,15 @@ export function copyFileSync(backend: Backend, pageSize: number, src: unknown, d
   }
 }
 
-/** Copies src to dst, yielding to the event loop between windows. */
+/** Copies src to dst with each window copied off the JS thread, so the event loop runs on. */
 export async function copyFile(backend: Backend, pageSize: number, src: unknown, dst: unknown, copyOptions?: CopyOptions): Promise<CopyResult> {
   const opts = options<CopyOptions>(copyOptions);
   if (opts.signal?.aborted) throw abortError(opts.signal);
   const job = new CopyJob(backend, pageSize, src, dst, opts);
   try {
     while (!job.done) {
-      job.step();
+      await job.stepAsync();
       opts.onProgress?.(job.copied, job.total);
-      await new Promise((resolve) => setTimeout(resolve, 0));
       if (opts.signal?.aborted) throw abortError(opts.signal);
     }
     return job.finish();

@@ -28,6 +28,19 @@ const SYMBOLS = {
     parameters: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
     result: "i64",
   },
+  // The same two calls again, run by Deno on its own threads, returning a Promise.
+  memmap_copy_file_range_nonblocking: {
+    name: "memmap_copy_file_range",
+    parameters: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
+    result: "i64",
+    nonblocking: true,
+  },
+  memmap_copy_nonblocking: {
+    name: "memmap_copy",
+    parameters: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */],
+    result: "void",
+    nonblocking: true,
+  },
   memmap_clone: { parameters: ["i32" /* src_fd */, "i32" /* dst_fd */], result: "i32" },
   memmap_fchmod: { parameters: ["i32" /* fd */, "i32" /* mode */], result: "i32" },
   memmap_seek_data: { parameters: ["i32" /* fd */, "i64" /* offset */], result: "i64" },
@@ -67,6 +80,9 @@ export function openBackend(path: string): Backend {
     copy: (dst, src, length) => s.memmap_copy(dst, src, length),
     copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
       BigInt(s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length)),
+    copyFileRangeAsync: async (inFd, inOffset, outFd, outOffset, length) =>
+      BigInt(await s.memmap_copy_file_range_nonblocking(inFd, inOffset, outFd, outOffset, length)),
+    copyAsync: (dst, src, length) => s.memmap_copy_nonblocking(dst, src, length),
     clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
     fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
     seekData: (fd, offset) => BigInt(s.memmap_seek_data(fd, offset)),

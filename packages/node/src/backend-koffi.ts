@@ -1,7 +1,12 @@
 import type { Backend } from "@memmap/core";
 
+/** A koffi function: callable, and .async(...args, callback) runs it on koffi's worker threads. */
+type KoffiFunction = ((...args: unknown[]) => unknown) & {
+  async(...args: [...unknown[], (error: unknown, result: unknown) => void]): void;
+};
+
 type Koffi = {
-  load(path: string): { func(prototype: string): (...args: unknown[]) => unknown };
+  load(path: string): { func(prototype: string): KoffiFunction };
   view(addr: number | bigint, length: number): ArrayBuffer;
 };
 
@@ -43,6 +48,8 @@ export function openKoffiBackend(koffi: Koffi, path: string): Backend {
   const lib = koffi.load(path);
   // deno-lint-ignore no-explicit-any
   const f = Object.fromEntries(Object.entries(PROTOTYPES).map(([k, proto]) => [k, lib.func(proto)])) as any;
+  const later = (fn: KoffiFunction, ...args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => fn.async(...args, (error, result) => (error ? reject(error) : resolve(result))));
   return {
     name: "koffi",
     libraryPath: path,
@@ -68,6 +75,11 @@ export function openKoffiBackend(koffi: Koffi, path: string): Backend {
     shmUnlink: (name) => f.shmUnlink(name),
     copy: (dst, src, length) => f.copy(dst, src, length),
     copyFileRange: (inFd, inOffset, outFd, outOffset, length) => BigInt(f.copyFileRange(inFd, inOffset, outFd, outOffset, length)),
+    copyFileRangeAsync: async (inFd, inOffset, outFd, outOffset, length) =>
+      BigInt(await later(f.copyFileRange, inFd, inOffset, outFd, outOffset, length) as number),
+    copyAsync: async (dst, src, length) => {
+      await later(f.copy, dst, src, length);
+    },
     clone: (srcFd, dstFd) => f.clone(srcFd, dstFd),
     fchmod: (fd, mode) => f.fchmod(fd, mode),
     seekData: (fd, offset) => BigInt(f.seekData(fd, offset)),

@@ -1,6 +1,6 @@
-import type { Backend } from "@memmap/core";
+import { type Backend, OffThread } from "@memmap/core";
 
-type NodeFfi = {
+export type NodeFfi = {
   dlopen(path: string, defs: Record<string, { return: string; arguments: string[] }>): {
     functions: Record<string, (...args: unknown[]) => unknown>;
   };
@@ -8,7 +8,7 @@ type NodeFfi = {
 };
 
 /** The shim's symbols (native/src/memmap.h) in node:ffi's vocabulary, declared once. */
-const SYMBOLS = {
+export const SYMBOLS = {
   memmap_abi_version: { return: "i32", arguments: [] },
   memmap_page_size: { return: "i64", arguments: [] },
   memmap_open: { return: "i32", arguments: ["pointer" /* const char *path */, "i32" /* flags */, "i32" /* mode */] },
@@ -50,6 +50,8 @@ const SYMBOLS = {
 export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
   // deno-lint-ignore no-explicit-any
   const s = ffi.dlopen(path, SYMBOLS).functions as any;
+  // node:ffi calls only on the calling thread: long copies run on a worker (copy-worker-node-ffi.ts).
+  const offThread = new OffThread(new URL("./copy-worker-node-ffi.js", import.meta.url), path);
   return {
     name: "node:ffi",
     libraryPath: path,
@@ -75,6 +77,11 @@ export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
     copy: (dst, src, length) => s.memmap_copy(dst, src, length),
     copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
       s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length),
+    copyFileRangeAsync: (inFd, inOffset, outFd, outOffset, length) =>
+      offThread.call("copyFileRange", [inFd, inOffset, outFd, outOffset, length]),
+    copyAsync: async (dst, src, length) => {
+      await offThread.call("copy", [dst, src, length]);
+    },
     clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
     fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
     seekData: (fd, offset) => s.memmap_seek_data(fd, offset),

@@ -197,7 +197,7 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.equal(progress.length, 16);
         assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
         assert.equal(progress.at(-1), 256 * MiB);
-        assert.ok(ticks >= 4, `the interval ticked ${ticks} times during the copy`);
+        assert.ok(ticks >= progress.length, `the interval ticked ${ticks} times during ${progress.length} windows`);
         assert.equal(sha256(join(dir, "big-copy")), sha256(src));
       }), 120_000);
 

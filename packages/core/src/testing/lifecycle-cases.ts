@@ -83,8 +83,8 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
           m.close();
         }
         assert.equal(openFdCount(), fds, "descriptor count returns to baseline");
-        // The runtime's own heap may add a few regions; 10,000 leaked mappings would add 10,000.
-        assert.ok(mapsLineCount() - lines < 50, `maps grew from ${lines} to ${mapsLineCount()} lines`);
+        // The runtime's own heap adds regions as it grows (up to ~100 seen); one leak per cycle would add 10,000.
+        assert.ok(mapsLineCount() - lines < 1000, `maps grew from ${lines} to ${mapsLineCount()} lines`);
         assert.ok(!mapsText().includes(path));
       }), 60_000);
 

@@ -1,0 +1,80 @@
+import type { URL } from "node:url";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+
+type Arg = number | bigint;
+interface Request {
+  id: number;
+  op: string;
+  args: Arg[];
+}
+interface Reply {
+  id: number;
+  result?: bigint;
+  error?: string;
+}
+
+/**
+ * Runs slow shim calls (a window of a copy) on a worker thread, for FFIs that
+ * cannot call off the JS thread themselves (bun:ffi, node:ffi). The worker
+ * opens its own handle on the same shim; it is unref'ed while idle, so it never
+ * keeps a process alive. node:worker_threads exists in Bun, Deno and Node alike.
+ */
+export class OffThread {
+  #worker: Worker | undefined;
+  #pending = new Map<number, { resolve(v: bigint): void; reject(e: Error): void }>();
+  #next = 0;
+  readonly #url: URL;
+  readonly #libraryPath: string;
+
+  constructor(workerUrl: URL, libraryPath: string) {
+    this.#url = workerUrl;
+    this.#libraryPath = libraryPath;
+  }
+
+  call(op: string, args: Arg[]): Promise<bigint> {
+    const worker = (this.#worker ??= this.#start());
+    if (this.#pending.size === 0) worker.ref();
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, args } satisfies Request);
+    });
+  }
+
+  #start(): Worker {
+    const worker = new Worker(this.#url, { workerData: { libraryPath: this.#libraryPath } });
+    worker.on("message", (reply: Reply) => {
+      const waiter = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) worker.unref();
+      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve(BigInt(reply.result ?? 0n));
+    });
+    const fail = (error: Error) => {
+      for (const waiter of this.#pending.values()) waiter.reject(error);
+      this.#pending.clear();
+      this.#worker = undefined;
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`memmap's worker thread exited (code ${code})`)));
+    worker.unref();
+    return worker;
+  }
+}
+
+/** The worker side: answers OffThread calls with `ops`, built from the shim at workerData.libraryPath. */
+export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: Arg[]) => unknown>): void {
+  if (!parentPort) throw new Error("serveOffThread runs inside a worker thread");
+  const port = parentPort;
+  const ops = open((workerData as { libraryPath: string }).libraryPath);
+  port.on("message", ({ id, op, args }: Request) => {
+    try {
+      const fn = ops[op];
+      if (!fn) throw new Error(`unknown off-thread operation ${op}`);
+      const result = fn(...args);
+      port.postMessage({ id, result: typeof result === "bigint" ? result : BigInt((result as number | undefined) ?? 0) } satisfies Reply);
+    } catch (e) {
+      port.postMessage({ id, error: String(e) } satisfies Reply);
+    }
+  });
+}
