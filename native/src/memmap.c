@@ -217,6 +217,18 @@ int32_t memmap_fchmod(int32_t fd, int32_t mode) {
   return fchmod(fd, (mode_t)mode) < 0 ? ERR(errno) : 0;
 }
 
+int32_t memmap_fallocate(int32_t fd, int64_t offset, int64_t length) {
+  if (offset < 0 || length <= 0) return ERR(EINVAL);
+#if defined(__linux__)
+  int r;
+  do r = fallocate(fd, 0, (off_t)offset, (off_t)length);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? ERR(errno) : 0;
+#else
+  return ERR(EOPNOTSUPP);
+#endif
+}
+
 int64_t memmap_seek_data(int32_t fd, int64_t offset) {
 #ifdef SEEK_DATA
   off_t r = lseek(fd, (off_t)offset, SEEK_DATA);

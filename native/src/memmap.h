@@ -91,6 +91,9 @@ MEMMAP_EXPORT int64_t memmap_copy_file_range(int32_t in_fd, int64_t in_offset, i
 /* Copy-on-write clone of a whole file (FICLONE); -EOPNOTSUPP/-EXDEV/-EINVAL where the file system cannot. */
 MEMMAP_EXPORT int32_t memmap_clone(int32_t src_fd, int32_t dst_fd);
 MEMMAP_EXPORT int32_t memmap_fchmod(int32_t fd, int32_t mode);
+/* Reserves disk blocks for a range, so a full disk is ENOSPC now rather than SIGBUS
+   when a mapping of the range is written; -EOPNOTSUPP where the file system cannot. */
+MEMMAP_EXPORT int32_t memmap_fallocate(int32_t fd, int64_t offset, int64_t length);
 /* The next offset >= offset that holds data (SEEK_DATA), or that is a hole (SEEK_HOLE);
    -ENXIO past the last data; -ENOSYS/-EINVAL where the file system cannot tell. */
 MEMMAP_EXPORT int64_t memmap_seek_data(int32_t fd, int64_t offset);

@@ -1,10 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "copy-worker": "src/copy-worker.ts" },
+  entry: { index: "src/index.ts", "copy-worker": "src/copy-worker.ts", "bin/memmap-cp": "src/bin/memmap-cp.ts" },
   format: ["esm"],
-  dts: true,
+  dts: { entry: { index: "src/index.ts" } },
   clean: true,
   target: "esnext",
-  external: ["bun:ffi", "@memmap/core"],
+  external: ["bun:ffi", "@memmap/core", "@memmap/bun"],
 });

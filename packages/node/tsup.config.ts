@@ -1,12 +1,21 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: { index: "src/index.ts", "copy-worker-node-ffi": "src/copy-worker-node-ffi.ts" },
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "es2023",
-  // import.meta.url in the CommonJS build, to find the prebuilt shim.
-  shims: true,
-  external: ["@memmap/core", "koffi"],
-});
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts", "copy-worker-node-ffi": "src/copy-worker-node-ffi.ts" },
+    format: ["esm", "cjs"],
+    dts: { entry: { index: "src/index.ts" } },
+    clean: true,
+    target: "es2023",
+    // import.meta.url in the CommonJS build, to find the prebuilt shim.
+    shims: true,
+    external: ["@memmap/core", "koffi"],
+  },
+  {
+    // The CLI imports the package by its own name, so it shares the one loaded copy.
+    entry: { "bin/memmap-cp": "src/bin/memmap-cp.ts" },
+    format: ["esm"],
+    target: "es2023",
+    external: ["@memmap/core", "@memmap/node"],
+  },
+]);

@@ -43,6 +43,7 @@ export interface Backend {
   copyAsync(dst: bigint, src: bigint, length: bigint): Promise<void>;
   clone(srcFd: number, dstFd: number): number;
   fchmod(fd: number, mode: number): number;
+  fallocate(fd: number, offset: bigint, length: bigint): number;
   seekData(fd: number, offset: bigint): bigint;
   seekHole(fd: number, offset: bigint): bigint;
   umask(): number;

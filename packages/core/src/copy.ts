@@ -125,7 +125,7 @@ class CopyJob {
     this.#targetC = d.c;
 
     const b = backend;
-    this.#srcFd = check(b, b.open(s.c, 0, 0), "open", this.#src);
+    this.#srcFd = check(b, b.open(s.c, 0, 0), "open", this.#src, (code) => (code === "ENOENT" ? "The source file does not exist." : undefined));
     try {
       const st = statOf(b, this.#srcFd, this.#src);
       if (Number(st[STAT_KIND]) === KIND_DIRECTORY) {
@@ -290,7 +290,9 @@ class CopyJob {
   }
 
   #checkCopied(result: bigint, length: number): void {
-    if (checkBig(this.#b, result, "copy_file_range", this.#dst) < BigInt(length)) this.#sourceShrank();
+    const copied = checkBig(this.#b, result, "copy_file_range", this.#dst, (code) =>
+      code === "EXDEV" ? "This kernel cannot copy_file_range between these two file systems; strategy 'auto' falls back to mmap." : undefined);
+    if (copied < BigInt(length)) this.#sourceShrank();
   }
 
   /** The seed's method, one window: both files mapped over the same range. */
@@ -300,6 +302,9 @@ class CopyJob {
     if (Number(statOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.total) this.#sourceShrank();
     const aligned = start - (start % this.#pageSize);
     const len = BigInt(start + length - aligned);
+    // Writing a mapping of blocks the disk cannot give is SIGBUS; reserving them first makes it ENOSPC.
+    const reserved = b.fallocate(this.#dstFd, BigInt(aligned), len);
+    if (reserved < 0 && !UNSUPPORTED.has(describeErrno(b, -reserved).code)) throw errnoError(b, -reserved, "fallocate", this.#dst);
     const src = checkBig(b, b.mmap(len, PROT_READ, MAP_SHARED, this.#srcFd, BigInt(aligned)), "mmap", this.#src);
     b.madvise(src, len, ADVICE.sequential);
     const dst = b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned));

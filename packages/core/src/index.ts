@@ -14,3 +14,4 @@ export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName,
 export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export { OffThread, serveOffThread } from "./off-thread.ts";
+export { copyCli, type CopyCliIo } from "./copy-cli.ts";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -18,7 +19,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { isRoot, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
+import { isLinux, isRoot, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
 
 const MiB = 2 ** 20;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -177,6 +178,51 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
           assert.ok(!existsSync(dst), "no partial destination is left");
         }
       }));
+
+    if (isLinux && isRoot) {
+      it("a full disk (a 1 MiB tmpfs) is a clear ENOSPC error with every strategy, and leaves no partial file", () =>
+        withTempDir((dir) => {
+          const small = join(dir, "small");
+          mkdirSync(small);
+          execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]);
+          try {
+            const src = join(dir, "src");
+            writeFileSync(src, pattern(4 * MiB));
+            for (const strategy of STRATEGIES) {
+              for (const atomic of [false, true]) {
+                const e = throwsLike(() => copyFileSync(src, join(small, "dst"), { strategy, atomic, windowSize: MiB }), MmapError) as InstanceType<typeof MmapError>;
+                // A kernel without cross-file-system copy_file_range says so (EXDEV) before the disk fills.
+                if (strategy === "copy_file_range" && e.code === "EXDEV") assert.match(e.message, /strategy 'auto' falls back/);
+                else assert.equal(e.code, "ENOSPC", `${strategy}, atomic: ${atomic}: ${e.message}`);
+                assert.deepEqual(readdirSync(small), [], "no partial or temporary file is left");
+              }
+            }
+          } finally {
+            execFileSync("umount", [small]);
+          }
+        }));
+    } else {
+      skip("a full disk is a clear ENOSPC error", "mounting the small tmpfs this case fills needs root on Linux");
+    }
+
+    if (isLinux) {
+      it("an mmap copy holds at most a few windows in memory (peak RSS)", () =>
+        withTempDir((dir) => {
+          const src = join(dir, "src");
+          const chunk = pattern(16 * MiB);
+          const fd = openSync(src, "w");
+          for (let i = 0; i < 32; i++) writeSync(fd, chunk);
+          closeSync(fd);
+          const status = () => readFileSync("/proc/self/status", "utf8");
+          const kib = (field: string) => Number(status().match(new RegExp(`${field}:\\s+(\\d+) kB`))![1]) * 1024;
+          writeFileSync("/proc/self/clear_refs", "5"); // resets the peak (VmHWM) to the current RSS
+          const before = kib("VmRSS");
+          copyFileSync(src, join(dir, "dst"), { strategy: "mmap", windowSize: 16 * MiB });
+          const peak = kib("VmHWM") - before;
+          assert.ok(peak < 5 * 16 * MiB, `peak RSS grew by ${(peak / MiB).toFixed(1)} MiB copying 512 MiB in 16 MiB windows`);
+          assert.equal(statSync(join(dir, "dst")).size, 512 * MiB);
+        }), 120_000);
+    }
 
     it("copyFile does not block the event loop, reports progress once per window, and resolves", () =>
       withTempDir(async (dir) => {
