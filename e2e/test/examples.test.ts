@@ -12,5 +12,12 @@ describe("examples run as the README says", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, "file now reads: HELLO from a plain file\n");
     });
+
+    it(`${runtime}: copy-file copies through two mappings`, () => {
+      const [command, args] = exampleCommand(runtime, "copy-file");
+      const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "copied 84 bytes by mmap; identical: true\n");
+    });
   }
 });
