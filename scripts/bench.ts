@@ -17,16 +17,21 @@ interface RuntimeSpec {
   env?: Record<string, string>;
 }
 
+// V8's mid tier (Maglev) sometimes keeps a hot loop in code ~5x slower than
+// Turbofan's, depending on a race with the concurrent compiler thread (seen on
+// Node 26 and Deno): the scan would then time the JIT, not the I/O.
+const V8_FLAGS = "--no-maglev";
+
 const RUNTIMES: RuntimeSpec[] = [
   {
     id: "node26",
     command: NODE26,
-    args: ["--disable-warning=ExperimentalWarning", "bench/run-node.ts"],
+    args: [V8_FLAGS, "--disable-warning=ExperimentalWarning", "bench/run-node.ts"],
     env: { MEMMAP_NODE_FFI: "node:ffi" },
   },
-  { id: "node22", command: NODE22, args: ["bench/run-node.ts"], env: { MEMMAP_NODE_FFI: "koffi" } },
+  { id: "node22", command: NODE22, args: [V8_FLAGS, "bench/run-node.ts"], env: { MEMMAP_NODE_FFI: "koffi" } },
   { id: "bun", command: BUN, args: ["bench/run-bun.ts"] },
-  { id: "deno", command: DENO, args: ["run", "--allow-all", "bench/run-deno.ts"] },
+  { id: "deno", command: DENO, args: ["run", "--allow-all", `--v8-flags=${V8_FLAGS}`, "bench/run-deno.ts"] },
 ];
 
 const requested = process.argv.slice(2);
@@ -39,7 +44,17 @@ const groups = requested.length > 0 ? requested : Object.keys(GROUPS);
 
 const m = machineInfo();
 console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel} ${m.arch}`);
-console.log(`times are medians; ±n% is half the p25..p75 spread relative to the median\n`);
+console.log("times are medians; ±n% is half the p25..p75 spread relative to the median; GB/s = 10^9 bytes/s");
+console.log(`Node and Deno run with ${V8_FLAGS} (see V8_FLAGS in scripts/bench.ts)\n`);
+
+// Ctrl-C would end this process before the finally below removes the 1 GiB input:
+// note it instead (the children get it too and stop), and stop between steps.
+let interrupted = false;
+process.on("SIGINT", () => void (interrupted = true));
+const stopIfInterrupted = async () => {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (interrupted) throw new Error("bench: interrupted");
+};
 
 let failed = false;
 for (const group of groups) {
@@ -50,10 +65,12 @@ for (const group of groups) {
     console.error(`[${group}] preparing inputs in ${dir}`);
     bench.prepare(dir);
     for (const rt of RUNTIMES) {
+      await stopIfInterrupted();
       console.error(`[${group}] ${rt.id}`);
       results[rt.id] = runChild(rt, group, dir);
       if ("error" in results[rt.id]!) failed = true;
     }
+    await stopIfInterrupted();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,9 +116,9 @@ function formatOutcome(o: Outcome | undefined, bytesPerOp: number | undefined, f
   return `${bytesPerOp ? `${(bytesPerOp / median).toFixed(2)} GB/s` : formatTime(median)} ${spread}`;
 }
 
-function ratioOf(c: CaseResult, r: Ratio): number | undefined {
-  const a = c.outcomes[r.numerator];
-  const b = c.outcomes[r.denominator];
+function ratioOf(c: CaseResult | undefined, r: Ratio): number | undefined {
+  const a = c?.outcomes[r.numerator];
+  const b = c?.outcomes[r.denominator];
   return a && b && "stats" in a && "stats" in b ? a.stats.median / b.stats.median : undefined;
 }
 
@@ -140,7 +157,7 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
       rows.push([
         `  ${ratio.numerator} ÷ ${ratio.denominator}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,
         ...ok.map(([, r]) => {
-          const value = r.cases[i] && ratioOf(r.cases[i], ratio);
+          const value = ratioOf(r.cases[i], ratio);
           return value === undefined ? "-" : `${value.toFixed(2)}x${ratio.target ? (verdict(ratio, value) === "met" ? " ok" : " MISS") : ""}`;
         }),
       ]);
@@ -151,7 +168,7 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
     footnotes.forEach((text, n) => console.log(`  [${n + 1}] ${text}`));
     for (const ratio of ratios.filter((r) => r.target)) {
       const verdicts = ok.map(([id, r]) => {
-        const value = r.cases[i] && ratioOf(r.cases[i], ratio);
+        const value = ratioOf(r.cases[i], ratio);
         return `${id} ${value === undefined ? "n/a" : `${verdict(ratio, value)} (${value.toFixed(2)}x)`}`;
       });
       console.log(`  target ${ratio.numerator} ÷ ${ratio.denominator} ${describeTarget(ratio)}: ${verdicts.join("; ")}`);
