@@ -9,12 +9,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__linux__)
 #include <linux/fs.h>
+#include <linux/futex.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #endif
@@ -93,11 +96,20 @@ int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int
 #ifdef MAP_NORESERVE
   if (flags & MEMMAP_MAP_NORESERVE) f |= MAP_NORESERVE;
 #endif
+  /* MAP_POPULATE on a private writable mapping pre-faults by copying every page:
+     read them in instead (MADV_POPULATE_READ, Linux 5.14+; else read-ahead). */
+  int populate_read = (flags & MEMMAP_MAP_POPULATE) && !(flags & MEMMAP_MAP_SHARED) && (p & PROT_WRITE);
 #ifdef MAP_POPULATE
-  if (flags & MEMMAP_MAP_POPULATE) f |= MAP_POPULATE;
+  if ((flags & MEMMAP_MAP_POPULATE) && !populate_read) f |= MAP_POPULATE;
 #endif
   void *addr = mmap(NULL, (size_t)length, p, f, fd, (off_t)offset);
   if (addr == MAP_FAILED) return ERR(errno);
+  if (populate_read) {
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+    if (madvise(addr, (size_t)length, MADV_POPULATE_READ) < 0) (void)madvise(addr, (size_t)length, MADV_WILLNEED);
+  }
   return (int64_t)(uintptr_t)addr;
 }
 
@@ -268,6 +280,53 @@ int32_t memmap_link(const char *from, const char *to) {
 int32_t memmap_unlink(const char *path) {
   if (path == NULL) return ERR(EINVAL);
   return unlink(path) < 0 ? ERR(errno) : 0;
+}
+
+#if defined(__linux__)
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+#endif
+
+int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms) {
+#if defined(__linux__)
+  /* Not FUTEX_PRIVATE_FLAG: the word is shared with other processes. */
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  for (;;) {
+    struct timespec ts, *tsp = NULL;
+    if (deadline >= 0) {
+      int64_t left = deadline - now_ms();
+      if (left < 0) left = 0;
+      ts.tv_sec = (time_t)(left / 1000);
+      ts.tv_nsec = (long)(left % 1000) * 1000000L;
+      tsp = &ts;
+    }
+    long r = syscall(SYS_futex, ADDR(addr), FUTEX_WAIT, expected, tsp, NULL, 0);
+    if (r == 0) return 0;
+    if (errno == EINTR) continue; /* a signal is not a wake-up: wait out the rest */
+    return ERR(errno);
+  }
+#else
+  (void)addr; (void)expected; (void)timeout_ms;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_notify(int64_t addr, int32_t count) {
+#if defined(__linux__)
+  long r = syscall(SYS_futex, ADDR(addr), FUTEX_WAKE, count < 0 ? 0x7fffffff : count, NULL, NULL, 0);
+  return r < 0 ? ERR(errno) : (int32_t)r;
+#else
+  (void)addr; (void)count;
+  return ERR(ENOSYS);
+#endif
+}
+
+int32_t memmap_pid_alive(int32_t pid) {
+  if (pid <= 0) return 0;
+  return kill((pid_t)pid, 0) == 0 || errno == EPERM ? 1 : 0;
 }
 
 /* One table for every errno name memmap can report. */

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 2
+#define MEMMAP_ABI_VERSION 3
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -103,6 +103,14 @@ MEMMAP_EXPORT int32_t memmap_umask(void);
 MEMMAP_EXPORT int32_t memmap_rename(const char *from, const char *to);
 MEMMAP_EXPORT int32_t memmap_link(const char *from, const char *to);
 MEMMAP_EXPORT int32_t memmap_unlink(const char *path);
+
+/* Cross-process waiting on a 32-bit word in shared memory (a futex on Linux).
+   wait: 0 when woken, -EAGAIN when *addr != expected, -ETIMEDOUT; timeout_ms < 0 waits forever. */
+MEMMAP_EXPORT int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms);
+/* Wakes up to count waiters (count < 0: all); returns how many were woken. */
+MEMMAP_EXPORT int32_t memmap_notify(int64_t addr, int32_t count);
+/* 1 if a process with this pid exists (even if not ours to signal), else 0. */
+MEMMAP_EXPORT int32_t memmap_pid_alive(int32_t pid);
 
 /* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
 MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);

@@ -2,7 +2,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", "copy-worker-node-ffi": "src/copy-worker-node-ffi.ts" },
+    entry: { index: "src/index.ts", "off-thread-worker-node-ffi": "src/off-thread-worker-node-ffi.ts" },
     format: ["esm", "cjs"],
     dts: { entry: { index: "src/index.ts" } },
     clean: true,

@@ -1,5 +1,5 @@
-import { dlopen, toArrayBuffer } from "bun:ffi";
-import { type Backend, OffThread } from "@memmap/core";
+import { dlopen, ptr, toArrayBuffer } from "bun:ffi";
+import { type Backend, OffThreadPool } from "@memmap/core";
 
 /** The shim's symbols (native/src/memmap.h), declared once. */
 export const SYMBOLS = {
@@ -38,6 +38,9 @@ export const SYMBOLS = {
   memmap_rename: { args: ["ptr" /* const char *from */, "ptr" /* const char *to */], returns: "i32" },
   memmap_link: { args: ["ptr" /* const char *from */, "ptr" /* const char *to */], returns: "i32" },
   memmap_unlink: { args: ["ptr" /* const char *path */], returns: "i32" },
+  memmap_wait: { args: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */], returns: "i32" },
+  memmap_notify: { args: ["i64" /* addr */, "i32" /* count */], returns: "i32" },
+  memmap_pid_alive: { args: ["i32" /* pid */], returns: "i32" },
   memmap_error_describe: { args: ["i32" /* err */, "ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
 } as const;
 
@@ -47,8 +50,8 @@ const MAX_ARRAY_BUFFER = 2 ** 32 - 1;
 /** Opens the shim at `path` and forwards the Backend calls to it. */
 export function openBackend(path: string): Backend {
   const s = dlopen(path, SYMBOLS).symbols;
-  // bun:ffi calls only on the calling thread: long copies run on a worker (copy-worker.ts).
-  const offThread = new OffThread(new URL("./copy-worker.js", import.meta.url), path);
+  // bun:ffi calls only on the calling thread: copies and waits run on workers (off-thread-worker.ts).
+  const offThread = new OffThreadPool(new URL("./off-thread-worker.js", import.meta.url), path);
   return {
     name: "bun",
     libraryPath: path,
@@ -88,6 +91,11 @@ export function openBackend(path: string): Backend {
     rename: (from, to) => s.memmap_rename(from, to),
     link: (from, to) => s.memmap_link(from, to),
     unlink: (path) => s.memmap_unlink(path),
+    wait: (addr, expected, timeoutMs) => s.memmap_wait(addr, expected, timeoutMs),
+    waitAsync: async (addr, expected, timeoutMs) => Number(await offThread.call("wait", [addr, expected, timeoutMs])),
+    notify: (addr, count) => s.memmap_notify(addr, count),
+    pidAlive: (pid) => s.memmap_pid_alive(pid),
+    address: (view) => BigInt(ptr(view as Uint8Array)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
   };

@@ -50,6 +50,14 @@ export interface Backend {
   rename(from: Uint8Array, to: Uint8Array): number;
   link(from: Uint8Array, to: Uint8Array): number;
   unlink(path: Uint8Array): number;
+  /** Futex wait on the 32-bit word at addr: 0 woken, -EAGAIN not equal, -ETIMEDOUT; timeoutMs < 0 forever. */
+  wait(addr: bigint, expected: number, timeoutMs: bigint): number;
+  /** wait, off the JS thread. */
+  waitAsync(addr: bigint, expected: number, timeoutMs: bigint): Promise<number>;
+  notify(addr: bigint, count: number): number;
+  pidAlive(pid: number): number;
+  /** The address of a view's first byte (subarrays included). */
+  address(view: ArrayBufferView): bigint;
   /** Writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe(errno: number, out: Uint8Array): number;
   /** A zero-copy ArrayBuffer over `length` bytes at `addr`. */
@@ -57,7 +65,7 @@ export interface Backend {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

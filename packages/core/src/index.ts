@@ -13,5 +13,5 @@ export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./m
 export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
 export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
-export { OffThread, serveOffThread } from "./off-thread.ts";
+export { OffThread, OffThreadPool, serveOffThread } from "./off-thread.ts";
 export { copyCli, type CopyCliIo } from "./copy-cli.ts";

@@ -62,10 +62,12 @@ export function pageSizeOf(backend: Backend): number {
   return size;
 }
 
+/** One stat buffer for the whole realm: every use reads it before the next fstat. */
+const statBuffer = new BigInt64Array(STAT_SLOTS);
+
 function stat(backend: Backend, fd: number, path: string | undefined): BigInt64Array {
-  const out = new BigInt64Array(STAT_SLOTS);
-  check(backend, backend.fstat(fd, out), "fstat", path);
-  return out;
+  check(backend, backend.fstat(fd, statBuffer), "fstat", path);
+  return statBuffer;
 }
 
 /** Maps a file given by path, file: URL or open descriptor (which stays the caller's). */
@@ -143,7 +145,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
     // prevented, and into a PROT_READ page it would kill the process.
     const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) |
       (populate ? MAP_POPULATE : 0);
-    const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, holders: 0, released: false };
+    const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, released: false };
     if (len > 0) {
       region.base = checkBig(backend, backend.mmap(BigInt(delta + len), prot, flags, fd, BigInt(alignedOffset)), "mmap", path?.display);
       region.mapLength = delta + len;
@@ -228,7 +230,7 @@ export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?
   if (fd < 0 && describeErrno(backend, -fd).code === "ENOSYS") fd = anonymousShm(backend);
   check(backend, fd, "memfd_create");
   const pageSize = pageSizeOf(backend);
-  const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd, holders: 0, released: false };
+  const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd, released: false };
   const prot = PROT_READ | PROT_WRITE;
   const flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
   try {

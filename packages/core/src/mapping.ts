@@ -8,8 +8,9 @@ export const ADVICE_NAMES = Object.keys(ADVICE) as Advice[];
 
 /**
  * The native side of a mapping. The finalizer holds this, never the Mapping,
- * and unmaps only once the Mapping and every ArrayBuffer over the memory are
- * unreachable: a view kept after its Mapping was dropped stays valid.
+ * and fires once the Mapping is unreachable; every ArrayBuffer over the memory
+ * keeps its Mapping reachable (see `owners`), so a view kept after its Mapping
+ * was dropped stays valid.
  */
 export interface Region {
   readonly backend: Backend;
@@ -20,8 +21,6 @@ export interface Region {
   mapLength: number;
   /** A descriptor the region owns (anonymous memory), or -1. */
   fd: number;
-  /** Objects (the Mapping, buffers over the memory) the finalizer still waits for. */
-  holders: number;
   released: boolean;
 }
 
@@ -33,9 +32,9 @@ function release(region: Region): void {
   if (region.fd >= 0) region.backend.close(region.fd);
 }
 
-const finalizer = new FinalizationRegistry<Region>((region) => {
-  if (--region.holders === 0) release(region);
-});
+const finalizer = new FinalizationRegistry<Region>(release);
+/** buffer -> its Mapping: an ephemeron, so the Mapping lives as long as any buffer over it. */
+const owners = new WeakMap<ArrayBuffer, Mapping>();
 
 /** How a readwrite file mapping reaches its file again to resize it. */
 export interface FileRef {
@@ -73,6 +72,11 @@ export interface FlushOptions extends RangeOptions {
 
 const MAPPING_INIT = Symbol("memmap.mapping");
 
+/** transfer(0) is the one operation that leaves no alias of the memory (see FFI-FACTS). */
+function detach(buffer: ArrayBuffer | undefined): void {
+  if (buffer && !buffer.detached) buffer.transfer(0);
+}
+
 /**
  * A live memory mapping. `bytes` is a zero-copy Uint8Array over it; `close()`
  * detaches every view handed out (they become length 0) before unmapping, so
@@ -94,7 +98,6 @@ export class Mapping {
     this.#region = init.region;
     this.#init = init;
     this.#length = init.length;
-    init.region.holders = 1;
     finalizer.register(this, init.region, init.region);
   }
 
@@ -227,10 +230,6 @@ export class Mapping {
     } finally {
       if (owned) b.close(fd);
     }
-    // Old buffers are detached: only the Mapping holds the region now.
-    finalizer.unregister(r);
-    r.holders = 1;
-    finalizer.register(this, r, r);
   }
 
   /** Unmaps. Idempotent. Every view handed out becomes length 0. */
@@ -273,8 +272,7 @@ export class Mapping {
     if (length === 0) return new Uint8Array(0);
     const r = this.#region;
     const buffer = r.backend.arrayBuffer(r.base + BigInt(this.#init.delta + offset), length);
-    r.holders++;
-    finalizer.register(buffer, r, r);
+    owners.set(buffer, this);
     return new Uint8Array(buffer);
   }
 
@@ -287,12 +285,10 @@ export class Mapping {
   }
 
   #detachAll(): void {
-    const buffers = [this.#bytes?.buffer, ...this.#extra.map((ref) => ref.deref())];
-    for (const buffer of buffers) {
-      // transfer(0) is the one operation that leaves no alias of the memory (see FFI-FACTS).
-      if (buffer && !(buffer as ArrayBuffer).detached) (buffer as ArrayBuffer).transfer(0);
-    }
+    detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
+    if (this.#extra.length === 0) return;
+    for (const ref of this.#extra) detach(ref.deref());
     this.#extra = [];
   }
 

@@ -62,6 +62,30 @@ export class OffThread {
   }
 }
 
+/**
+ * OffThread workers, one call in flight each, so a long wait never queues a
+ * copy behind it. Workers are kept (idle and unref'ed) for reuse.
+ */
+export class OffThreadPool {
+  #idle: OffThread[] = [];
+  readonly #url: URL;
+  readonly #libraryPath: string;
+
+  constructor(workerUrl: URL, libraryPath: string) {
+    this.#url = workerUrl;
+    this.#libraryPath = libraryPath;
+  }
+
+  async call(op: string, args: Arg[]): Promise<bigint> {
+    const thread = this.#idle.pop() ?? new OffThread(this.#url, this.#libraryPath);
+    try {
+      return await thread.call(op, args);
+    } finally {
+      this.#idle.push(thread);
+    }
+  }
+}
+
 /** The worker side: answers OffThread calls with `ops`, built from the shim at workerData.libraryPath. */
 export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: Arg[]) => unknown>): void {
   if (!parentPort) throw new Error("serveOffThread runs inside a worker thread");

@@ -81,10 +81,10 @@ export function toPath(value: unknown, name: string): { display: string; c: Uint
 }
 
 export function cString(text: string): Uint8Array {
-  const bytes = encoder.encode(text);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
+  // At most 3 bytes per UTF-16 unit; the zeroed tail supplies the NUL.
+  const out = new Uint8Array(text.length * 3 + 1);
+  const { written } = encoder.encodeInto(text, out);
+  return out.subarray(0, written + 1);
 }
 
 export function toFd(value: number, name: string): number {

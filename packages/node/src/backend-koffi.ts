@@ -8,6 +8,7 @@ type KoffiFunction = ((...args: unknown[]) => unknown) & {
 type Koffi = {
   load(path: string): { func(prototype: string): KoffiFunction };
   view(addr: number | bigint, length: number): ArrayBuffer;
+  address(view: ArrayBufferView): number | bigint;
 };
 
 /** The shim's symbols (native/src/memmap.h) as koffi C prototypes, declared once. */
@@ -41,6 +42,9 @@ const PROTOTYPES = {
   rename: "int32_t memmap_rename(const void *from, const void *to)",
   link: "int32_t memmap_link(const void *from, const void *to)",
   unlink: "int32_t memmap_unlink(const void *path)",
+  wait: "int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms)",
+  notify: "int32_t memmap_notify(int64_t addr, int32_t count)",
+  pidAlive: "int32_t memmap_pid_alive(int32_t pid)",
   errorDescribe: "int32_t memmap_error_describe(int32_t err, void *buf, int32_t capacity)",
 } as const;
 
@@ -90,6 +94,11 @@ export function openKoffiBackend(koffi: Koffi, path: string): Backend {
     rename: (from, to) => f.rename(from, to),
     link: (from, to) => f.link(from, to),
     unlink: (path) => f.unlink(path),
+    wait: (addr, expected, timeoutMs) => f.wait(addr, expected, timeoutMs),
+    waitAsync: async (addr, expected, timeoutMs) => Number(await later(f.wait, addr, expected, timeoutMs)),
+    notify: (addr, count) => f.notify(addr, count),
+    pidAlive: (pid) => f.pidAlive(pid),
+    address: (view) => BigInt(koffi.address(view)),
     errorDescribe: (errno, out) => f.errorDescribe(errno, out, out.length),
     arrayBuffer: (addr, length) => koffi.view(addr, length),
   };

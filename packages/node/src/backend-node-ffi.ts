@@ -1,10 +1,11 @@
-import { type Backend, OffThread } from "@memmap/core";
+import { type Backend, OffThreadPool } from "@memmap/core";
 
 export type NodeFfi = {
   dlopen(path: string, defs: Record<string, { return: string; arguments: string[] }>): {
     functions: Record<string, (...args: unknown[]) => unknown>;
   };
   toArrayBuffer(addr: bigint, length: number, copy: boolean): ArrayBuffer;
+  getRawPointer(view: ArrayBufferView): bigint;
 };
 
 /** The shim's symbols (native/src/memmap.h) in node:ffi's vocabulary, declared once. */
@@ -44,6 +45,9 @@ export const SYMBOLS = {
   memmap_rename: { return: "i32", arguments: ["pointer" /* const char *from */, "pointer" /* const char *to */] },
   memmap_link: { return: "i32", arguments: ["pointer" /* const char *from */, "pointer" /* const char *to */] },
   memmap_unlink: { return: "i32", arguments: ["pointer" /* const char *path */] },
+  memmap_wait: { return: "i32", arguments: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */] },
+  memmap_notify: { return: "i32", arguments: ["i64" /* addr */, "i32" /* count */] },
+  memmap_pid_alive: { return: "i32", arguments: ["i32" /* pid */] },
   memmap_error_describe: { return: "i32", arguments: ["i32" /* err */, "pointer" /* char *buf */, "i32" /* capacity */] },
 };
 
@@ -51,8 +55,8 @@ export const SYMBOLS = {
 export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
   // deno-lint-ignore no-explicit-any
   const s = ffi.dlopen(path, SYMBOLS).functions as any;
-  // node:ffi calls only on the calling thread: long copies run on a worker (copy-worker-node-ffi.ts).
-  const offThread = new OffThread(new URL("./copy-worker-node-ffi.js", import.meta.url), path);
+  // node:ffi calls only on the calling thread: copies and waits run on workers (off-thread-worker-node-ffi.ts).
+  const offThread = new OffThreadPool(new URL("./off-thread-worker-node-ffi.js", import.meta.url), path);
   return {
     name: "node:ffi",
     libraryPath: path,
@@ -92,6 +96,11 @@ export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
     rename: (from, to) => s.memmap_rename(from, to),
     link: (from, to) => s.memmap_link(from, to),
     unlink: (path) => s.memmap_unlink(path),
+    wait: (addr, expected, timeoutMs) => s.memmap_wait(addr, expected, timeoutMs),
+    waitAsync: async (addr, expected, timeoutMs) => Number(await offThread.call("wait", [addr, expected, timeoutMs])),
+    notify: (addr, count) => s.memmap_notify(addr, count),
+    pidAlive: (pid) => s.memmap_pid_alive(pid),
+    address: (view) => BigInt(ffi.getRawPointer(view)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => ffi.toArrayBuffer(addr, length, false),
   };

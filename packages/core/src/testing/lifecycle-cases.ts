@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   isLinux,
@@ -66,6 +66,21 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
         assert.deepEqual(m.bytes.subarray(2, 10), pattern(8192).subarray(2, 10));
         m.close();
         assert.ok(!mapsText().includes(path), "close() unmaps");
+      }));
+
+    it("populate reads a 'read' mapping's pages in without copying them (no anonymous memory)", () =>
+      withTempDir((dir) => {
+        const path = join(dir, "populate.bin");
+        writeFileSync(path, pattern(32 * 2 ** 20));
+        const rss = (field: string) => Number(readFileSync("/proc/self/status", "utf8").match(new RegExp(`${field}:\\s+(\\d+)`))![1]) * 1024;
+        const anon = rss("RssAnon");
+        const file = rss("RssFile");
+        const m = map(path, { populate: true });
+        const grewAnon = rss("RssAnon") - anon;
+        const grewFile = rss("RssFile") - file;
+        m.close();
+        assert.ok(grewAnon < 8 * 2 ** 20, `anonymous memory grew by ${grewAnon} bytes`);
+        assert.ok(grewFile > 16 * 2 ** 20, `file-backed resident memory grew by only ${grewFile} bytes`);
       }));
 
     it("10,000 map/close cycles leak no descriptor and no mapping", () =>

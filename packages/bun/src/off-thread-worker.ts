@@ -5,5 +5,5 @@ import { SYMBOLS } from "./backend.ts";
 
 serveOffThread((path) => {
   const s = dlopen(path, SYMBOLS).symbols;
-  return { copyFileRange: s.memmap_copy_file_range as never, copy: s.memmap_copy as never };
+  return { copyFileRange: s.memmap_copy_file_range as never, copy: s.memmap_copy as never, wait: s.memmap_wait as never };
 });

@@ -5,5 +5,5 @@ import { type NodeFfi, SYMBOLS } from "./backend-node-ffi.ts";
 serveOffThread((path) => {
   const ffi = process.getBuiltinModule("node:ffi") as unknown as NodeFfi;
   const s = ffi.dlopen(path, SYMBOLS).functions;
-  return { copyFileRange: s.memmap_copy_file_range!, copy: s.memmap_copy! };
+  return { copyFileRange: s.memmap_copy_file_range!, copy: s.memmap_copy!, wait: s.memmap_wait! };
 });
