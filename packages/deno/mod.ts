@@ -49,6 +49,24 @@ export const mapAnonymous: Memmap["mapAnonymous"] = memmap.mapAnonymous;
 export const copyFile: Memmap["copyFile"] = memmap.copyFile;
 /** Copies a file, blocking until done. */
 export const copyFileSync: Memmap["copyFileSync"] = memmap.copyFileSync;
+/** Starts a module in a new process that inherits the shared mappings. */
+export const fork: Memmap["fork"] = memmap.fork;
+/** In a forked child: the mappings its parent shared. */
+export const inherited: Memmap["inherited"] = memmap.inherited;
+/** Named POSIX shared memory for unrelated processes. */
+export const openShared: Memmap["openShared"] = memmap.openShared;
+/** Removes a shared memory name. */
+export const unlinkShared: Memmap["unlinkShared"] = memmap.unlinkShared;
+/** Like Atomics.wait, across processes. */
+export const wait: Memmap["wait"] = memmap.wait;
+/** wait() without blocking the event loop. */
+export const waitAsync: Memmap["waitAsync"] = memmap.waitAsync;
+/** Like Atomics.notify, across processes. */
+export const notify: Memmap["notify"] = memmap.notify;
+/** A robust inter-process mutex in shared memory. */
+export const Mutex: Memmap["Mutex"] = memmap.Mutex;
+/** Message channels over a shared mapping. */
+export const Channel: Memmap["Channel"] = memmap.Channel;
 /** The system page size in bytes. */
 export const pageSize: Memmap["pageSize"] = memmap.pageSize;
 /** Chooses where the native shim is loaded from; call it before the first mapping. */

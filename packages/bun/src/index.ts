@@ -16,5 +16,22 @@ import { openBackend } from "./backend.ts";
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
 
-export const { map, mapAnonymous, copyFile, copyFileSync, pageSize, configure, backend }: Memmap = memmap;
+export const {
+  map,
+  mapAnonymous,
+  copyFile,
+  copyFileSync,
+  fork,
+  inherited,
+  openShared,
+  unlinkShared,
+  wait,
+  waitAsync,
+  notify,
+  Mutex,
+  Channel,
+  pageSize,
+  configure,
+  backend,
+}: Memmap = memmap;
 export * from "@memmap/core/public";

@@ -1,6 +1,7 @@
 import { describe, it } from "bun:test";
 import { runConformance } from "@memmap/core/testing";
 import * as memmap from "@memmap/bun";
+import { CHILD_RUNTIMES } from "../../../scripts/child-runtimes.ts";
 
 runConformance({
   describe,
@@ -9,4 +10,6 @@ runConformance({
   memmap,
   runtime: `bun ${Bun.version}`,
   gc: () => Bun.gc(true),
+  self: "bun",
+  children: CHILD_RUNTIMES,
 });

@@ -1,7 +1,12 @@
 import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
+import { Channel, type ChannelOptions } from "./channel.ts";
 import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
+import { type ChildHandle, type ForkOptions, forkModule, inheritedMappings } from "./fork.ts";
+import { Mutex } from "./mutex.ts";
+import { openSharedMemory, type SharedOptions, unlinkSharedMemory } from "./shared.ts";
+import { notifyWord, waitWord, waitWordAsync, type WaitResult } from "./wait.ts";
 import { type AnonymousOptions, mapAnonymousMemory, mapFile, type MapOptions, pageSize, pageSizeOf } from "./map.ts";
 import type { Mapping } from "./mapping.ts";
 
@@ -54,6 +59,39 @@ export interface Memmap {
    * ```
    */
   copyFileSync(src: string | URL, dst: string | URL, options?: CopyOptions): CopyResult;
+  /**
+   * Starts `module` in a new process (this runtime, or `execPath`'s) that
+   * receives `share`d mappings through inherited().
+   *
+   * @example
+   * ```ts
+   * const shm = mapAnonymous(4096);
+   * const child = fork("./child.ts", { share: { shm } });
+   * await child.exited;
+   * ```
+   */
+  fork(module: string | URL, options?: ForkOptions): ChildHandle;
+  /** In a forked child: the mappings its parent shared, by name ({} elsewhere). */
+  inherited(): Record<string, Mapping>;
+  /** Named POSIX shared memory for unrelated processes; see SharedOptions. */
+  openShared(name: string, options?: SharedOptions): Mapping;
+  /** Removes a shared memory name (processes that have it mapped keep it). */
+  unlinkShared(name: string): void;
+  /** Like Atomics.wait, across processes, on an Int32Array over a mapping; blocks the thread. */
+  wait(i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult;
+  /** wait() without blocking the event loop. */
+  waitAsync(i32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult>;
+  /** Like Atomics.notify, across processes; returns how many waiters woke. */
+  notify(i32: Int32Array, index: number, count?: number): number;
+  /** A robust inter-process mutex in one Int32Array word of shared memory. */
+  Mutex: new (i32: Int32Array, index?: number) => Mutex;
+  /** Message channels over a shared mapping. */
+  Channel: {
+    /** Formats the mapping as a channel; this process is one end. */
+    create(mapping: Mapping, options?: ChannelOptions): Channel;
+    /** Joins the channel another process created on the same memory. */
+    attach(mapping: Mapping): Channel;
+  };
   /** The system page size in bytes (loads the shim on first use). */
   pageSize(): number;
   /** Chooses where the native shim is loaded from; call it before anything else. */
@@ -91,6 +129,22 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend): Memmap 
     copyFileSync: (src, dst, options) => {
       const b = backend();
       return copyFileSync(b, pageSizeOf(b), src, dst, options);
+    },
+    fork: (module, options) => forkModule(backend(), module, options),
+    inherited: () => inheritedMappings(backend()),
+    openShared: (name, options) => openSharedMemory(backend(), name, options),
+    unlinkShared: (name) => unlinkSharedMemory(backend(), name),
+    wait: (i32, index, expected, timeoutMs) => waitWord(backend(), i32, index, expected, timeoutMs),
+    waitAsync: (i32, index, expected, timeoutMs) => waitWordAsync(backend(), i32, index, expected, timeoutMs),
+    notify: (i32, index, count) => notifyWord(backend(), i32, index, count),
+    Mutex: class BoundMutex extends Mutex {
+      constructor(i32: Int32Array, index = 0) {
+        super(backend(), i32, index);
+      }
+    },
+    Channel: {
+      create: (mapping, options) => Channel.createOn(backend(), mapping, options),
+      attach: (mapping) => Channel.attachTo(backend(), mapping),
     },
     pageSize: () => pageSize(backend()),
     configure(options) {

@@ -15,3 +15,8 @@ export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export { OffThread, OffThreadPool, serveOffThread } from "./off-thread.ts";
 export { copyCli, type CopyCliIo } from "./copy-cli.ts";
+export { Channel, CHANNEL_VERSION, type ChannelOptions } from "./channel.ts";
+export { type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
+export { Mutex, type MutexGuard } from "./mutex.ts";
+export type { SharedOptions } from "./shared.ts";
+export type { WaitResult } from "./wait.ts";

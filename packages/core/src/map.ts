@@ -163,6 +163,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
       file: writable
         ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) }
         : undefined,
+      share: () => reacquire(backend, path?.display, path ? undefined : fd, identity, writable),
     });
     if (advice !== undefined && len > 0) mapping.advise(advice);
     return mapping;
@@ -195,14 +196,15 @@ function reacquire(
   path: string | undefined,
   fd: number | undefined,
   identity: { dev: bigint; ino: bigint },
+  writable = true,
 ): { fd: number; owned: boolean } {
   const owned = path !== undefined;
-  const d = owned ? check(backend, backend.open(cString(path), OPEN_WRITE, 0), "open", path) : fd!;
+  const d = owned ? check(backend, backend.open(cString(path), writable ? OPEN_WRITE : 0, 0), "open", path) : fd!;
   try {
     const st = stat(backend, d, path);
     if (st[STAT_DEV] !== identity.dev || st[STAT_INO] !== identity.ino) {
       throw new MmapError(
-        `${owned ? `'${path}'` : `descriptor ${d}`} is no longer the file that was mapped (it was replaced or the descriptor reused); resize cannot follow it`,
+        `${owned ? `'${path}'` : `descriptor ${d}`} is no longer the file that was mapped (it was replaced or the descriptor reused); resize and fork cannot follow it`,
         { code: "ERR_FILE_REPLACED", path },
       );
     }
@@ -244,6 +246,17 @@ export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?
     throw e;
   }
   return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length: n, prot, flags });
+}
+
+/** Maps anonymous memory a parent handed down as descriptor `fd`; the Mapping owns the descriptor. */
+export function adoptAnonymous(backend: Backend, fd: number, length: number): Mapping {
+  const region: Region = { backend, pageSize: pageSizeOf(backend), base: 0n, mapLength: 0, fd, released: false };
+  const prot = PROT_READ | PROT_WRITE;
+  if (length > 0) {
+    region.base = checkBig(backend, backend.mmap(BigInt(length), prot, MAP_SHARED, fd, 0n), "mmap");
+    region.mapLength = length;
+  }
+  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length, prot, flags: MAP_SHARED });
 }
 
 /** Where there is no memfd: a POSIX shm object, unlinked at once so no name outlives us. */

@@ -36,6 +36,12 @@ const finalizer = new FinalizationRegistry<Region>(release);
 /** buffer -> its Mapping: an ephemeron, so the Mapping lives as long as any buffer over it. */
 const owners = new WeakMap<ArrayBuffer, Mapping>();
 
+/** The open Mapping a buffer was made over, if any (wait/notify accept only those). */
+export function mappingOf(buffer: ArrayBufferLike): Mapping | undefined {
+  const m = owners.get(buffer as ArrayBuffer);
+  return m && !m.closed ? m : undefined;
+}
+
 /** How a readwrite file mapping reaches its file again to resize it. */
 export interface FileRef {
   /** A descriptor for the same file, opened for writing; `owned` ones are closed after use. */
@@ -57,6 +63,8 @@ export interface MappingInit {
   flags: number;
   path?: string;
   file?: FileRef;
+  /** A descriptor for the mapped file, for fork(); owned ones are closed after the spawn. */
+  share?: () => { fd: number; owned: boolean };
 }
 
 /** Range options of flush() and advise(). */
@@ -230,6 +238,24 @@ export class Mapping {
     } finally {
       if (owned) b.close(fd);
     }
+  }
+
+  /**
+   * @internal A descriptor a child process can map the same memory from, and
+   * whether the caller must close it after handing it over.
+   */
+  shareDescriptor(): { fd: number; owned: boolean } {
+    this.#ensureOpen("fork");
+    if (this.#region.fd >= 0) return { fd: this.#region.fd, owned: false };
+    if (this.#init.share) return this.#init.share();
+    throw new MmapError("this mapping cannot be shared: it was made from a descriptor that is no longer known", {
+      code: "ERR_NOT_SHAREABLE",
+    });
+  }
+
+  /** @internal Whether this is anonymous memory (owns its descriptor). */
+  get anonymous(): boolean {
+    return this.#region.fd >= 0;
   }
 
   /** Unmaps. Idempotent. Every view handed out becomes length 0. */

@@ -54,5 +54,22 @@ function openBackend(path: string): Backend {
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
 
-export const { map, mapAnonymous, copyFile, copyFileSync, pageSize, configure, backend }: Memmap = memmap;
+export const {
+  map,
+  mapAnonymous,
+  copyFile,
+  copyFileSync,
+  fork,
+  inherited,
+  openShared,
+  unlinkShared,
+  wait,
+  waitAsync,
+  notify,
+  Mutex,
+  Channel,
+  pageSize,
+  configure,
+  backend,
+}: Memmap = memmap;
 export * from "@memmap/core/public";

@@ -14,6 +14,15 @@ export interface MemmapUnderTest {
   mapAnonymous: Memmap["mapAnonymous"];
   copyFile: Memmap["copyFile"];
   copyFileSync: Memmap["copyFileSync"];
+  fork: Memmap["fork"];
+  inherited: Memmap["inherited"];
+  openShared: Memmap["openShared"];
+  unlinkShared: Memmap["unlinkShared"];
+  wait: Memmap["wait"];
+  waitAsync: Memmap["waitAsync"];
+  notify: Memmap["notify"];
+  Mutex: Memmap["Mutex"];
+  Channel: Memmap["Channel"];
   pageSize: Memmap["pageSize"];
   backend: Memmap["backend"];
   MmapError: typeof MmapError;
@@ -30,6 +39,10 @@ export interface Suite {
   runtime: string;
   /** Forces a full garbage collection, where the runtime allows it. */
   gc?: () => void;
+  /** Which of `children` is this runtime. */
+  self: string;
+  /** Runtimes to fork children with, this one included: execPath, what a child imports, fork's runtimeArgs. */
+  children: Record<string, { execPath: string; entry: string; runtimeArgs: string[] }>;
 }
 
 export const isLinux = process.platform === "linux";

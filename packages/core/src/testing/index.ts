@@ -17,6 +17,7 @@ import { argumentCases } from "./argument-cases.ts";
 import { copyCases } from "./copy-cases.ts";
 import type { Suite } from "./context.ts";
 import { fileCases } from "./file-cases.ts";
+import { ipcCases } from "./ipc-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
 import { largeCases } from "./large-cases.ts";
 
@@ -30,6 +31,7 @@ export function runConformance(suite: Suite): void {
     anonymousCases(suite);
     largeCases(suite);
     copyCases(suite);
+    ipcCases(suite);
     argumentCases(suite);
   });
 }

@@ -1,0 +1,326 @@
+import process from "node:process";
+import type { Backend } from "./backend.ts";
+import { MmapError } from "./errors.ts";
+import type { Mapping } from "./mapping.ts";
+import { notifyWord, waitWord, waitWordAsync } from "./wait.ts";
+
+/*
+ * Channel layout, version 1 (all words little-endian 32-bit, offsets in bytes):
+ *   0 magic 0x4d4d4348 ("MMCH")   4 version   8 ring capacity C (a power of two)
+ *  12 creator pid   16 attacher pid   20 closed bits (1: creator, 2: attacher)
+ *  64 ring 0 control (creator -> attacher), 128 ring 1 control (attacher -> creator):
+ *     +0 head: bytes written (wraps at 2^32)   +4 tail: bytes read
+ *     +8 data sequence (bumped per message)   +12 space sequence (bumped per read)
+ *     +16 consumer may sleep   +20 producer may sleep
+ * 192 ring 0 data (C bytes), 192 + C ring 1 data (C bytes).
+ * A record is a 32-bit length and the payload, padded to 8 bytes; a length of
+ * 0xffffffff pads to the end of the ring. Each ring has one producer and one consumer.
+ */
+const MAGIC = 0x4d4d4348;
+export const CHANNEL_VERSION = 1;
+const HEADER = 192;
+const RING_CONTROL = [64, 128];
+const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5 };
+const R = { head: 0, tail: 1, dataSeq: 2, spaceSeq: 3, consumerWaiting: 4, producerWaiting: 5 };
+const PAD = 0xffffffff;
+/** How long a blocked side spins before sleeping in the kernel (a futex round trip costs ~20 µs). */
+const SPIN_MS = 0.05;
+/** How often a sleeping side wakes to check that its peer is alive. */
+const LIVENESS_SLICE_MS = 100;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Options of Channel.create(). */
+export interface ChannelOptions {
+  /** Bytes per direction, a power of two (default: the largest that fits the mapping). */
+  capacity?: number;
+}
+
+/**
+ * Messages between two processes over one shared mapping, both ways: a ring
+ * per direction, variable-length messages, spinning briefly and then sleeping
+ * on a futex. A message longer than half a ring is refused (RangeError), not split.
+ * receive() returns null once the peer has closed and every message is read; a
+ * peer that died without closing is an ERR_PEER_GONE error, found by checking
+ * its pid while waiting.
+ */
+export class Channel {
+  readonly #b: Backend;
+  readonly #mapping: Mapping;
+  readonly #i32: Int32Array;
+  readonly #u8: Uint8Array;
+  readonly #dv: DataView;
+  readonly #side: 0 | 1;
+  readonly #capacity: number;
+  /** Largest message accepted. */
+  readonly maxMessage: number;
+
+  private constructor(backend: Backend, mapping: Mapping, side: 0 | 1) {
+    this.#b = backend;
+    this.#mapping = mapping;
+    this.#u8 = mapping.bytes;
+    this.#i32 = new Int32Array(this.#u8.buffer, this.#u8.byteOffset, HEADER / 4);
+    this.#dv = new DataView(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength);
+    this.#side = side;
+    this.#capacity = this.#i32[W.capacity]!;
+    this.maxMessage = this.#capacity / 2 - 8;
+  }
+
+  /** @internal Formats `mapping` as a channel and returns the creator's end. */
+  static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
+    const room = Math.floor((mapping.length - HEADER) / 2);
+    let capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
+    if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
+      throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
+    }
+    if (HEADER + 2 * capacity > mapping.length) {
+      throw new RangeError(
+        `a channel with ${capacity}-byte rings needs a mapping of ${HEADER + 2 * capacity} bytes, this one has ${mapping.length}`,
+      );
+    }
+    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
+    i32.fill(0);
+    i32[W.capacity] = capacity;
+    i32[W.version] = CHANNEL_VERSION;
+    i32[W.creator] = process.pid;
+    Atomics.store(i32, W.magic, MAGIC); // last: an attacher that sees the magic sees the rest
+    return new Channel(backend, mapping, 0);
+  }
+
+  /** @internal Joins a channel another process created on `mapping`. */
+  static attachTo(backend: Backend, mapping: Mapping): Channel {
+    if (mapping.length < HEADER) throw new RangeError("this mapping is too small to hold a channel");
+    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
+    if (Atomics.load(i32, W.magic) !== MAGIC) {
+      throw new MmapError("this mapping holds no channel (no Channel.create() on it yet?)", { code: "ERR_CHANNEL_LAYOUT" });
+    }
+    if (i32[W.version] !== CHANNEL_VERSION) {
+      throw new MmapError(`channel layout version ${i32[W.version]} is not ${CHANNEL_VERSION}; upgrade both peers`, {
+        code: "ERR_CHANNEL_LAYOUT",
+      });
+    }
+    const holder = Atomics.compareExchange(i32, W.attacher, 0, process.pid);
+    if (holder !== 0 && holder !== process.pid) {
+      if (backend.pidAlive(holder) || Atomics.compareExchange(i32, W.attacher, holder, process.pid) !== holder) {
+        throw new MmapError(`this channel is already attached by pid ${holder}`, { code: "ERR_CHANNEL_BUSY" });
+      }
+    }
+    return new Channel(backend, mapping, 1);
+  }
+
+  /** Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full. */
+  send(message: Uint8Array | string, timeoutMs?: number): void {
+    const bytes = this.#bytesOf(message);
+    const deadline = this.#deadline(timeoutMs);
+    for (;;) {
+      if (this.#trySend(bytes)) return;
+      this.#block(this.#outRing(), R.spaceSeq, R.producerWaiting, () => this.#fits(bytes.length), deadline);
+    }
+  }
+
+  /** send() that waits without blocking the event loop. */
+  async sendAsync(message: Uint8Array | string, timeoutMs?: number): Promise<void> {
+    const bytes = this.#bytesOf(message);
+    const deadline = this.#deadline(timeoutMs);
+    for (;;) {
+      if (this.#trySend(bytes)) return;
+      await this.#blockAsync(this.#outRing(), R.spaceSeq, R.producerWaiting, () => this.#fits(bytes.length), deadline);
+    }
+  }
+
+  /** The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT). */
+  receive(timeoutMs?: number): Uint8Array | null {
+    const deadline = this.#deadline(timeoutMs);
+    for (;;) {
+      const got = this.#tryReceive();
+      if (got !== undefined) return got;
+      this.#block(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
+    }
+  }
+
+  /** receive() that waits without blocking the event loop. */
+  async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
+    const deadline = this.#deadline(timeoutMs);
+    for (;;) {
+      const got = this.#tryReceive();
+      if (got !== undefined) return got;
+      await this.#blockAsync(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
+    }
+  }
+
+  sendJson(value: unknown, timeoutMs?: number): void {
+    this.send(JSON.stringify(value), timeoutMs);
+  }
+
+  /** The next message parsed as JSON; undefined once the peer closed. */
+  receiveJson(timeoutMs?: number): unknown {
+    const bytes = this.receive(timeoutMs);
+    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+  }
+
+  async receiveJsonAsync(timeoutMs?: number): Promise<unknown> {
+    const bytes = await this.receiveAsync(timeoutMs);
+    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+  }
+
+  /** Closes this end: the peer's receive() returns null after the last message, its send() fails. */
+  close(): void {
+    if (this.#mapping.closed) return;
+    Atomics.or(this.#i32, W.closed, this.#side === 0 ? 1 : 2);
+    for (const ring of RING_CONTROL) {
+      for (const seq of [R.dataSeq, R.spaceSeq]) {
+        Atomics.add(this.#i32, ring / 4 + seq, 1);
+        notifyWord(this.#b, this.#i32, ring / 4 + seq);
+      }
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  get #peerPid(): number {
+    return this.#i32[this.#side === 0 ? W.attacher : W.creator]!;
+  }
+
+  #closedBy(side: 0 | 1): boolean {
+    return (Atomics.load(this.#i32, W.closed) & (side === 0 ? 1 : 2)) !== 0;
+  }
+
+  #outRing(): number {
+    return RING_CONTROL[this.#side]! / 4;
+  }
+
+  #inRing(): number {
+    return RING_CONTROL[1 - this.#side]! / 4;
+  }
+
+  #dataStart(ringWord: number): number {
+    return HEADER + (ringWord === RING_CONTROL[0]! / 4 ? 0 : this.#capacity);
+  }
+
+  #bytesOf(message: Uint8Array | string): Uint8Array {
+    const bytes = typeof message === "string" ? encoder.encode(message) : message;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("a message is a Uint8Array or a string");
+    if (bytes.length > this.maxMessage) {
+      throw new RangeError(
+        `a message of ${bytes.length} bytes is larger than this channel takes (${this.maxMessage}, half a ring); ` +
+          "create the channel over a larger mapping, or send it in parts",
+      );
+    }
+    if (this.#closedBy(this.#side)) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    return bytes;
+  }
+
+  /** Room for `length` bytes, counting the padding a wrap would need. */
+  #fits(length: number): boolean {
+    const ring = this.#outRing();
+    const head = Atomics.load(this.#i32, ring + R.head) >>> 0;
+    const tail = Atomics.load(this.#i32, ring + R.tail) >>> 0;
+    const record = (4 + length + 7) & ~7;
+    const contiguous = this.#capacity - (head & (this.#capacity - 1));
+    const need = record <= contiguous ? record : contiguous + record;
+    return this.#capacity - ((head - tail) >>> 0) >= need;
+  }
+
+  #trySend(bytes: Uint8Array): boolean {
+    if (this.#closedBy((1 - this.#side) as 0 | 1)) {
+      throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
+    }
+    if (!this.#fits(bytes.length)) return false;
+    const ring = this.#outRing();
+    const start = this.#dataStart(ring);
+    let head = Atomics.load(this.#i32, ring + R.head) >>> 0;
+    const record = (4 + bytes.length + 7) & ~7;
+    let offset = head & (this.#capacity - 1);
+    if (record > this.#capacity - offset) {
+      this.#dv.setUint32(start + offset, PAD, true);
+      head = (head + this.#capacity - offset) >>> 0;
+      offset = 0;
+    }
+    this.#dv.setUint32(start + offset, bytes.length, true);
+    this.#u8.set(bytes, start + offset + 4);
+    // The store publishes the record: the consumer's Atomics.load of head orders after it.
+    Atomics.store(this.#i32, ring + R.head, (head + record) | 0);
+    Atomics.add(this.#i32, ring + R.dataSeq, 1);
+    if (Atomics.load(this.#i32, ring + R.consumerWaiting)) notifyWord(this.#b, this.#i32, ring + R.dataSeq, 1);
+    return true;
+  }
+
+  #readable(): boolean {
+    const ring = this.#inRing();
+    return Atomics.load(this.#i32, ring + R.head) !== Atomics.load(this.#i32, ring + R.tail) ||
+      this.#closedBy((1 - this.#side) as 0 | 1);
+  }
+
+  /** A message, null when the peer closed and the ring is drained, undefined when there is nothing yet. */
+  #tryReceive(): Uint8Array | null | undefined {
+    if (this.#mapping.closed || this.#closedBy(this.#side)) {
+      throw new MmapError("receive: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    }
+    const ring = this.#inRing();
+    const start = this.#dataStart(ring);
+    for (;;) {
+      const peerClosed = this.#closedBy((1 - this.#side) as 0 | 1);
+      let tail = Atomics.load(this.#i32, ring + R.tail) >>> 0;
+      const head = Atomics.load(this.#i32, ring + R.head) >>> 0;
+      if (head === tail) return peerClosed ? null : undefined;
+      let offset = tail & (this.#capacity - 1);
+      let length = this.#dv.getUint32(start + offset, true);
+      if (length === PAD) {
+        tail = (tail + this.#capacity - offset) >>> 0;
+        offset = 0;
+        length = this.#dv.getUint32(start, true);
+      }
+      const message = this.#u8.slice(start + offset + 4, start + offset + 4 + length);
+      Atomics.store(this.#i32, ring + R.tail, (tail + ((4 + length + 7) & ~7)) | 0);
+      Atomics.add(this.#i32, ring + R.spaceSeq, 1);
+      if (Atomics.load(this.#i32, ring + R.producerWaiting)) notifyWord(this.#b, this.#i32, ring + R.spaceSeq, 1);
+      return message;
+    }
+  }
+
+  #deadline(timeoutMs: number | undefined): number {
+    if (timeoutMs === undefined) return Infinity;
+    if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) throw new RangeError("timeoutMs must be a number >= 0");
+    return performance.now() + timeoutMs;
+  }
+
+  /** Waits until ready() (spin, then futex on the ring's `seq` word), checking the peer and the deadline. */
+  #block(ring: number, seq: number, flag: number, ready: () => boolean, deadline: number): void {
+    const spinUntil = performance.now() + SPIN_MS;
+    while (performance.now() < spinUntil) if (ready()) return;
+    for (;;) {
+      const observed = Atomics.load(this.#i32, ring + seq);
+      Atomics.store(this.#i32, ring + flag, 1);
+      if (ready()) break;
+      const left = deadline - performance.now();
+      this.#checkWaiting(left);
+      waitWord(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      if (ready()) break;
+    }
+    Atomics.store(this.#i32, ring + flag, 0);
+  }
+
+  async #blockAsync(ring: number, seq: number, flag: number, ready: () => boolean, deadline: number): Promise<void> {
+    for (;;) {
+      const observed = Atomics.load(this.#i32, ring + seq);
+      Atomics.store(this.#i32, ring + flag, 1);
+      if (ready()) break;
+      const left = deadline - performance.now();
+      this.#checkWaiting(left);
+      await waitWordAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      if (ready()) break;
+    }
+    Atomics.store(this.#i32, ring + 0 + flag, 0);
+  }
+
+  #checkWaiting(left: number): void {
+    const peer = this.#peerPid;
+    if (peer !== 0 && !this.#closedBy((1 - this.#side) as 0 | 1) && !this.#b.pidAlive(peer)) {
+      throw new MmapError(`the channel's peer (pid ${peer}) exited without closing it`, { code: "ERR_PEER_GONE" });
+    }
+    if (left <= 0) throw new MmapError("ETIMEDOUT: nothing arrived in time", { code: "ETIMEDOUT" });
+  }
+}

@@ -1,0 +1,267 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import type { ChildHandle } from "../fork.ts";
+import { isLinux, pattern, sleep, type Suite, throwsLike, withTempDir } from "./context.ts";
+
+/** A child script (plain JS, so every runtime runs it) that imports memmap as `m`. */
+function childScript(dir: string, name: string, entry: string, body: string): string {
+  const path = join(dir, `${name}.mjs`);
+  writeFileSync(path, `const m = await import(${JSON.stringify(entry)});\n${body}\n`);
+  return path;
+}
+
+/** Runs fn with the child, and never leaves it running. */
+async function withChild<T>(child: ChildHandle, fn: (child: ChildHandle) => Promise<T>): Promise<T> {
+  let done = false;
+  void child.exited.then(() => (done = true), () => (done = true));
+  try {
+    return await fn(child);
+  } finally {
+    if (!done) {
+      child.kill("SIGKILL");
+      await child.exited.catch(() => {});
+    }
+  }
+}
+
+const shmNames = () => (existsSync("/dev/shm") ? readdirSync("/dev/shm").sort() : []);
+
+/** fork/inherited, wait/notify, Mutex, Channel and openShared, with children of every runtime. */
+export function ipcCases({ describe, it, memmap, children, self }: Suite): void {
+  const { fork, mapAnonymous, map, wait, waitAsync, notify, Mutex, Channel, openShared, unlinkShared, MmapError } = memmap;
+  const other = Object.entries(children);
+
+  describe("fork and inherited mappings", () => {
+    for (const [name, rt] of other) {
+      it(`${self} -> ${name}: the child gets anonymous memory and a file mapping, same length and mode; writes meet`, () =>
+        withTempDir(async (dir) => {
+          const shmBefore = shmNames();
+          const filePath = join(dir, "shared.txt");
+          writeFileSync(filePath, "0123456789".repeat(10));
+          const anon = mapAnonymous(4096);
+          const file = map(filePath, { mode: "readwrite", offset: 10, length: 50 });
+          const script = childScript(dir, "child", rt.entry, `
+            const { anon, file } = m.inherited();
+            file.bytes.set(new TextEncoder().encode("from child"), 0);
+            file.flush();
+            const report = JSON.stringify({ anon: [anon.length, anon.mode], file: [file.length, file.mode, file.offset], zero: anon.bytes[100] });
+            anon.bytes.set(new TextEncoder().encode(report), 8);
+            new Int32Array(anon.bytes.buffer, 0, 1)[0] = report.length;
+          `);
+          const child = fork(script, { share: { anon, file }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "inherit" });
+          assert.ok(child.pid > 0);
+          const exit = await withChild(child, (c) => c.exited);
+          assert.deepEqual(exit, { code: 0, signal: null });
+          const length = new Int32Array(anon.bytes.buffer, 0, 1)[0]!;
+          const report = JSON.parse(new TextDecoder().decode(anon.bytes.subarray(8, 8 + length)));
+          assert.deepEqual(report, { anon: [4096, "readwrite"], file: [50, "readwrite", 10], zero: 0 });
+          assert.equal(new TextDecoder().decode(file.bytes.subarray(0, 10)), "from child", "the parent's mapping sees the child's write");
+          file.close();
+          anon.close();
+          assert.equal(readFileSync(filePath, "utf8").slice(10, 20), "from child");
+          assert.deepEqual(shmNames(), shmBefore, "no shared memory name was created");
+        }), 60_000);
+    }
+
+    it("a module that cannot be started rejects exited, and bad options are TypeError/RangeError", async () => {
+      const child = fork("/nonexistent/module.mjs", { execPath: "/nonexistent/runtime", stdio: "ignore" });
+      await assert.rejects(child.exited, (e: Error) => e instanceof MmapError && /could not start/.test(e.message));
+      throwsLike(() => fork(5 as never), TypeError);
+      throwsLike(() => fork("x.mjs", { share: { a: {} as never } }), TypeError);
+      throwsLike(() => fork("x.mjs", { stdio: "loud" as never }), RangeError);
+    });
+  });
+
+  describe("wait and notify across processes", () => {
+    it("wait reports not-equal and timed-out; notify with no waiter wakes 0; only mapped memory is accepted", () => {
+      const anon = mapAnonymous(64);
+      const i32 = new Int32Array(anon.bytes.buffer);
+      assert.equal(wait(i32, 0, 5), "not-equal");
+      const started = performance.now();
+      assert.equal(wait(i32, 0, 0, 30), "timed-out");
+      assert.ok(performance.now() - started >= 25);
+      assert.equal(notify(i32, 0), 0);
+      throwsLike(() => wait(new Int32Array(4), 0, 0, 1), TypeError, /Atomics\.wait/);
+      throwsLike(() => wait(i32, 16, 0, 1), RangeError);
+      throwsLike(() => wait(i32, 0, 0, -1), RangeError);
+      anon.close();
+      throwsLike(() => notify(i32, 0), TypeError);
+    });
+
+    for (const [name, rt] of other) {
+      it(`${self} <-> ${name}: a child wakes the parent's waitAsync, and the parent wakes the child's blocking wait`, () =>
+        withTempDir(async (dir) => {
+          const anon = mapAnonymous(64);
+          const i32 = new Int32Array(anon.bytes.buffer);
+          const script = childScript(dir, "waiter", rt.entry, `
+            const i = new Int32Array(m.inherited().anon.bytes.buffer);
+            await new Promise((r) => setTimeout(r, 50));
+            Atomics.store(i, 0, 1);
+            m.notify(i, 0);
+            const r = m.wait(i, 1, 0, 20000);
+            i[2] = r === "ok" || r === "not-equal" ? 2 : 3;
+          `);
+          const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            const r = await waitAsync(i32, 0, 0, 20_000);
+            assert.ok(r === "ok" || r === "not-equal", r);
+            assert.equal(Atomics.load(i32, 0), 1);
+            Atomics.store(i32, 1, 1);
+            while (notify(i32, 1) === 0 && Atomics.load(i32, 2) === 0) await sleep(5);
+            assert.deepEqual(await c.exited, { code: 0, signal: null });
+          });
+          assert.equal(i32[2], 2);
+          anon.close();
+        }), 60_000);
+    }
+  });
+
+  describe("Mutex", () => {
+    it("a holder that is SIGKILLed is detected: the next lock() succeeds and reports ownerDied", () =>
+      withTempDir(async (dir) => {
+        const rt = children[self]!;
+        const anon = mapAnonymous(64);
+        const i32 = new Int32Array(anon.bytes.buffer);
+        const mutex = new Mutex(i32, 0);
+        const script = childScript(dir, "holder", rt.entry, `
+          const i = new Int32Array(m.inherited().anon.bytes.buffer);
+          const guard = new m.Mutex(i, 0).lock();
+          Atomics.store(i, 1, 1);
+          m.notify(i, 1);
+          setInterval(() => {}, 1000);
+        `);
+        const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+        await withChild(child, async (c) => {
+          assert.notEqual(await waitAsync(i32, 1, 0, 20_000), "timed-out");
+          assert.equal(Atomics.load(i32, 0), c.pid, "the word holds the owner's pid");
+          assert.equal(mutex.tryLock(), undefined, "held by a live process");
+          throwsLike(() => mutex.lock(20), MmapError, /still held/);
+          c.kill("SIGKILL");
+          await c.exited;
+        });
+        const guard = mutex.lock(5000);
+        assert.equal(guard.ownerDied, true);
+        throwsLike(() => mutex.lock(), MmapError, /already holds/);
+        guard.unlock();
+        guard.unlock(); // a guard releases once
+        {
+          using again = mutex.lock();
+          assert.equal(again.ownerDied, false);
+        }
+        assert.equal(Atomics.load(i32, 0), 0, "using released it");
+        throwsLike(() => mutex.unlock(), MmapError, /does not hold/);
+        anon.close();
+      }), 60_000);
+  });
+
+  describe("Channel", () => {
+    for (const [name, rt] of other) {
+      it(`${self} <-> ${name}: 3,000 messages of random sizes echo back intact, then close ends both sides`, () =>
+        withTempDir(async (dir) => {
+          const shm = mapAnonymous(2 ** 20 + 192);
+          const channel = Channel.create(shm);
+          const script = childScript(dir, "echo", rt.entry, `
+            const ch = m.Channel.attach(m.inherited().shm);
+            for (;;) {
+              const msg = ch.receive(30000);
+              if (msg === null) break;
+              ch.send(msg);
+            }
+            ch.close();
+          `);
+          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            let seed = 7;
+            for (let n = 0; n < 3000; n++) {
+              seed = (seed * 1103515245 + 12345) >>> 0;
+              const size = n % 100 === 0 ? channel.maxMessage : seed % (n % 10 === 0 ? 65_536 : 300);
+              const message = pattern(size, seed);
+              channel.send(message);
+              const back = channel.receive(30_000);
+              assert.ok(back !== null);
+              if (back.length !== message.length || !back.every((b, i) => b === message[i])) {
+                assert.fail(`message ${n} (${size} bytes) came back different`);
+              }
+            }
+            channel.sendJson({ hello: [1, "two"] });
+            assert.deepEqual(channel.receiveJson(30_000), { hello: [1, "two"] });
+            channel.close();
+            assert.deepEqual(await c.exited, { code: 0, signal: null });
+          });
+          throwsLike(() => channel.send("x"), MmapError, /closed/);
+          shm.close();
+        }), 120_000);
+    }
+
+    it("a peer killed mid-stream is ERR_PEER_GONE for the survivor, never a hang; oversized messages are refused", () =>
+      withTempDir(async (dir) => {
+        const rt = children[self]!;
+        const shm = mapAnonymous(64 * 1024);
+        const channel = Channel.create(shm);
+        throwsLike(() => channel.send(new Uint8Array(channel.maxMessage + 1)), RangeError, /larger than this channel takes/);
+        const script = childScript(dir, "victim", rt.entry, `
+          const ch = m.Channel.attach(m.inherited().shm);
+          ch.send(ch.receive());
+          setInterval(() => {}, 1000);
+        `);
+        const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+        await withChild(child, async (c) => {
+          channel.send("ping");
+          assert.equal(new TextDecoder().decode((await channel.receiveAsync(30_000))!), "ping");
+          c.kill("SIGKILL");
+          await c.exited;
+        });
+        const started = performance.now();
+        const e = throwsLike(() => channel.receive(20_000), MmapError, /exited without closing/) as InstanceType<typeof MmapError>;
+        assert.equal(e.code, "ERR_PEER_GONE");
+        assert.ok(performance.now() - started < 5000, "found within a liveness slice, not at the timeout");
+        await assert.rejects(channel.receiveAsync(20_000), (err: Error) => (err as { code?: string }).code === "ERR_PEER_GONE");
+        shm.close();
+      }), 60_000);
+
+    it("attach refuses memory without a channel; receive times out with ETIMEDOUT", () => {
+      const shm = mapAnonymous(4096);
+      throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
+      throwsLike(() => Channel.create(shm, { capacity: 1000 }), RangeError);
+      const ch = Channel.create(shm);
+      const e = throwsLike(() => ch.receive(20), MmapError) as InstanceType<typeof MmapError>;
+      assert.equal(e.code, "ETIMEDOUT");
+      shm.close();
+    });
+  });
+
+  describe("named shared memory", () => {
+    if (!isLinux) return;
+    it("openShared creates 0600 memory that an unrelated process opens by name; unlinkShared removes the name", () =>
+      withTempDir(async (dir) => {
+        const rt = children[self]!;
+        const name = `memmap-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+        try {
+          const shm = openShared(name, { create: true, exclusive: true, size: 8192 });
+          assert.equal(shm.length, 8192);
+          assert.equal(statSync(`/dev/shm/${name}`).mode & 0o777, 0o600);
+          const script = childScript(dir, "opener", rt.entry, `
+            const s = m.openShared(${JSON.stringify(name)});
+            s.bytes.set([1, 2, 3], 100);
+            s.close();
+          `);
+          const child = fork(script, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          assert.deepEqual(await withChild(child, (c) => c.exited), { code: 0, signal: null });
+          assert.deepEqual([...shm.bytes.subarray(100, 103)], [1, 2, 3]);
+          throwsLike(() => openShared(name, { create: true, exclusive: true, size: 1 }), MmapError, /EEXIST/);
+          unlinkShared(name);
+          assert.ok(!existsSync(`/dev/shm/${name}`));
+          assert.equal(shm.bytes[101], 2, "a mapping outlives its name");
+          shm.close();
+          const missing = throwsLike(() => openShared(name), MmapError, /create: true/) as InstanceType<typeof MmapError>;
+          assert.equal(missing.code, "ENOENT");
+        } finally {
+          if (existsSync(`/dev/shm/${name}`)) unlinkShared(name);
+        }
+        for (const bad of ["a/b", "", "/", "x".repeat(300), "..", "a\0b"]) throwsLike(() => openShared(bad), RangeError);
+        throwsLike(() => openShared(5 as never), TypeError);
+      }), 60_000);
+  });
+}

@@ -1,0 +1,68 @@
+import type { Backend } from "./backend.ts";
+import { errnoError, describeErrno } from "./errors.ts";
+import { mappingOf } from "./mapping.ts";
+import { toIndex } from "./validate.ts";
+
+/** What wait() saw, as Atomics.wait reports it. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+/** The address of i32[index], which must lie in an open mapping (a futex on the JS heap could move). */
+function wordAddress(backend: Backend, i32: unknown, index: unknown): bigint {
+  if (!(i32 instanceof Int32Array)) throw new TypeError("wait/notify need an Int32Array over a memmap mapping");
+  if (!mappingOf(i32.buffer)) {
+    throw new TypeError(
+      "wait/notify need an Int32Array over an open memmap mapping (map, mapAnonymous, openShared); for ordinary memory use Atomics.wait",
+    );
+  }
+  const i = toIndex(index, "index");
+  if (i >= i32.length) throw new RangeError(`index ${i} is outside the Int32Array (length ${i32.length})`);
+  return backend.address(i32) + BigInt(i * 4);
+}
+
+function timeoutOf(timeoutMs: unknown): bigint {
+  if (timeoutMs === undefined || timeoutMs === Infinity) return -1n;
+  if (typeof timeoutMs !== "number") throw new TypeError("timeoutMs must be a number of milliseconds");
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
+  return BigInt(Math.ceil(timeoutMs));
+}
+
+function result(backend: Backend, r: number): WaitResult {
+  if (r === 0) return "ok";
+  const { code } = describeErrno(backend, -r);
+  if (code === "EAGAIN") return "not-equal";
+  if (code === "ETIMEDOUT") return "timed-out";
+  throw errnoError(backend, -r, "futex");
+}
+
+/** Blocks until i32[index] is notified, if it still equals `expected`; works across processes. */
+export function waitWord(backend: Backend, i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
+  const addr = wordAddress(backend, i32, index);
+  if (typeof expected !== "number") throw new TypeError("expected must be a number");
+  const t = timeoutOf(timeoutMs);
+  if (Atomics.load(i32, index) !== (expected | 0)) return "not-equal";
+  return result(backend, backend.wait(addr, expected | 0, t));
+}
+
+/** wait() without blocking the event loop. */
+export async function waitWordAsync(
+  backend: Backend,
+  i32: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs?: number,
+): Promise<WaitResult> {
+  const addr = wordAddress(backend, i32, index);
+  if (typeof expected !== "number") throw new TypeError("expected must be a number");
+  const t = timeoutOf(timeoutMs);
+  if (Atomics.load(i32, index) !== (expected | 0)) return "not-equal";
+  return result(backend, await backend.waitAsync(addr, expected | 0, t));
+}
+
+/** Wakes up to `count` waiters on i32[index] in any process; returns how many woke. */
+export function notifyWord(backend: Backend, i32: Int32Array, index: number, count?: number): number {
+  const addr = wordAddress(backend, i32, index);
+  const n = count === undefined || count === Infinity ? -1 : toIndex(count, "count");
+  const r = backend.notify(addr, Math.min(n, 0x7fffffff));
+  if (r < 0) throw errnoError(backend, -r, "futex");
+  return r;
+}
