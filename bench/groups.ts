@@ -9,20 +9,50 @@ import type { Memmap } from "@memmap/core";
 import { type MachineInfo, machineInfo, type Outcome, type RuntimeInfo, runtimeInfo } from "./harness.ts";
 
 /** The part of a runtime package's API the benchmarks use. */
-export type Api = Pick<Memmap, "map" | "mapAnonymous" | "backend">;
+export type Api = Pick<Memmap, "map" | "mapAnonymous" | "backend" | "copyFile" | "copyFileSync" | "fork" | "inherited" | "Channel">;
+
+/** A child process with the runtime's own message channel (process.send and the like). */
+export interface IpcChild {
+  send(message: unknown): void;
+  /** Called for every message the child sends; replaces the previous listener. */
+  onMessage(listener: (message: unknown) => void): void;
+  kill(): void;
+  exited: Promise<unknown>;
+}
+
+/** Starts `script` (a plain .mjs using process.send / process.on("message")) in this runtime with an IPC channel. */
+export type SpawnIpc = (script: string, serialization: "json" | "advanced") => IpcChild;
 
 /** What only some runtimes have, measured beside memmap where present. */
 export interface Extras {
   /** Other ways to map a whole file, by display name (Bun.mmap). They cannot be unmapped explicitly. */
   mapFile?: Record<string, (path: string) => Uint8Array>;
+  /** The runtime's own file copy (fs.copyFileSync, Bun.write, Deno.copyFileSync), by display name. */
+  copyFile?: { name: string; copy: (src: string, dst: string) => void | Promise<void> };
+  /** Other ways this runtime starts a child with an IPC channel (Bun.spawn({ ipc })), by display name. */
+  spawnIpc?: Record<string, SpawnIpc>;
 }
 
 /** A ratio of two contenders' median times, printed per runtime, with the goal it should meet. */
 export interface Ratio {
-  /** Contender names: the ratio is median(numerator) / median(denominator). */
-  numerator: string;
+  /**
+   * Contender names: the ratio is median(numerator) / median(denominator). A
+   * list means the fastest of those this runtime ran (say, the best built-in).
+   */
+  numerator: string | string[];
   denominator: string;
+  /** Row label when the numerator is a list (whose names may differ per runtime). */
+  label?: string;
   target?: { max?: number; min?: number };
+}
+
+/** A goal for one contender's own median, not relative to another's. */
+export interface Goal {
+  contender: string;
+  /** Time per op at most this many nanoseconds. */
+  maxNs?: number;
+  /** Throughput at least this many GB/s (10^9 bytes/s; needs the case's bytesPerOp). */
+  minGBps?: number;
 }
 
 export interface CaseResult {
@@ -32,6 +62,7 @@ export interface CaseResult {
   notes?: string[];
   outcomes: Record<string, Outcome>;
   ratios: Ratio[];
+  goals?: Goal[];
 }
 
 export interface GroupResult {
@@ -44,11 +75,13 @@ export interface GroupResult {
 export interface BenchGroup {
   /** Creates the input files in `dir`; run once per `npm run bench`, before every runtime. */
   prepare(dir: string): void;
-  run(api: Api, dir: string, extras: Extras): CaseResult[];
+  run(api: Api, dir: string, extras: Extras): CaseResult[] | Promise<CaseResult[]>;
 }
 
 export const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   map: () => import("./map.ts"),
+  copy: () => import("./copy.ts"),
+  ipc: () => import("./ipc.ts"),
 };
 
 /**
@@ -71,7 +104,7 @@ export async function runEntry(api: Api, extras: Extras = {}): Promise<void> {
       runtime: runtimeInfo(),
       backend: api.backend().name,
       machine: machineInfo(),
-      cases: bench.run(api, dir, extras),
+      cases: await bench.run(api, dir, extras),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -103,6 +103,95 @@ export function compare(contenders: Record<string, Contender>, { ops, samples, w
   return Object.fromEntries(Object.keys(contenders).map((name) => [name, out[name]!]));
 }
 
+/** A contender for compareAsync: any step may be async (a copy, a message to another process). */
+export interface AsyncContender {
+  /** Runs once before the samples (outside timing); may throw to skip the contender. */
+  setup?: () => void | Promise<void>;
+  /** Runs before every op, outside timing (say, removing what the last op wrote); each op is then timed on its own. */
+  beforeOp?: () => void | Promise<void>;
+  /** One operation; a number it returns synchronously is taken without an await (no microtask per op). */
+  op: () => number | Promise<number>;
+  /** Runs after the very first op, outside timing; its value becomes `first` instead of the op's (a checksum of what the op wrote, say). */
+  verify?: () => number | Promise<number>;
+  teardown?: () => void | Promise<void>;
+}
+
+/**
+ * compare() for contenders with async steps: the same interleaved rounds and
+ * stats. Kept apart from compare() so the map group's synchronous loops stay
+ * free of awaits.
+ */
+export async function compareAsync(
+  contenders: Record<string, AsyncContender>,
+  { ops, samples, warmup }: MeasureOptions,
+): Promise<Record<string, Outcome>> {
+  const live = new Map<string, AsyncContender>();
+  const times = new Map<string, number[]>();
+  const firsts = new Map<string, number>();
+  const out: Record<string, Outcome> = {};
+  const drop = async (name: string, c: AsyncContender, e: unknown) => {
+    out[name] = { error: errorText(e) };
+    live.delete(name);
+    try {
+      await c.teardown?.();
+    } catch {
+      // Its error is the one to report.
+    }
+  };
+  for (const [name, c] of Object.entries(contenders)) {
+    try {
+      await c.setup?.();
+      live.set(name, c);
+      times.set(name, []);
+    } catch (e) {
+      out[name] = { error: errorText(e) };
+      // A setup that got halfway (a child started, no answer) cleans up in teardown.
+      try {
+        await c.teardown?.();
+      } catch {
+        // Reported above.
+      }
+    }
+  }
+  try {
+    for (let round = 0; round < warmup + samples; round++) {
+      for (const [name, c] of live) {
+        try {
+          let ms = 0;
+          if (c.beforeOp || round === 0) {
+            for (let i = 0; i < ops; i++) {
+              await c.beforeOp?.();
+              const start = performance.now();
+              const r = c.op();
+              const value = typeof r === "number" ? r : await r;
+              ms += performance.now() - start;
+              sink = (sink + value) | 0;
+              if (round === 0 && i === 0) firsts.set(name, c.verify ? await c.verify() : value);
+            }
+          } else {
+            const start = performance.now();
+            for (let i = 0; i < ops; i++) {
+              const r = c.op();
+              sink = (sink + (typeof r === "number" ? r : await r)) | 0;
+            }
+            ms = performance.now() - start;
+          }
+          if (round >= warmup) times.get(name)!.push((ms * 1e6) / ops);
+        } catch (e) {
+          await drop(name, c, e);
+        }
+      }
+    }
+  } finally {
+    // Every teardown runs (each may stop a child process); the first failure is thrown after.
+    const failures: unknown[] = [];
+    for (const c of live.values()) await Promise.resolve().then(() => c.teardown?.()).catch((e) => failures.push(e));
+    if (failures.length > 0) throw failures[0];
+  }
+  for (const name of live.keys()) out[name] = { stats: summarize(times.get(name)!), first: firsts.get(name)! };
+  return Object.fromEntries(Object.keys(contenders).map((name) => [name, out[name]!]));
+}
+
 export interface RuntimeInfo {
   name: string;
   version: string;

@@ -1,5 +1,26 @@
-// Bun entry: bun bench/run-bun.ts <group> [dir]. Also measures Bun's own Bun.mmap.
+// Bun entry: bun bench/run-bun.ts <group> [dir]. Also measures Bun's own
+// Bun.mmap, Bun.write(dst, Bun.file(src)) and Bun.spawn({ ipc }).
 import * as memmap from "@memmap/bun";
-import { runEntry } from "./groups.ts";
+import { type IpcChild, runEntry } from "./groups.ts";
 
-await runEntry(memmap, { mapFile: { "Bun.mmap": (path) => Bun.mmap(path) } });
+function bunSpawnIpc(script: string, serialization: "json" | "advanced"): IpcChild {
+  let listener: (message: unknown) => void = () => {};
+  const child = Bun.spawn({
+    cmd: [process.execPath, script, serialization],
+    serialization,
+    ipc: (message) => listener(message),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return {
+    send: (message) => void child.send(message),
+    onMessage: (l) => void (listener = l),
+    kill: () => child.kill("SIGKILL"),
+    exited: child.exited,
+  };
+}
+
+await runEntry(memmap, {
+  mapFile: { "Bun.mmap": (path) => Bun.mmap(path) },
+  copyFile: { name: "Bun.write", copy: async (src, dst) => void (await Bun.write(dst, Bun.file(src))) },
+  spawnIpc: { "Bun.spawn ipc": bunSpawnIpc },
+});

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import type { CaseResult, GroupResult, Ratio } from "../bench/groups.ts";
+import type { CaseResult, Goal, GroupResult, Ratio } from "../bench/groups.ts";
 import { GROUPS } from "../bench/groups.ts";
 import { machineInfo, type Outcome } from "../bench/harness.ts";
 import { BUN, DENO, NODE22, NODE26, ROOT } from "./suites.ts";
@@ -116,10 +116,38 @@ function formatOutcome(o: Outcome | undefined, bytesPerOp: number | undefined, f
   return `${bytesPerOp ? `${(bytesPerOp / median).toFixed(2)} GB/s` : formatTime(median)} ${spread}`;
 }
 
+/** The median of a contender, or for a list of names the fastest of those that ran. */
+function medianOf(c: CaseResult | undefined, names: string | string[]): number | undefined {
+  const medians = [names].flat().flatMap((name) => {
+    const o = c?.outcomes[name];
+    return o && "stats" in o ? [o.stats.median] : [];
+  });
+  return medians.length > 0 ? Math.min(...medians) : undefined;
+}
+
+function ratioKey(r: Ratio): string {
+  return r.label ?? `${[r.numerator].flat().join(" | ")} ÷ ${r.denominator}`;
+}
+
+/** This runtime's ratio of the given row: the numerator's names may differ per runtime. */
 function ratioOf(c: CaseResult | undefined, r: Ratio): number | undefined {
-  const a = c?.outcomes[r.numerator];
-  const b = c?.outcomes[r.denominator];
-  return a && b && "stats" in a && "stats" in b ? a.stats.median / b.stats.median : undefined;
+  const own = c?.ratios.find((x) => ratioKey(x) === ratioKey(r)) ?? r;
+  const a = medianOf(c, own.numerator);
+  const b = medianOf(c, own.denominator);
+  return a !== undefined && b !== undefined ? a / b : undefined;
+}
+
+function describeGoal(g: Goal): string {
+  return g.maxNs !== undefined ? `≤ ${formatTime(g.maxNs)}` : `≥ ${g.minGBps} GB/s`;
+}
+
+/** "met" or how far off, for a contender's own median. */
+function goalVerdict(g: Goal, median: number, bytesPerOp: number | undefined): string {
+  if (g.maxNs !== undefined) {
+    return median > g.maxNs ? `MISSED by ${formatTime(median - g.maxNs)} (${((median / g.maxNs - 1) * 100).toFixed(0)}% over; ${formatTime(median)})` : `met (${formatTime(median)})`;
+  }
+  const gbps = (bytesPerOp ?? 0) / median;
+  return gbps < g.minGBps! ? `MISSED by ${(g.minGBps! - gbps).toFixed(2)} GB/s (${((1 - gbps / g.minGBps!) * 100).toFixed(0)}% short; ${gbps.toFixed(2)} GB/s)` : `met (${gbps.toFixed(2)} GB/s)`;
 }
 
 function describeTarget(r: Ratio): string {
@@ -150,12 +178,13 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
     const c = ok.find(([, r]) => r.cases[i])![1].cases[i]!;
     const footnotes: string[] = [];
     const names = [...new Set(ok.flatMap(([, r]) => Object.keys(r.cases[i]?.outcomes ?? {})))];
-    const ratios = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.ratios ?? []).map((r) => [`${r.numerator}/${r.denominator}`, r])).values()];
+    const ratios = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.ratios ?? []).map((r) => [ratioKey(r), r])).values()];
+    const goals = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.goals ?? []).map((g) => [`${g.contender} ${describeGoal(g)}`, g])).values()];
     const rows = [[c.title, ...ok.map(([id]) => id)]];
     for (const name of names) rows.push([`  ${name}`, ...ok.map(([, r]) => formatOutcome(r.cases[i]?.outcomes[name], c.bytesPerOp, footnotes))]);
     for (const ratio of ratios) {
       rows.push([
-        `  ${ratio.numerator} ÷ ${ratio.denominator}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,
+        `  ${ratioKey(ratio)}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,
         ...ok.map(([, r]) => {
           const value = ratioOf(r.cases[i], ratio);
           return value === undefined ? "-" : `${value.toFixed(2)}x${ratio.target ? (verdict(ratio, value) === "met" ? " ok" : " MISS") : ""}`;
@@ -171,7 +200,17 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
         const value = ratioOf(r.cases[i], ratio);
         return `${id} ${value === undefined ? "n/a" : `${verdict(ratio, value)} (${value.toFixed(2)}x)`}`;
       });
-      console.log(`  target ${ratio.numerator} ÷ ${ratio.denominator} ${describeTarget(ratio)}: ${verdicts.join("; ")}`);
+      console.log(`  target ${ratioKey(ratio)} ${describeTarget(ratio)}: ${verdicts.join("; ")}`);
+    }
+    for (const goal of goals) {
+      // Only where this runtime ran the contender: some rows (a cross-runtime child) exist in one column.
+      const verdicts = ok.flatMap(([id, r]) => {
+        const cr = r.cases[i];
+        if (!cr || !(goal.contender in cr.outcomes)) return [];
+        const o = cr.outcomes[goal.contender]!;
+        return [`${id} ${"stats" in o ? goalVerdict(goal, o.stats.median, cr.bytesPerOp) : "n/a"}`];
+      });
+      console.log(`  target ${goal.contender} ${describeGoal(goal)}: ${verdicts.join("; ")}`);
     }
   }
   console.log("");

@@ -14,6 +14,6 @@ export function exampleCommand(runtime: Runtime, name: string): [string, string[
     case "bun":
       return [BUN, [file]];
     case "deno":
-      return [DENO, ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", file]];
+      return [DENO, ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-run", file]];
   }
 }

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { describe, it } from "vitest";
+import { existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exampleCommand, RUNTIMES } from "../../scripts/examples.ts";
 import { ROOT } from "../../scripts/suites.ts";
 
@@ -19,5 +22,46 @@ describe("examples run as the README says", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, "copied 84 bytes by mmap; identical: true\n");
     });
+
+    for (const example of ["ipc-fork", "ipc-anonymous"]) {
+      it(`${runtime}: ${example} hands a line from the child's stdin to the parent`, () => {
+        const [command, args] = exampleCommand(runtime, example);
+        const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", input: `a line for ${runtime}\n`, timeout: 60_000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, `read data: a line for ${runtime}\n`);
+      });
+    }
+
+    it(`${runtime}: channel-ping gets five pongs`, () => {
+      const [command, args] = exampleCommand(runtime, "channel-ping");
+      const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.replace(/ \(\d+ µs\)$/, "")), [1, 2, 3, 4, 5].map((i) => `pong ${i}`));
+    });
   }
+
+  it("unrelated processes of different runtimes meet through a file (reader first, then writer)", async () => {
+    for (const [reader, writer] of [["node", "bun"], ["bun", "deno"], ["deno", "node"]] as const) {
+      const file = join(tmpdir(), `memmap-unrelated-${process.pid}-${reader}.bin`);
+      try {
+        const [rc, ra] = exampleCommand(reader, "ipc-unrelated-reader");
+        const done = new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn(rc, [...ra, file], { cwd: ROOT });
+          let out = "";
+          child.stdout.on("data", (d) => (out += d));
+          child.on("exit", (code) => resolve({ code, out }));
+        });
+        // Give the reader a moment to start waiting; it also works when the writer comes first.
+        await new Promise((r) => setTimeout(r, 300));
+        const [wc, wa] = exampleCommand(writer, "ipc-unrelated-writer");
+        const w = spawnSync(wc, [...wa, file, `from ${writer} to ${reader}`], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(w.status, 0, w.stderr);
+        const r = await done;
+        assert.equal(r.code, 0);
+        assert.equal(r.out, `read data: from ${writer} to ${reader}\n`);
+      } finally {
+        if (existsSync(file)) rmSync(file);
+      }
+    }
+  });
 });

