@@ -33,6 +33,14 @@ export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): 
     try {
       return { library: open(path), path };
     } catch (cause) {
+      // A missing permission is not about the path: say so plainly instead of listing paths.
+      const { name, code, message } = (cause ?? {}) as { name?: string; code?: string; message?: string };
+      if (code === "ERR_ACCESS_DENIED" || name === "NotCapable" || name === "PermissionDenied") {
+        throw cause instanceof MmapError ? cause : new MmapError(`memmap needs FFI permission: ${message}`, {
+          code: "ERR_ACCESS_DENIED",
+          cause,
+        });
+      }
       const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
       tried.push(`  ${path} (${from}): ${reason}`);
       if (from !== "the prebuilt beside the package") {

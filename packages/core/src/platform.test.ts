@@ -47,6 +47,13 @@ describe("library search", () => {
     assert.throws(() => openFirst({ ...search, env: "/bad.so" }, (p) => { tried.push(p); throw new Error("nope"); }), /MEMMAP_LIBRARY_PATH/);
     assert.deepEqual(tried, ["/bad.so"]);
   });
+  it("a missing FFI permission is one MmapError naming the flag, not a list of paths", () => {
+    const denied = Object.assign(new Error('Requires ffi access to "x.so", run again with the --allow-ffi flag'), { name: "NotCapable" });
+    assert.throws(
+      () => openFirst(search, () => { throw denied; }),
+      (e: unknown) => e instanceof MmapError && e.code === "ERR_ACCESS_DENIED" && /--allow-ffi/.test(e.message) && !/Tried/.test(e.message),
+    );
+  });
   it("returns the first that opens", () => {
     assert.equal(openFirst({ ...search, env: "/ok.so" }, (p) => p.length).path, "/ok.so");
   });
