@@ -22,6 +22,7 @@ export const CHILD_RUNTIMES: Record<"node" | "bun" | "deno", ChildRuntime> = {
   deno: {
     execPath: DENO,
     entry: pathToFileURL(join(ROOT, "packages/deno/mod.ts")).href,
-    runtimeArgs: ["--config", join(ROOT, "deno.json")],
+    // --allow-run: some cases' children fork children of their own.
+    runtimeArgs: ["--config", join(ROOT, "deno.json"), "--allow-run"],
   },
 };

@@ -38,7 +38,8 @@ export interface ForkOptions {
 
 /** A running child. */
 export interface ChildHandle {
-  pid: number;
+  /** undefined if the process could not be started (exited then rejects). */
+  pid: number | undefined;
   /** Resolves when the child exits. */
   exited: Promise<{ code: number | null; signal: string | null }>;
   kill(signal?: NodeJS.Signals | number): void;
@@ -92,7 +93,8 @@ export function forkModule(backend: Backend, module: string | URL, forkOptions: 
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
     return {
-      pid: child.pid ?? -1,
+      // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
+      pid: child.pid,
       exited,
       kill: (signal = "SIGTERM") => void child.kill(signal),
       stdin: child.stdin,

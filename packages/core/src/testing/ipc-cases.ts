@@ -51,7 +51,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             new Int32Array(anon.bytes.buffer, 0, 1)[0] = report.length;
           `);
           const child = fork(script, { share: { anon, file }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "inherit" });
-          assert.ok(child.pid > 0);
+          assert.ok(child.pid! > 0);
           const exit = await withChild(child, (c) => c.exited);
           assert.deepEqual(exit, { code: 0, signal: null });
           const length = new Int32Array(anon.bytes.buffer, 0, 1)[0]!;
@@ -62,6 +62,48 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           anon.close();
           assert.equal(readFileSync(filePath, "utf8").slice(10, 20), "from child");
           assert.deepEqual(shmNames(), shmBefore, "no shared memory name was created");
+        }), 60_000);
+    }
+
+    if (isLinux) {
+      it("a child keeps the memory when its parent is SIGKILLed, and no name is left anywhere", () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const shmBefore = shmNames();
+          const leaf = childScript(dir, "leaf", rt.entry, `
+            import("node:fs").then(({ writeFileSync }) => {
+              const { shm } = m.inherited();
+              setInterval(() => { shm.bytes[1]++; writeFileSync(${JSON.stringify(join(dir, "leaf.out"))}, shm.bytes[0] + "," + shm.bytes[1]); }, 10);
+            });
+          `);
+          const middle = childScript(dir, "middle", rt.entry, `
+            const { writeFileSync } = await import("node:fs");
+            const shm = m.mapAnonymous(4096, { name: "orphan-case" });
+            shm.bytes[0] = 123;
+            const leaf = m.fork(${JSON.stringify(leaf)}, { share: { shm }, execPath: ${JSON.stringify(rt.execPath)}, runtimeArgs: ${JSON.stringify(rt.runtimeArgs)} });
+            writeFileSync(${JSON.stringify(join(dir, "leaf.pid"))}, String(leaf.pid));
+            setInterval(() => {}, 1000);
+          `);
+          const child = fork(middle, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          let leafPid = 0;
+          try {
+            await withChild(child, async (c) => {
+              for (let i = 0; i < 500 && !existsSync(join(dir, "leaf.out")); i++) await sleep(20);
+              leafPid = Number(readFileSync(join(dir, "leaf.pid"), "utf8"));
+              assert.ok(leafPid > 0, "the middle process started its child");
+              c.kill("SIGKILL");
+              assert.equal((await c.exited).signal, "SIGKILL");
+            });
+            const before = readFileSync(join(dir, "leaf.out"), "utf8");
+            await sleep(300);
+            const after = readFileSync(join(dir, "leaf.out"), "utf8");
+            assert.equal(after.split(",")[0], "123", "the orphan still reads its parent's write");
+            assert.notEqual(after, before, "and keeps writing to the memory");
+            assert.match(readFileSync(`/proc/${leafPid}/maps`, "utf8"), /memfd:memmap:orphan-case/);
+            assert.deepEqual(shmNames(), shmBefore, "no name in /dev/shm");
+          } finally {
+            if (leafPid > 0) process.kill(leafPid, "SIGKILL");
+          }
         }), 60_000);
     }
 
