@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -172,7 +173,13 @@ int32_t memmap_memfd_create(const char *name) {
 #if defined(__linux__) && defined(SYS_memfd_create)
   /* The raw syscall needs no glibc 2.27; 0x0001 = MFD_CLOEXEC, 0x0002 = MFD_ALLOW_SEALING. */
   long fd = syscall(SYS_memfd_create, name ? name : "memmap", 0x0001U | 0x0002U);
-  return fd < 0 ? ERR(errno) : (int32_t)fd;
+  if (fd < 0) return ERR(errno);
+  /* F_SEAL_SHRINK: no process it is shared with can truncate it under another
+     (growing still works). Older kernels without sealing just go unsealed. */
+#if defined(F_ADD_SEALS) && defined(F_SEAL_SHRINK)
+  (void)fcntl((int)fd, F_ADD_SEALS, F_SEAL_SHRINK);
+#endif
+  return (int32_t)fd;
 #else
   (void)name;
   return ERR(ENOSYS);
@@ -327,6 +334,124 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
 int32_t memmap_pid_alive(int32_t pid) {
   if (pid <= 0) return 0;
   return kill((pid_t)pid, 0) == 0 || errno == EPERM ? 1 : 0;
+}
+
+/* ---- truncation guard ------------------------------------------------ */
+
+#define GUARD_SLOTS 4096
+
+struct guard_range {
+  _Atomic uintptr_t start; /* 0: free slot */
+  _Atomic uintptr_t end;
+  _Atomic int64_t faults;
+  atomic_flag busy; /* taken by the handler while it replaces pages */
+};
+
+static struct guard_range guard_ranges[GUARD_SLOTS];
+static struct sigaction guard_previous;
+static atomic_flag guard_install_lock = ATOMIC_FLAG_INIT;
+static int guard_probe_fd = -1; /* a memfd: pwrite from a page tells whether it is readable */
+
+static int page_readable(uintptr_t page) {
+  if (guard_probe_fd < 0) return 0;
+  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS. */
+  return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1;
+}
+
+static void guard_chain(int sig, siginfo_t *info, void *context) {
+  if (guard_previous.sa_flags & SA_SIGINFO) {
+    if (guard_previous.sa_sigaction) {
+      guard_previous.sa_sigaction(sig, info, context);
+      return;
+    }
+  } else if (guard_previous.sa_handler != SIG_DFL && guard_previous.sa_handler != SIG_IGN) {
+    guard_previous.sa_handler(sig);
+    return;
+  }
+  /* Default action: restore it and return; the faulting instruction runs again and the
+     process dies of SIGBUS as it would have without us. */
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(sig, &dfl, NULL);
+}
+
+static void guard_handler(int sig, siginfo_t *info, void *context) {
+  int saved_errno = errno;
+  if (info != NULL && info->si_code == BUS_ADRERR) {
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    uintptr_t page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+      struct guard_range *r = &guard_ranges[i];
+      uintptr_t start = atomic_load(&r->start), end = atomic_load(&r->end);
+      if (start == 0 || addr < start || addr >= end) continue;
+      while (atomic_flag_test_and_set(&r->busy)) { /* another thread is replacing pages */ }
+      uintptr_t page = addr & ~(page_size - 1);
+      if (!page_readable(page)) {
+        /* Everything from here to the end of the range is past the end of the file:
+           replace it in one step, so a sequential scan faults once, not per page. */
+#if defined(__linux__)
+        long p = syscall(SYS_mmap, (void *)page, end - page, PROT_READ | PROT_WRITE,
+                         MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        int ok = p != -1;
+#else
+        int ok = mmap((void *)page, end - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
+#endif
+        if (ok) atomic_fetch_add(&r->faults, 1);
+      }
+      atomic_flag_clear(&r->busy);
+      errno = saved_errno;
+      return;
+    }
+  }
+  errno = saved_errno;
+  guard_chain(sig, info, context);
+}
+
+/* Installs the handler, again if someone replaced it (a JS process.on('SIGBUS'), say). */
+static int guard_install(void) {
+  struct sigaction current;
+  if (sigaction(SIGBUS, NULL, &current) < 0) return ERR(errno);
+  if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == guard_handler) return 0;
+  while (atomic_flag_test_and_set(&guard_install_lock)) {}
+  if (guard_probe_fd < 0) guard_probe_fd = memmap_memfd_create("memmap-guard-probe");
+  struct sigaction ours;
+  memset(&ours, 0, sizeof ours);
+  ours.sa_sigaction = guard_handler;
+  ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&ours.sa_mask);
+  int r = sigaction(SIGBUS, &ours, &guard_previous) < 0 ? ERR(errno) : 0;
+  atomic_flag_clear(&guard_install_lock);
+  return r;
+}
+
+int32_t memmap_guard_add(int64_t addr, int64_t length) {
+  if (addr <= 0 || length <= 0) return ERR(EINVAL);
+  int r = guard_install();
+  if (r < 0) return r;
+  for (int i = 0; i < GUARD_SLOTS; i++) {
+    uintptr_t expected = 0;
+    /* Claim the slot with a placeholder start, fill it, then publish the real start. */
+    if (atomic_compare_exchange_strong(&guard_ranges[i].start, &expected, (uintptr_t)1)) {
+      atomic_store(&guard_ranges[i].faults, 0);
+      atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
+      atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
+      return i;
+    }
+  }
+  return ERR(ENOSPC);
+}
+
+int32_t memmap_guard_remove(int32_t slot) {
+  if (slot < 0 || slot >= GUARD_SLOTS) return ERR(EINVAL);
+  atomic_store(&guard_ranges[slot].end, 0);
+  atomic_store(&guard_ranges[slot].start, 0);
+  return 0;
+}
+
+int64_t memmap_guard_faults(int32_t slot) {
+  if (slot < 0 || slot >= GUARD_SLOTS) return ERR(EINVAL);
+  return atomic_load(&guard_ranges[slot].faults);
 }
 
 /* One table for every errno name memmap can report. */

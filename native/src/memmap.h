@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 3
+#define MEMMAP_ABI_VERSION 4
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -79,7 +79,7 @@ MEMMAP_EXPORT int32_t memmap_munlock(int64_t addr, int64_t length);
 /* Grows or shrinks a mapping, moving it if needed; -ENOSYS where the OS has no mremap. */
 MEMMAP_EXPORT int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length);
 
-/* An anonymous, sealable, close-on-exec file; -ENOSYS where the OS has none. */
+/* An anonymous, close-on-exec file sealed against shrinking; -ENOSYS where the OS has none. */
 MEMMAP_EXPORT int32_t memmap_memfd_create(const char *name);
 MEMMAP_EXPORT int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode);
 MEMMAP_EXPORT int32_t memmap_shm_unlink(const char *name);
@@ -111,6 +111,16 @@ MEMMAP_EXPORT int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeou
 MEMMAP_EXPORT int32_t memmap_notify(int64_t addr, int32_t count);
 /* 1 if a process with this pid exists (even if not ours to signal), else 0. */
 MEMMAP_EXPORT int32_t memmap_pid_alive(int32_t pid);
+
+/* Truncation guard. A page of a file mapping past the file's end raises SIGBUS
+   when touched (another process truncated the file). Ranges registered here get
+   zero pages instead: the handler maps anonymous memory from the faulting page
+   to the end of the range and counts the fault; any other SIGBUS goes to the
+   handler that was there before. add returns a slot (or -ENOSPC). */
+MEMMAP_EXPORT int32_t memmap_guard_add(int64_t addr, int64_t length);
+MEMMAP_EXPORT int32_t memmap_guard_remove(int32_t slot);
+/* Faults absorbed in a slot so far. */
+MEMMAP_EXPORT int64_t memmap_guard_faults(int32_t slot);
 
 /* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
 MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);

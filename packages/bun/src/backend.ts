@@ -41,6 +41,9 @@ export const SYMBOLS = {
   memmap_wait: { args: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */], returns: "i32" },
   memmap_notify: { args: ["i64" /* addr */, "i32" /* count */], returns: "i32" },
   memmap_pid_alive: { args: ["i32" /* pid */], returns: "i32" },
+  memmap_guard_add: { args: ["i64" /* addr */, "i64" /* length */], returns: "i32" },
+  memmap_guard_remove: { args: ["i32" /* slot */], returns: "i32" },
+  memmap_guard_faults: { args: ["i32" /* slot */], returns: "i64" },
   memmap_error_describe: { args: ["i32" /* err */, "ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
 } as const;
 
@@ -96,6 +99,9 @@ export function openBackend(path: string): Backend {
     notify: (addr, count) => s.memmap_notify(addr, count),
     pidAlive: (pid) => s.memmap_pid_alive(pid),
     address: (view) => BigInt(ptr(view as Uint8Array)),
+    guardAdd: (addr, length) => s.memmap_guard_add(addr, length),
+    guardRemove: (slot) => s.memmap_guard_remove(slot),
+    guardFaults: (slot) => BigInt(s.memmap_guard_faults(slot)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
   };

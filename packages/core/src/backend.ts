@@ -58,6 +58,10 @@ export interface Backend {
   pidAlive(pid: number): number;
   /** The address of a view's first byte (subarrays included). */
   address(view: ArrayBufferView): bigint;
+  /** Truncation guard: registers a range (returns a slot or -errno), removes it, counts its faults. */
+  guardAdd(addr: bigint, length: bigint): number;
+  guardRemove(slot: number): number;
+  guardFaults(slot: number): bigint;
   /** Writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe(errno: number, out: Uint8Array): number;
   /** A zero-copy ArrayBuffer over `length` bytes at `addr`. */
@@ -65,7 +69,7 @@ export interface Backend {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

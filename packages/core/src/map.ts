@@ -22,7 +22,7 @@ import {
   STAT_SLOTS,
 } from "./backend.ts";
 import { check, checkBig, describeErrno, MmapError } from "./errors.ts";
-import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, type Region } from "./mapping.ts";
+import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, type Region } from "./mapping.ts";
 import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
 
 /** Options of {@linkcode map}. */
@@ -146,10 +146,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
     const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) |
       (populate ? MAP_POPULATE : 0);
     const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, released: false };
-    if (len > 0) {
-      region.base = checkBig(backend, backend.mmap(BigInt(delta + len), prot, flags, fd, BigInt(alignedOffset)), "mmap", path?.display);
-      region.mapLength = delta + len;
-    }
+    if (len > 0) mapRegion(region, delta + len, prot, flags, fd, alignedOffset, path?.display);
     const identity = { dev: st[STAT_DEV]!, ino: st[STAT_INO]! };
     const mapping = Mapping.create({
       region,
@@ -238,8 +235,7 @@ export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?
   try {
     if (n > 0) {
       check(backend, backend.ftruncate(fd, BigInt(n)), "ftruncate");
-      region.base = checkBig(backend, backend.mmap(BigInt(n), prot, flags, fd, 0n), "mmap");
-      region.mapLength = n;
+      mapRegion(region, n, prot, flags, fd, 0);
     }
   } catch (e) {
     backend.close(fd);
@@ -252,10 +248,7 @@ export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?
 export function adoptAnonymous(backend: Backend, fd: number, length: number): Mapping {
   const region: Region = { backend, pageSize: pageSizeOf(backend), base: 0n, mapLength: 0, fd, released: false };
   const prot = PROT_READ | PROT_WRITE;
-  if (length > 0) {
-    region.base = checkBig(backend, backend.mmap(BigInt(length), prot, MAP_SHARED, fd, 0n), "mmap");
-    region.mapLength = length;
-  }
+  if (length > 0) mapRegion(region, length, prot, MAP_SHARED, fd, 0);
   return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length, prot, flags: MAP_SHARED });
 }
 

@@ -22,11 +22,42 @@ export interface Region {
   /** A descriptor the region owns (anonymous memory), or -1. */
   fd: number;
   released: boolean;
+  /** The truncation guard's slot for the mapped range, or -1. */
+  guard?: number;
+  /** Faults counted in slots given up since (a remap takes a new slot). */
+  pastFaults?: number;
+}
+
+/** mmap for a region, with the range registered with the truncation guard. */
+export function mapRegion(region: Region, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): void {
+  const b = region.backend;
+  region.base = checkBig(b, b.mmap(BigInt(length), prot, flags, fd, BigInt(offset)), "mmap", path);
+  region.mapLength = length;
+  guard(region);
+}
+
+function guard(region: Region): void {
+  // Out of slots (thousands of live mappings), a mapping works unguarded, as any raw mmap.
+  const slot = region.backend.guardAdd(region.base, BigInt(region.mapLength));
+  region.guard = slot >= 0 ? slot : -1;
+}
+
+function unguard(region: Region): void {
+  if (region.guard === undefined || region.guard < 0) return;
+  region.pastFaults = faultsOf(region);
+  region.backend.guardRemove(region.guard);
+  region.guard = -1;
+}
+
+function faultsOf(region: Region): number {
+  const live = region.guard !== undefined && region.guard >= 0 ? Number(region.backend.guardFaults(region.guard)) : 0;
+  return (region.pastFaults ?? 0) + live;
 }
 
 function release(region: Region): void {
   if (region.released) return;
   region.released = true;
+  unguard(region);
   // munmap fails only for arguments we never pass; nothing could be done about it here.
   if (region.mapLength > 0) region.backend.munmap(region.base, BigInt(region.mapLength));
   if (region.fd >= 0) region.backend.close(region.fd);
@@ -159,6 +190,20 @@ export class Mapping {
   }
 
   /**
+   * Faults the truncation guard absorbed: touches of pages past the end of a
+   * file that another process shrank. Each replaced the rest of the mapping
+   * with zero pages: reads there give 0, writes there are lost.
+   */
+  get faults(): number {
+    return faultsOf(this.#region);
+  }
+
+  /** Whether the file shrank under this mapping (a guarded fault happened). */
+  get truncated(): boolean {
+    return this.faults > 0;
+  }
+
+  /**
    * A zero-copy view of `length` bytes at `offset` (default: to the end).
    * Works at any offset, also past 4 GiB on runtimes whose ArrayBuffers stop there.
    */
@@ -184,6 +229,17 @@ export class Mapping {
     if (this.#init.mode !== "readwrite" || l === 0) return;
     const [addr, len] = this.#pageRange(o, l);
     check(this.#region.backend, this.#region.backend.msync(addr, len, isAsync ? SYNC_ASYNC : 0), "msync", this.path);
+    this.#reportTruncation("flush");
+  }
+
+  /** Writes past a shrunk file's end were lost: say so where the user expects them kept. */
+  #reportTruncation(what: string, faults = this.faults): void {
+    if (faults === 0 || this.#init.mode !== "readwrite") return;
+    throw new MmapError(
+      `${what}: the file${this.path ? ` '${this.path}'` : ""} was truncated by another process while mapped ` +
+        `(${faults} fault${faults === 1 ? "" : "s"} absorbed); what was written past its new end is lost`,
+      { code: "ERR_FILE_TRUNCATED", path: this.path },
+    );
   }
 
   /** Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes. */
@@ -234,12 +290,13 @@ export class Mapping {
     const { fd, owned } = file ? file.acquire() : { fd: r.fd, owned: false };
     try {
       const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
-      const newMapLength = init.delta + n;
-      const grow = newMapLength > r.mapLength;
-      if (grow) check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path);
+      // The file first: if that fails (a seal, a full disk) nothing has changed yet.
+      check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path, (code) =>
+        code === "EPERM" && !file
+          ? "Anonymous memory is sealed against shrinking (F_SEAL_SHRINK), so no process sharing it can truncate it under another; it can only grow."
+          : undefined);
       this.#detachAll();
-      this.#remap(fd, newMapLength);
-      if (!grow) check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path);
+      this.#remap(fd, init.delta + n);
       this.#length = n;
     } finally {
       if (owned) b.close(fd);
@@ -269,7 +326,9 @@ export class Mapping {
     if (this.#closed) return;
     this.#closed = true;
     this.#detachAll();
+    const faults = this.faults;
     release(this.#region);
+    if (faults > 0) this.#reportTruncation("close", faults);
   }
 
   [Symbol.dispose](): void {
@@ -281,22 +340,20 @@ export class Mapping {
     const b = r.backend;
     const init = this.#init;
     if (newMapLength === r.mapLength) return;
+    unguard(r);
     if (r.mapLength > 0 && newMapLength > 0) {
       const moved = b.mremap(r.base, BigInt(r.mapLength), BigInt(newMapLength));
       if (moved >= 0n || describeErrno(b, -Number(moved)).code !== "ENOSYS") {
         r.base = checkBig(b, moved, "mremap", this.path);
         r.mapLength = newMapLength;
+        guard(r);
         return;
       }
     }
     // No mremap on this OS, or nothing mapped before or after: unmap and map afresh.
     if (r.mapLength > 0) b.munmap(r.base, BigInt(r.mapLength));
     r.mapLength = 0;
-    if (newMapLength > 0) {
-      const offset = BigInt(init.file?.alignedOffset ?? 0);
-      r.base = checkBig(b, b.mmap(BigInt(newMapLength), init.prot, init.flags, fd, offset), "mmap", this.path);
-      r.mapLength = newMapLength;
-    }
+    if (newMapLength > 0) mapRegion(r, newMapLength, init.prot, init.flags, fd, init.file?.alignedOffset ?? 0, this.path);
   }
 
   #newView(offset: number, length: number): Uint8Array {

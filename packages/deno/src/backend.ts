@@ -59,6 +59,9 @@ const SYMBOLS = {
   memmap_rename: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
   memmap_link: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
   memmap_unlink: { parameters: ["buffer" /* const char *path */], result: "i32" },
+  memmap_guard_add: { parameters: ["i64" /* addr */, "i64" /* length */], result: "i32" },
+  memmap_guard_remove: { parameters: ["i32" /* slot */], result: "i32" },
+  memmap_guard_faults: { parameters: ["i32" /* slot */], result: "i64" },
   memmap_error_describe: { parameters: ["i32" /* err */, "buffer" /* char *buf */, "i32" /* capacity */], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -107,6 +110,9 @@ export function openBackend(path: string): Backend {
     notify: (addr, count) => s.memmap_notify(addr, count),
     pidAlive: (pid) => s.memmap_pid_alive(pid),
     address: (view) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>))),
+    guardAdd: (addr, length) => s.memmap_guard_add(addr, length),
+    guardRemove: (slot) => s.memmap_guard_remove(slot),
+    guardFaults: (slot) => BigInt(s.memmap_guard_faults(slot)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) =>
       Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, length),

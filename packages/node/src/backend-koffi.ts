@@ -45,6 +45,9 @@ const PROTOTYPES = {
   wait: "int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms)",
   notify: "int32_t memmap_notify(int64_t addr, int32_t count)",
   pidAlive: "int32_t memmap_pid_alive(int32_t pid)",
+  guardAdd: "int32_t memmap_guard_add(int64_t addr, int64_t length)",
+  guardRemove: "int32_t memmap_guard_remove(int32_t slot)",
+  guardFaults: "int64_t memmap_guard_faults(int32_t slot)",
   errorDescribe: "int32_t memmap_error_describe(int32_t err, void *buf, int32_t capacity)",
 } as const;
 
@@ -99,6 +102,9 @@ export function openKoffiBackend(koffi: Koffi, path: string): Backend {
     notify: (addr, count) => f.notify(addr, count),
     pidAlive: (pid) => f.pidAlive(pid),
     address: (view) => BigInt(koffi.address(view)),
+    guardAdd: (addr, length) => f.guardAdd(addr, length),
+    guardRemove: (slot) => f.guardRemove(slot),
+    guardFaults: (slot) => BigInt(f.guardFaults(slot)),
     errorDescribe: (errno, out) => f.errorDescribe(errno, out, out.length),
     arrayBuffer: (addr, length) => koffi.view(addr, length),
   };

@@ -48,6 +48,9 @@ export const SYMBOLS = {
   memmap_wait: { return: "i32", arguments: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */] },
   memmap_notify: { return: "i32", arguments: ["i64" /* addr */, "i32" /* count */] },
   memmap_pid_alive: { return: "i32", arguments: ["i32" /* pid */] },
+  memmap_guard_add: { return: "i32", arguments: ["i64" /* addr */, "i64" /* length */] },
+  memmap_guard_remove: { return: "i32", arguments: ["i32" /* slot */] },
+  memmap_guard_faults: { return: "i64", arguments: ["i32" /* slot */] },
   memmap_error_describe: { return: "i32", arguments: ["i32" /* err */, "pointer" /* char *buf */, "i32" /* capacity */] },
 };
 
@@ -101,6 +104,9 @@ export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
     notify: (addr, count) => s.memmap_notify(addr, count),
     pidAlive: (pid) => s.memmap_pid_alive(pid),
     address: (view) => BigInt(ffi.getRawPointer(view)),
+    guardAdd: (addr, length) => s.memmap_guard_add(addr, length),
+    guardRemove: (slot) => s.memmap_guard_remove(slot),
+    guardFaults: (slot) => s.memmap_guard_faults(slot),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
     arrayBuffer: (addr, length) => ffi.toArrayBuffer(addr, length, false),
   };

@@ -1,10 +1,24 @@
 import assert from "node:assert/strict";
 import type { Suite } from "./context.ts";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
+import process from "node:process";
 import { isLinux, mapsText, throwsLike } from "./context.ts";
+
+/** The descriptor number of this process's newest memmap memfd. */
+function openMemfd(): number {
+  const fds = readdirSync("/proc/self/fd").map(Number).sort((a, b) => b - a);
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith("/memfd:memmap:")) return fd;
+    } catch { /* closed meanwhile */ }
+  }
+  throw new Error("no memmap memfd is open");
+}
 
 /** mapAnonymous(): shared memory backed by an anonymous file. */
 export function anonymousCases({ describe, it, memmap }: Suite): void {
-  const { mapAnonymous } = memmap;
+  const { mapAnonymous, MmapError } = memmap;
 
   describe("anonymous memory", () => {
     it("is zero-filled, readable and writable like a file mapping", () => {
@@ -30,10 +44,26 @@ export function anonymousCases({ describe, it, memmap }: Suite): void {
       assert.equal(m.length, 3 * 4096 + 5);
       assert.equal(m.bytes[4095], 7);
       assert.equal(m.bytes[3 * 4096 + 4], 0);
-      m.resize(10);
-      assert.equal(m.bytes.length, 10);
+      if (isLinux) {
+        const e = throwsLike(() => m.resize(10), MmapError, /sealed against shrinking/) as InstanceType<typeof MmapError>;
+        assert.equal(e.code, "EPERM");
+        assert.equal(m.bytes[4095], 7, "a refused shrink changes nothing");
+      }
       m.close();
     });
+
+    if (isLinux) {
+      it("is sealed against shrinking: a process it is shared with cannot truncate it", () => {
+        const m = mapAnonymous(8192);
+        m.bytes[8000] = 5;
+        // Another process would reach the memfd the same way: through a descriptor of it.
+        const r = spawnSync("truncate", ["-s", "0", `/proc/${process.pid}/fd/${openMemfd()}`], { encoding: "utf8" });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /Operation not permitted/);
+        assert.equal(m.bytes[8000], 5);
+        m.close();
+      });
+    }
 
     it("size 0 is a valid empty mapping that can grow", () => {
       const m = mapAnonymous(0);

@@ -19,6 +19,7 @@ import type { Suite } from "./context.ts";
 import { fileCases } from "./file-cases.ts";
 import { ipcCases } from "./ipc-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
+import { truncationCases } from "./truncation-cases.ts";
 import { largeCases } from "./large-cases.ts";
 
 export type { MemmapUnderTest, Suite, TestFn } from "./context.ts";
@@ -32,6 +33,7 @@ export function runConformance(suite: Suite): void {
     largeCases(suite);
     copyCases(suite);
     ipcCases(suite);
+    truncationCases(suite);
     argumentCases(suite);
   });
 }

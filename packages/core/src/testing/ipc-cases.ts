@@ -71,9 +71,11 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           const rt = children[self]!;
           const shmBefore = shmNames();
           const leaf = childScript(dir, "leaf", rt.entry, `
-            import("node:fs").then(({ writeFileSync }) => {
+            import("node:fs").then(({ renameSync, writeFileSync }) => {
               const { shm } = m.inherited();
-              setInterval(() => { shm.bytes[1]++; writeFileSync(${JSON.stringify(join(dir, "leaf.out"))}, shm.bytes[0] + "," + shm.bytes[1]); }, 10);
+              const out = ${JSON.stringify(join(dir, "leaf.out"))};
+              // Write then rename, so the test never reads a half-written file.
+              setInterval(() => { shm.bytes[1]++; writeFileSync(out + ".tmp", shm.bytes[0] + "," + shm.bytes[1]); renameSync(out + ".tmp", out); }, 10);
             });
           `);
           const middle = childScript(dir, "middle", rt.entry, `
