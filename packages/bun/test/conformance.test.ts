@@ -1,3 +1,4 @@
+import * as fc from "fast-check";
 import { describe, it } from "bun:test";
 import { runConformance } from "@memmap/core/testing";
 import * as memmap from "@memmap/bun";
@@ -8,6 +9,7 @@ runConformance({
   it: (name, fn, timeout) => it(name, fn, timeout),
   skip: (name, reason) => it.skip(`${name} [skipped: ${reason}]`, () => {}),
   memmap,
+  fc,
   runtime: `bun ${Bun.version}`,
   gc: () => Bun.gc(true),
   self: "bun",

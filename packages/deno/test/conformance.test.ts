@@ -1,3 +1,4 @@
+import * as fc from "fast-check";
 import { runConformance } from "@memmap/core/testing";
 import * as memmap from "../mod.ts";
 import { describe, it, skip } from "./bdd.ts";
@@ -8,6 +9,7 @@ runConformance({
   it,
   skip,
   memmap,
+  fc,
   runtime: `deno ${Deno.version.deno}`,
   gc: (globalThis as { gc?: () => void }).gc,
   self: "deno",

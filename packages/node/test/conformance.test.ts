@@ -1,3 +1,4 @@
+import * as fc from "fast-check";
 import { describe, it } from "vitest";
 import { runConformance } from "@memmap/core/testing";
 import * as memmap from "@memmap/node";
@@ -8,6 +9,7 @@ runConformance({
   it: (name, fn, timeout) => it(name, fn, timeout),
   skip: (name, reason) => it.skip(`${name} [skipped: ${reason}]`, () => {}),
   memmap,
+  fc,
   runtime: process.env.MEMMAP_TEST_RUNTIME ?? `node ${process.version}`,
   gc: (globalThis as { gc?: () => void }).gc,
   self: "node",

@@ -39,6 +39,8 @@ export interface Suite {
   runtime: string;
   /** Forces a full garbage collection, where the runtime allows it. */
   gc?: () => void;
+  /** fast-check, for the fuzzing cases (passed in so @memmap/core does not depend on it). */
+  fc?: typeof import("fast-check");
   /** Which of `children` is this runtime. */
   self: string;
   /** Runtimes to fork children with, this one included: execPath, what a child imports, fork's runtimeArgs. */

@@ -17,6 +17,7 @@ import { argumentCases } from "./argument-cases.ts";
 import { copyCases } from "./copy-cases.ts";
 import type { Suite } from "./context.ts";
 import { fileCases } from "./file-cases.ts";
+import { fuzzCases } from "./fuzz-cases.ts";
 import { ipcCases } from "./ipc-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
 import { truncationCases } from "./truncation-cases.ts";
@@ -34,6 +35,7 @@ export function runConformance(suite: Suite): void {
     copyCases(suite);
     ipcCases(suite);
     truncationCases(suite);
+    fuzzCases(suite);
     argumentCases(suite);
   });
 }
