@@ -31,7 +31,10 @@ export interface Region {
 /** mmap for a region, with the range registered with the truncation guard. */
 export function mapRegion(region: Region, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): void {
   const b = region.backend;
-  region.base = checkBig(b, b.mmap(BigInt(length), prot, flags, fd, BigInt(offset)), "mmap", path);
+  region.base = checkBig(b, b.mmap(BigInt(length), prot, flags, fd, BigInt(offset)), "mmap", path, (code) =>
+    code === "ENOMEM"
+      ? "Out of address space or of mappings (vm.max_map_count, ~65,530): close() mappings you are done with instead of leaving them to the GC, or map smaller windows."
+      : undefined);
   region.mapLength = length;
   guard(region);
 }
