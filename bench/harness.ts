@@ -205,6 +205,12 @@ export function runtimeInfo(): RuntimeInfo {
   return { name: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}` };
 }
 
+/** How busy the machine was (other processes compete for the cores), for a case's notes. */
+export function loadNote(): string {
+  const [one] = os.loadavg();
+  return `load average ${one!.toFixed(2)} (1 min, ${os.cpus().length} cores) when the case started: above 0 means other processes were running`;
+}
+
 export interface MachineInfo {
   cpu: string;
   cores: number;

@@ -7,12 +7,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
-import { pathToFileURL } from "node:url";
 import type { ChildHandle } from "@memmap/core";
 import { CHILD_RUNTIMES } from "../scripts/child-runtimes.ts";
 import { NODE22 } from "../scripts/suites.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
-import { type AsyncContender, compareAsync } from "./harness.ts";
+import { type AsyncContender, compareAsync, loadNote } from "./harness.ts";
 
 const MiB = 2 ** 20;
 const SMALL = 64;
@@ -85,20 +84,28 @@ process.on("disconnect", () => process.exit(0));
 process.send("ready");
 `;
 
-/** Pipe throughput child: on each 4-byte count n on stdin, n x 1 MiB to stdout, with blocking writes. */
-const PIPE_STREAM = `import { readSync, writeSync } from "node:fs";
-const cmd = new Uint8Array(4);
+/** Pipe throughput child: on each 4-byte count n on stdin, n x 1 MiB to stdout through the runtime's stream (spawned stdio is non-blocking). */
+const PIPE_STREAM = `import process from "node:process";
 const payload = new Uint8Array(${MiB}).fill(7);
-for (;;) {
-  let got = 0;
-  while (got < 4) {
-    const n = readSync(0, cmd, got, 4 - got, null);
-    if (n === 0) process.exit(0);
-    got += n;
+let pending = new Uint8Array(0);
+let chain = Promise.resolve();
+const burst = async (count) => {
+  for (let i = 0; i < count; i++) {
+    if (!process.stdout.write(payload)) await new Promise((resolve) => process.stdout.once("drain", resolve));
   }
-  const count = new DataView(cmd.buffer).getUint32(0, true);
-  for (let i = 0; i < count; i++) for (let off = 0; off < payload.length;) off += writeSync(1, payload, off);
-}
+};
+process.stdin.on("data", (chunk) => {
+  const all = new Uint8Array(pending.length + chunk.length);
+  all.set(pending);
+  all.set(chunk, pending.length);
+  let at = 0;
+  for (; at + 4 <= all.length; at += 4) {
+    const count = new DataView(all.buffer, at, 4).getUint32(0, true);
+    chain = chain.then(() => burst(count));
+  }
+  pending = all.slice(at);
+});
+process.stdin.on("end", () => chain.then(() => process.exit(0)));
 `;
 
 const script = (dir: string, name: string) => join(dir, name);
@@ -109,7 +116,7 @@ export function prepare(dir: string): void {
     writeFileSync(script(dir, `channel-stream-${id}.mjs`), channelStream(rt.entry));
   }
   writeFileSync(script(dir, "ipc-child.mjs"), IPC_CHILD);
-  writeFileSync(script(dir, "pipe-stream.mjs"), `import process from "node:process";\n${PIPE_STREAM}`);
+  writeFileSync(script(dir, "pipe-stream.mjs"), PIPE_STREAM);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -241,17 +248,30 @@ const forkIpc: SpawnIpc = (path, serialization) => {
 function ipcContender(dir: string, spawnIpc: SpawnIpc, serialization: "json" | "advanced", op: (child: IpcChild, next: () => Promise<unknown>) => Promise<number>): AsyncContender {
   let child: IpcChild | undefined;
   const queue: unknown[] = [];
-  let waiter: ((m: unknown) => void) | undefined;
-  const next = () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise<unknown>((resolve) => (waiter = resolve)));
+  let waiter: { resolve: (m: unknown) => void; reject: (e: Error) => void } | undefined;
+  let gone: Error | undefined;
+  const next = () =>
+    queue.length > 0
+      ? Promise.resolve(queue.shift())
+      : gone
+      ? Promise.reject(gone)
+      : new Promise<unknown>((resolve, reject) => (waiter = { resolve, reject }));
   return {
     setup: async () => {
       child = track(spawnIpc(script(dir, "ipc-child.mjs"), serialization));
       child.onMessage((m) => {
         const w = waiter;
         waiter = undefined;
-        if (w) w(m);
+        if (w) w.resolve(m);
         else queue.push(m);
       });
+      // A child that dies fails the op waiting for it instead of hanging the run.
+      const died = (e: unknown) => {
+        gone = new Error(`the child exited: ${e instanceof Error ? e.message : JSON.stringify(e)}`);
+        waiter?.reject(gone);
+        waiter = undefined;
+      };
+      child.exited.then(died, died);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const ready = await Promise.race([
         next(),
@@ -281,12 +301,14 @@ function pipeContender(start: () => { stdin: Writable; stdout: Readable; kill():
   let child: ReturnType<typeof start> | undefined;
   let want = 0;
   let got = 0;
-  let done: ((n: number) => void) | undefined;
+  let done: { resolve: (n: number) => void; reject: (e: Error) => void } | undefined;
+  let gone: Error | undefined;
   const expect = (bytes: number) =>
-    new Promise<number>((resolve) => {
+    new Promise<number>((resolve, reject) => {
+      if (gone) return reject(gone);
       want = bytes;
       got = 0;
-      done = resolve;
+      done = { resolve, reject };
     });
   return {
     setup: () => {
@@ -296,9 +318,16 @@ function pipeContender(start: () => { stdin: Writable; stdout: Readable; kill():
         if (got >= want && done) {
           const d = done;
           done = undefined;
-          d(got);
+          d.resolve(got);
         }
       });
+      // A child that dies fails the op waiting for it instead of hanging the run.
+      const died = (e: unknown) => {
+        gone = new Error(`the child exited: ${e instanceof Error ? e.message : JSON.stringify(e)}`);
+        done?.reject(gone);
+        done = undefined;
+      };
+      child.exited.then(died, died);
     },
     op: () => op(child!.stdin, expect),
     teardown: async () => {
@@ -341,6 +370,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
   const cases: CaseResult[] = [];
   try {
     progress(`${SMALL}-byte round trips`);
+    const latencyLoad = loadNote();
     const ping = new Uint8Array(SMALL).fill(1);
     const pingText = "x".repeat(SMALL);
     const echo = (ch: ReturnType<Api["Channel"]["create"]>) => {
@@ -370,7 +400,8 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       stdin.write(ping);
       return reply;
     });
-    const latencyOutcomes = await compareAsync(latency, { ops: 1000, samples: 11, warmup: 2 });
+    // Many samples: with a core taken by another process the Channel samples split into fast and slow ones (see the notes).
+    const latencyOutcomes = await compareAsync(latency, { ops: 1000, samples: 25, warmup: 2 });
     for (const [name, o] of Object.entries(latencyOutcomes)) {
       if ("stats" in o && o.first !== SMALL) latencyOutcomes[name] = { error: `the reply had ${o.first} bytes, not ${SMALL}` };
     }
@@ -379,8 +410,10 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       notes: [
         `the parent is the column's runtime; Channel children are forked with memmap's fork(); "child ${cross}" is this runtime's cross-runtime peer (node26 -> bun, node22 -> node26, bun -> deno, deno -> node26)`,
         "Channel: blocking send/receive (spin 50 µs, then futex); receiveAsync waits off the JS thread instead",
+        "Channel needs both processes on a core of their own: sharing one (taskset -c 0, or another process busy on a 2-core machine) makes every wait spin its 50 µs out first, ~110 µs a round trip; a wide ± here is samples split between the two states",
         "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
         "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
+        latencyLoad,
       ],
       outcomes: latencyOutcomes,
       ratios: [
@@ -392,6 +425,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
     });
 
     progress(`1 MiB messages, ${BURST} per op`);
+    const throughputLoad = loadNote();
     const receiveBurst = (ch: ReturnType<Api["Channel"]["create"]>) => {
       ch.send(u32(BURST));
       let bytes = 0;
@@ -412,6 +446,20 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         });
       }
     }
+    let reference: ReturnType<Api["mapAnonymous"]> | undefined;
+    throughput["(reference) slice, no IPC"] = {
+      setup: () => void (reference = api.mapAnonymous(STREAM_MAPPING)),
+      op: () => {
+        const bytes = reference!.bytes;
+        let n = 0;
+        for (let i = 0; i < BURST; i++) {
+          const at = HEADER + (i % 3) * MiB;
+          n += bytes.slice(at, at + MiB).length;
+        }
+        return checkBurst(n);
+      },
+      teardown: () => reference?.close(),
+    };
     const selfRt = RUNTIMES[self];
     throughput["pipe (child's stdout)"] = pipeContender(
       () => {
@@ -425,19 +473,22 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         return checkBurst(await all);
       },
     );
-    const throughputOutcomes = await compareAsync(throughput, { ops: 1, samples: 9, warmup: 2 });
+    const throughputOutcomes = await compareAsync(throughput, { ops: 1, samples: 15, warmup: 2 });
     cases.push({
       title: `(b) 1 MiB messages, child -> parent (${BURST} per op)`,
       bytesPerOp: BURST * MiB,
       notes: [
         `Channel over mapAnonymous(${STREAM_MAPPING}) (rings of 4 MiB); the child sends ${BURST} messages of 1 MiB per request, the parent receive()s them (each a copy out of the ring)`,
         "process.send (json) sends a 1 MiB string (JSON has no bytes); (advanced) a 1 MiB Uint8Array",
-        "pipe: a child of this runtime writes 1 MiB chunks to stdout with blocking writeSync; the parent counts the bytes its stream delivers",
+        "pipe: a child of this runtime writes 1 MiB chunks to stdout through its stream; the parent counts the bytes its stream delivers",
+        `(reference) slice: no IPC, the parent copies ${BURST} x 1 MiB out of shared memory into new Uint8Arrays, as receive() does per message: a ceiling for Channel here`,
+        throughputLoad,
       ],
       outcomes: throughputOutcomes,
       ratios: [
         { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}` },
         { numerator: "pipe (child's stdout)", denominator: sameName },
+        { numerator: "(reference) slice, no IPC", denominator: sameName },
       ],
       goals: [{ contender: sameName, minGBps: 4 }, { contender: crossName, minGBps: 4 }],
     });
