@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -330,6 +331,8 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
   return ERR(ENOSYS);
 #endif
 }
+
+void memmap_yield(void) { sched_yield(); }
 
 int32_t memmap_pid_alive(int32_t pid) {
   if (pid <= 0) return 0;

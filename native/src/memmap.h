@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 4
+#define MEMMAP_ABI_VERSION 5
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -109,6 +109,8 @@ MEMMAP_EXPORT int32_t memmap_unlink(const char *path);
 MEMMAP_EXPORT int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms);
 /* Wakes up to count waiters (count < 0: all); returns how many were woken. */
 MEMMAP_EXPORT int32_t memmap_notify(int64_t addr, int32_t count);
+/* Gives the CPU to another runnable thread or process (sched_yield). */
+MEMMAP_EXPORT void memmap_yield(void);
 /* 1 if a process with this pid exists (even if not ours to signal), else 0. */
 MEMMAP_EXPORT int32_t memmap_pid_alive(int32_t pid);
 

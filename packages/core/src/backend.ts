@@ -56,6 +56,8 @@ export interface Backend {
   waitAsync(addr: bigint, expected: number, timeoutMs: bigint): Promise<number>;
   notify(addr: bigint, count: number): number;
   pidAlive(pid: number): number;
+  /** sched_yield: lets a peer on the same core run. */
+  yield(): void;
   /** The address of a view's first byte (subarrays included). */
   address(view: ArrayBufferView): bigint;
   /** Truncation guard: registers a range (returns a slot or -errno), removes it, counts its faults. */
@@ -69,7 +71,7 @@ export interface Backend {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

@@ -265,6 +265,24 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         shm.close();
       }), 60_000);
 
+    it("with options.peer, a child that dies before attaching is ERR_PEER_GONE, not a wait for nobody", () =>
+      withTempDir(async (dir) => {
+        const rt = children[self]!;
+        const shm = mapAnonymous(64 * 1024);
+        const script = childScript(dir, "dies-early", rt.entry, `throw new Error("dies before attaching");`);
+        const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+        await withChild(child, async (c) => {
+          const channel = Channel.create(shm, { peer: c.pid });
+          await c.exited;
+          const started = performance.now();
+          const e = throwsLike(() => channel.receive(20_000), MmapError) as InstanceType<typeof MmapError>;
+          assert.equal(e.code, "ERR_PEER_GONE");
+          assert.ok(performance.now() - started < 5000);
+        });
+        throwsLike(() => Channel.create(shm, { peer: -1 }), RangeError);
+        shm.close();
+      }), 60_000);
+
     it("attach refuses memory without a channel; receive times out with ETIMEDOUT", () => {
       const shm = mapAnonymous(4096);
       throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
