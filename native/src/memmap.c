@@ -353,6 +353,7 @@ struct guard_range {
 static struct guard_range guard_ranges[GUARD_SLOTS];
 static struct sigaction guard_previous;
 static atomic_flag guard_install_lock = ATOMIC_FLAG_INIT;
+static _Atomic int guard_next;
 static int guard_probe_fd = -1; /* a memfd: pwrite from a page tells whether it is readable */
 
 static int page_readable(uintptr_t page) {
@@ -432,13 +433,19 @@ int32_t memmap_guard_add(int64_t addr, int64_t length) {
   if (addr <= 0 || length <= 0) return ERR(EINVAL);
   int r = guard_install();
   if (r < 0) return r;
-  for (int i = 0; i < GUARD_SLOTS; i++) {
+  /* Start after the last slot taken, so thousands of live mappings do not make every add
+     walk past them all. */
+  int first = atomic_load(&guard_next);
+  for (int n = 0; n < GUARD_SLOTS; n++) {
+    int i = (first + n) % GUARD_SLOTS;
     uintptr_t expected = 0;
+    if (atomic_load(&guard_ranges[i].start) != 0) continue;
     /* Claim the slot with a placeholder start, fill it, then publish the real start. */
     if (atomic_compare_exchange_strong(&guard_ranges[i].start, &expected, (uintptr_t)1)) {
       atomic_store(&guard_ranges[i].faults, 0);
       atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
       atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
+      atomic_store(&guard_next, (i + 1) % GUARD_SLOTS);
       return i;
     }
   }
