@@ -432,8 +432,16 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       for (let i = 0; i < BURST; i++) bytes += ch.receive()!.length;
       return checkBurst(bytes);
     };
+    const target = new Uint8Array(MiB);
+    const receiveBurstInto = (ch: ReturnType<Api["Channel"]["create"]>) => {
+      ch.send(u32(BURST));
+      let bytes = 0;
+      for (let i = 0; i < BURST; i++) bytes += ch.receiveInto(target)!;
+      return checkBurst(bytes);
+    };
     const throughput: Record<string, AsyncContender> = {
       [sameName]: channelContender(api, dir, "stream", self, receiveBurst),
+      "Channel, receiveInto a reused buffer": channelContender(api, dir, "stream", self, receiveBurstInto),
       [crossName]: channelContender(api, dir, "stream", cross, receiveBurst),
     };
     for (const [name, spawnIpc] of Object.entries(spawners)) {

@@ -144,8 +144,23 @@ export class Channel {
   receive(timeoutMs?: number): Uint8Array | null {
     const deadline = this.#deadline(timeoutMs);
     for (;;) {
-      const got = this.#tryReceive();
+      const got = this.#tryReceive() as Uint8Array | null | undefined;
       if (got !== undefined) return got;
+      this.#block(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
+    }
+  }
+
+  /**
+   * receive() into `target` instead of a new array (no allocation per message): returns the
+   * message's length, or null once the peer closed. A message longer than `target` is left in
+   * the channel and a RangeError says how long it is.
+   */
+  receiveInto(target: Uint8Array, timeoutMs?: number): number | null {
+    if (!(target instanceof Uint8Array)) throw new TypeError("receiveInto needs a Uint8Array to copy into");
+    const deadline = this.#deadline(timeoutMs);
+    for (;;) {
+      const got = this.#tryReceive(target);
+      if (got !== undefined) return got as number | null;
       this.#block(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
     }
   }
@@ -154,7 +169,7 @@ export class Channel {
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
     const deadline = this.#deadline(timeoutMs);
     for (;;) {
-      const got = this.#tryReceive();
+      const got = this.#tryReceive() as Uint8Array | null | undefined;
       if (got !== undefined) return got;
       await this.#blockAsync(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
     }
@@ -265,8 +280,11 @@ export class Channel {
       this.#closedBy((1 - this.#side) as 0 | 1);
   }
 
-  /** A message, null when the peer closed and the ring is drained, undefined when there is nothing yet. */
-  #tryReceive(): Uint8Array | null | undefined {
+  /**
+   * A message (a new array, or its length once copied into `into`), null when the peer
+   * closed and the ring is drained, undefined when there is nothing yet.
+   */
+  #tryReceive(into?: Uint8Array): Uint8Array | number | null | undefined {
     if (this.#mapping.closed || this.#closedBy(this.#side)) {
       throw new MmapError("receive: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
     }
@@ -284,7 +302,17 @@ export class Channel {
         offset = 0;
         length = this.#dv.getUint32(start, true);
       }
-      const message = this.#u8.slice(start + offset + 4, start + offset + 4 + length);
+      const from = start + offset + 4;
+      let message: Uint8Array | number;
+      if (into) {
+        if (length > into.length) {
+          throw new RangeError(`the next message is ${length} bytes, more than the ${into.length}-byte target; it stays in the channel`);
+        }
+        into.set(this.#u8.subarray(from, from + length));
+        message = length;
+      } else {
+        message = this.#u8.slice(from, from + length);
+      }
       Atomics.store(this.#i32, ring + R.tail, (tail + ((4 + length + 7) & ~7)) | 0);
       Atomics.add(this.#i32, ring + R.spaceSeq, 1);
       if (Atomics.load(this.#i32, ring + R.producerWaiting)) notifyWord(this.#b, this.#i32, ring + R.spaceSeq, 1);

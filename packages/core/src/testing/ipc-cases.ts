@@ -229,6 +229,17 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
                 assert.fail(`message ${n} (${size} bytes) came back different`);
               }
             }
+            const into = new Uint8Array(70_000);
+            for (let n = 0; n < 200; n++) {
+              const message = pattern(n * 300, n);
+              channel.send(message);
+              const length = channel.receiveInto(into, 30_000);
+              assert.equal(length, message.length);
+              assert.deepEqual(into.subarray(0, length!), message);
+            }
+            channel.send(new Uint8Array(100));
+            throwsLike(() => channel.receiveInto(new Uint8Array(10), 30_000), RangeError, /100 bytes/);
+            assert.equal(channel.receive(30_000)!.length, 100, "a message too long for the target stays in the channel");
             channel.sendJson({ hello: [1, "two"] });
             assert.deepEqual(channel.receiveJson(30_000), { hello: [1, "two"] });
             channel.close();
