@@ -55,7 +55,13 @@ int32_t memmap_close(int32_t fd) {
 int32_t memmap_fstat(int32_t fd, int64_t *out) {
   struct stat st;
   if (out == NULL) return ERR(EINVAL);
+#if defined(__linux__) && defined(__GLIBC__)
+  /* The raw system call: glibc's fstat symbol needs 2.33; the kernel's struct stat is
+     glibc's on x86_64 and arm64. Keeps the -gnu builds at GLIBC_2.17. */
+  if (syscall(SYS_fstat, fd, &st) < 0) return ERR(errno);
+#else
   if (fstat(fd, &st) < 0) return ERR(errno);
+#endif
   out[MEMMAP_STAT_SIZE] = (int64_t)st.st_size;
   out[MEMMAP_STAT_KIND] = S_ISREG(st.st_mode) ? MEMMAP_KIND_FILE
                           : S_ISDIR(st.st_mode) ? MEMMAP_KIND_DIRECTORY
@@ -187,15 +193,36 @@ int32_t memmap_memfd_create(const char *name) {
 #endif
 }
 
+#if defined(__linux__)
+/* What glibc and musl do inside shm_open: a file in /dev/shm. Done here, the -gnu builds
+   need no GLIBC_2.34 (where shm_open moved into libc). name is "/NAME". */
+static int shm_path(const char *name, char *path, size_t capacity) {
+  int n = snprintf(path, capacity, "/dev/shm%s", name);
+  return n < 0 || (size_t)n >= capacity ? -1 : 0;
+}
+#endif
+
 int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode) {
   if (name == NULL) return ERR(EINVAL);
+#if defined(__linux__)
+  char path[320];
+  if (shm_path(name, path, sizeof path) < 0) return ERR(ENAMETOOLONG);
+  int fd = open(path, (open_flags(flags) & ~O_TRUNC) | O_NOFOLLOW, (mode_t)mode);
+#else
   int fd = shm_open(name, open_flags(flags) & ~O_TRUNC, (mode_t)mode);
+#endif
   return fd < 0 ? ERR(errno) : fd;
 }
 
 int32_t memmap_shm_unlink(const char *name) {
   if (name == NULL) return ERR(EINVAL);
+#if defined(__linux__)
+  char path[320];
+  if (shm_path(name, path, sizeof path) < 0) return ERR(ENAMETOOLONG);
+  return unlink(path) < 0 ? ERR(errno) : 0;
+#else
   return shm_unlink(name) < 0 ? ERR(errno) : 0;
+#endif
 }
 
 void memmap_copy(int64_t dst_addr, int64_t src_addr, int64_t length) {
