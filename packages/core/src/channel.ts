@@ -358,7 +358,7 @@ export class Channel {
       await waitWordAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
       if (ready()) break;
     }
-    Atomics.store(this.#i32, ring + 0 + flag, 0);
+    Atomics.store(this.#i32, ring + flag, 0);
   }
 
   #checkWaiting(left: number): void {

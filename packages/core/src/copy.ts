@@ -206,9 +206,10 @@ class CopyJob {
 
   #choose(strategy: CopyStrategy): Exclude<CopyStrategy, "auto"> {
     const b = this.#b;
-    // FICLONE's "cannot" comes from the destination's file system: remember it by that device.
-    const device = String(statOf(b, this.#dstFd, this.#dst)[STAT_DEV]);
-    if (strategy === "clone" || (strategy === "auto" && this.total > 0 && !NO_CLONE.has(device))) {
+    // FICLONE's "cannot" comes from the destination's file system: remember it by that device
+    // (looked up only when "auto" may try a clone).
+    const device = strategy === "auto" && this.total > 0 ? String(statOf(b, this.#dstFd, this.#dst)[STAT_DEV]) : "";
+    if (strategy === "clone" || (device !== "" && !NO_CLONE.has(device))) {
       const r = b.clone(this.#srcFd, this.#dstFd);
       if (r === 0) {
         this.copied = this.total;

@@ -21,7 +21,7 @@ import {
   STAT_SIZE,
   STAT_SLOTS,
 } from "./backend.ts";
-import { check, checkBig, describeErrno, MmapError } from "./errors.ts";
+import { check, describeErrno, MmapError } from "./errors.ts";
 import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, type Region } from "./mapping.ts";
 import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
 
