@@ -87,6 +87,55 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
         }
       }), 60_000);
 
+    it("two threads faulting on the same pages at once: one replacement, no write lost", () =>
+      withTempDir(async (dir) => {
+        // The Worker views the main thread's mapping through the raw backend, so both threads
+        // touch the same range of the same mapping; both spin on a shared flag, then write.
+        const script = join(dir, "same-page.mjs");
+        writeFileSync(script, `
+          const m = await import(${JSON.stringify(children[self]!.entry)});
+          const { parentPort } = await import("node:worker_threads");
+          parentPort.on("message", ({ addr, length, flag }) => {
+            const bytes = new Uint8Array(m.backend().arrayBuffer(addr, length));
+            const go = new Int32Array(flag);
+            Atomics.store(go, 1, 1);
+            while (Atomics.load(go, 0) === 0) {}
+            for (let p = 0; p < length; p += 4096) bytes[p + 1] = 2;
+            parentPort.postMessage("done");
+          });
+        `);
+        const { Worker } = await import("node:worker_threads");
+        const worker = new Worker(script);
+        const next = () => new Promise<unknown>((resolve, reject) => {
+          worker.once("message", resolve);
+          worker.once("error", reject);
+        });
+        try {
+          const length = 256 * 4096;
+          for (let round = 0; round < 10; round++) {
+            const path = join(dir, `same-page-${round}.bin`);
+            writeFileSync(path, new Uint8Array(length).fill(9));
+            const m = map(path, { mode: "readwrite" });
+            const bytes = m.bytes;
+            const flag = new SharedArrayBuffer(8);
+            const go = new Int32Array(flag);
+            truncate(path, 0);
+            worker.postMessage({ addr: memmap.backend().address(bytes), length, flag });
+            while (Atomics.load(go, 1) === 0) { /* the worker is spinning */ }
+            Atomics.store(go, 0, 1);
+            for (let p = 0; p < length; p += 4096) bytes[p] = 1;
+            assert.equal(await next(), "done");
+            let lost = 0;
+            for (let p = 0; p < length; p += 4096) if (bytes[p] !== 1 || bytes[p + 1] !== 2) lost++;
+            assert.equal(lost, 0, `round ${round}: ${lost} pages lost a write made after the fault`);
+            assert.equal(m.faults, 1, `round ${round}: the tail is replaced once, whichever thread faults first`);
+            throwsLike(() => m.close(), MmapError, /truncated/);
+          }
+        } finally {
+          await worker.terminate();
+        }
+      }), 60_000);
+
     it("a SIGBUS outside memmap's mappings still ends the process as the runtime normally does", () =>
       withTempDir((dir) => {
         const rt = children[self]!;
