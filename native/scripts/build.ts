@@ -1,29 +1,73 @@
-// Builds the shim for this machine into prebuilt/<target>/<file>, named by the
-// platform table that the loaders read too.
+// Builds the shim into prebuilt/<target>/<file>, named by the platform table
+// that the loaders read too.
+//   node scripts/build.ts                 this machine's target (what npm install runs)
+//   node scripts/build.ts --all           every target, with the cross tools of install-cross-tools.sh
+//   node scripts/build.ts --target NAME   one target (repeatable)
 import { execFileSync } from "node:child_process";
-import { mkdirSync, renameSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { detectLibc, targetFor, TARGETS } from "../../packages/core/src/platform.ts";
+import { detectLibc, targetFor, type TargetName, TARGETS } from "../../packages/core/src/platform.ts";
+import { recipes } from "./recipes.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = targetFor({
-  platform: process.platform,
-  arch: process.arch,
-  libc: process.platform === "linux" ? detectLibc(process.report.getReport()) : undefined,
-});
-const out = join(root, "prebuilt", target, TARGETS[target].file);
-mkdirSync(dirname(out), { recursive: true });
 
-const cc = process.env.CC ?? "cc";
-const flags = ["-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-std=c11", "-shared", "-fPIC"];
-const temp = `${out}.${process.pid}.tmp`;
-try {
-  execFileSync(cc, [...flags, "-o", temp, join(root, "src", "memmap.c")], { stdio: "inherit" });
-} catch {
-  console.error(`native: building ${target} with ${cc} failed. Install a C compiler (apt-get install gcc) or set CC.`);
-  process.exit(1);
+function hostTarget(): TargetName {
+  return targetFor({
+    platform: process.platform,
+    arch: process.arch,
+    libc: process.platform === "linux" ? detectLibc(process.report.getReport()) : undefined,
+  });
 }
-// Rename into place so a running process never loads a half-written library.
-renameSync(temp, out);
-console.log(`native: built ${target} -> ${out}`);
+
+function wanted(argv: string[]): TargetName[] {
+  if (argv.includes("--all")) return Object.keys(TARGETS) as TargetName[];
+  const named = argv.flatMap((a, i) => (argv[i - 1] === "--target" ? [a] : []));
+  for (const n of named) {
+    if (!(n in TARGETS)) throw new Error(`unknown target ${n}; targets: ${Object.keys(TARGETS).join(", ")}`);
+  }
+  return named.length ? (named as TargetName[]) : [hostTarget()];
+}
+
+function gccInclude(): string {
+  try {
+    return execFileSync("aarch64-linux-gnu-gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
+
+/** Compiles one target; returns the output path. */
+export function build(target: TargetName, host = hostTarget()): string {
+  const recipe = recipes(root, target === "linux-arm64-musl" ? gccInclude() : "")[target];
+  const cc = target === host && process.env.CC ? process.env.CC : recipe.cc;
+  const out = join(root, "prebuilt", target, TARGETS[target].file);
+  mkdirSync(dirname(out), { recursive: true });
+  const temp = `${out}.${process.pid}.tmp`;
+  const sources = recipe.sources.map((s) => join(root, "src", s));
+  try {
+    execFileSync(cc, [...recipe.args, "-o", temp, ...sources, ...(recipe.libs ?? [])], { stdio: "inherit" });
+  } catch {
+    rmSync(temp, { force: true });
+    throw new Error(
+      `native: building ${target} with ${cc} failed. ` +
+        (target === host ? "Install a C compiler (apt-get install gcc) or set CC." : `Cross tools: apt-get install ${recipe.apt} (see native/scripts/install-cross-tools.sh).`),
+    );
+  }
+  // Rename into place so a running process never loads a half-written library.
+  renameSync(temp, out);
+  return out;
+}
+
+if (import.meta.main) {
+  let failed = 0;
+  for (const target of wanted(process.argv.slice(2))) {
+    try {
+      console.log(`native: built ${target} -> ${build(target)}`);
+    } catch (e) {
+      console.error((e as Error).message);
+      failed++;
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}

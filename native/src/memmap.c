@@ -17,8 +17,18 @@
 #include <unistd.h>
 
 #if defined(__linux__)
+/* musl-gcc hides the kernel's headers: the values below are the kernel ABI. */
+#if __has_include(<linux/fs.h>)
 #include <linux/fs.h>
+#else
+#define FICLONE 0x40049409 /* _IOW(0x94, 9, int) */
+#endif
+#if __has_include(<linux/futex.h>)
 #include <linux/futex.h>
+#else
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#endif
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
