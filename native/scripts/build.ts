@@ -29,17 +29,9 @@ function wanted(argv: string[]): TargetName[] {
   return named.length ? (named as TargetName[]) : [hostTarget()];
 }
 
-function gccInclude(): string {
-  try {
-    return execFileSync("aarch64-linux-gnu-gcc", ["-print-file-name=include"], { encoding: "utf8" }).trim();
-  } catch {
-    return "";
-  }
-}
-
 /** Compiles one target; returns the output path. */
 export function build(target: TargetName, host = hostTarget()): string {
-  const recipe = recipes(root, target === "linux-arm64-musl" ? gccInclude() : "")[target];
+  const recipe = recipes(root)[target];
   const cc = target === host && process.env.CC ? process.env.CC : recipe.cc;
   const out = join(root, "prebuilt", target, TARGETS[target].file);
   mkdirSync(dirname(out), { recursive: true });

@@ -20,14 +20,9 @@ export interface Recipe {
 const WARNINGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11"];
 const ELF = [...WARNINGS, "-fvisibility=hidden", "-shared", "-fPIC"];
 
-/** musl for arm64: Debian's musl-dev:arm64 headers and libc, driven by the aarch64 gcc. */
-function arm64Musl(gccInclude: string): string[] {
-  return [
-    ...ELF,
-    "-nostdinc", "-isystem", "/usr/include/aarch64-linux-musl", "-isystem", gccInclude,
-    "-nostdlib", "-L/usr/lib/aarch64-linux-musl",
-  ];
-}
+/** musl for arm64: the aarch64 gcc over Debian's musl-dev:arm64, through the specs file it ships.
+ * No outline atomics: libgcc's helpers call glibc's __getauxval, which musl has not. */
+const ARM64_MUSL = ["-specs", "/usr/lib/aarch64-linux-musl/musl-gcc.specs", "-mno-outline-atomics", ...ELF];
 
 /** macOS without an SDK: hand-written declarations (native/darwin/include) and a TAPI stub of libSystem. */
 function darwin(triple: string, nativeDir: string): string[] {
@@ -39,12 +34,12 @@ function darwin(triple: string, nativeDir: string): string[] {
   ];
 }
 
-export function recipes(nativeDir: string, gccInclude: string): Record<TargetName, Recipe> {
+export function recipes(nativeDir: string): Record<TargetName, Recipe> {
   return {
     "linux-x64-gnu": { cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc", args: ELF, sources: ["memmap.c"], apt: "gcc" },
     "linux-arm64-gnu": { cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc", args: ELF, sources: ["memmap.c"], apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
     "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: ["memmap.c"], apt: "musl-tools" },
-    "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: arm64Musl(gccInclude), libs: ["-lc"], sources: ["memmap.c"], apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
+    "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: ["memmap.c"], apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
     "darwin-x64": { cc: "clang", args: darwin("x86_64-apple-macos11.0", nativeDir), sources: ["memmap.c"], apt: "clang lld" },
     "darwin-arm64": { cc: "clang", args: darwin("arm64-apple-macos11.0", nativeDir), sources: ["memmap.c"], apt: "clang lld" },
     "win32-x64": {

@@ -49,6 +49,8 @@ export interface Suite {
 
 export const isLinux = process.platform === "linux";
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+/** Set by npm run test:arm64: the runtime runs under qemu-user, which some cases cannot see through. */
+export const emulator: string | undefined = process.env.MEMMAP_EMULATOR || undefined;
 
 /** Runs fn in a fresh temporary folder and removes it afterwards, whatever happens. */
 export async function withTempDir(fn: (dir: string) => void | Promise<void>): Promise<void> {

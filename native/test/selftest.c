@@ -1,0 +1,120 @@
+/*
+ * C-level self-test of a built shim, linked against it: runs on the host, on
+ * musl through its loader, and on arm64 under qemu-user (npm run test:arm64),
+ * where no JavaScript runtime exists for every target. Exits 1 on a failure.
+ * Usage: selftest <scratch-dir>
+ */
+#define _GNU_SOURCE
+#include "../src/memmap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int checks, failures;
+
+#define CHECK(cond, ...)                        \
+  do {                                          \
+    checks++;                                   \
+    if (!(cond)) {                              \
+      failures++;                               \
+      fprintf(stderr, "FAIL line %d: ", __LINE__); \
+      fprintf(stderr, __VA_ARGS__);             \
+      fputc('\n', stderr);                      \
+    }                                           \
+  } while (0)
+
+static const char *describe(int32_t err) {
+  static char name[64];
+  return memmap_error_describe(err, name, sizeof name) > 0 ? name : "?";
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: selftest <scratch-dir>\n");
+    return 2;
+  }
+  char path[2048], renamed[2100];
+  snprintf(path, sizeof path, "%s/selftest-%d.bin", argv[1], (int)getpid());
+  snprintf(renamed, sizeof renamed, "%s.renamed", path);
+  const int64_t page = memmap_page_size();
+
+  CHECK(memmap_abi_version() == MEMMAP_ABI_VERSION, "abi %d", memmap_abi_version());
+  CHECK(page >= 4096 && (page & (page - 1)) == 0, "page size %lld", (long long)page);
+  CHECK(strncmp(describe(ENOENT), "ENOENT:", 7) == 0, "describe(ENOENT) = %s", describe(ENOENT));
+
+  /* A file: create, size, map shared, write through the mapping, read it back by a second map. */
+  int32_t fd = memmap_open(path, MEMMAP_OPEN_WRITE | MEMMAP_OPEN_CREATE | MEMMAP_OPEN_EXCL, 0600);
+  CHECK(fd >= 0, "open: %s", describe(-fd));
+  CHECK(memmap_open(path, MEMMAP_OPEN_CREATE | MEMMAP_OPEN_EXCL, 0600) == -EEXIST, "exclusive create of an existing file");
+  CHECK(memmap_ftruncate(fd, 4 * page) == 0, "ftruncate");
+  int64_t st[MEMMAP_STAT_SLOTS];
+  CHECK(memmap_fstat(fd, st) == 0 && st[MEMMAP_STAT_SIZE] == 4 * page && st[MEMMAP_STAT_KIND] == MEMMAP_KIND_FILE,
+        "fstat size %lld kind %lld", (long long)st[MEMMAP_STAT_SIZE], (long long)st[MEMMAP_STAT_KIND]);
+  CHECK(st[MEMMAP_STAT_PERM] == 0600, "mode %llo", (long long)st[MEMMAP_STAT_PERM]);
+  int64_t a = memmap_mmap(4 * page, MEMMAP_PROT_READ | MEMMAP_PROT_WRITE, MEMMAP_MAP_SHARED, fd, 0);
+  CHECK(a > 0, "mmap: %s", describe((int32_t)-a));
+  if (a > 0) {
+    memcpy((char *)(uintptr_t)a + page, "memmap", 6);
+    CHECK(memmap_msync(a, 4 * page, 0) == 0, "msync");
+    CHECK(memmap_madvise(a, 4 * page, MEMMAP_ADVICE_SEQUENTIAL) == 0, "madvise");
+    CHECK(memmap_munmap(a, 4 * page) == 0, "munmap");
+  }
+  int64_t b = memmap_mmap(page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, page);
+  CHECK(b > 0 && memcmp((char *)(uintptr_t)b, "memmap", 6) == 0, "the write reached the file");
+  CHECK(memmap_mmap(page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, 1) == -EINVAL, "unaligned offset is EINVAL");
+  if (b > 0) memmap_munmap(b, page);
+
+  /* The truncation guard: the file shrinks under a guarded mapping; reads past the end give 0. */
+  int64_t g = memmap_mmap(4 * page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, 0);
+  int32_t slot = g > 0 ? memmap_guard_add(g, 4 * page) : -1;
+  CHECK(slot >= 0, "guard_add: %s", describe(-slot));
+  if (slot >= 0) {
+    CHECK(memmap_ftruncate(fd, page) == 0, "shrink");
+    volatile char *past = (volatile char *)(uintptr_t)(g + 2 * page);
+    CHECK(past[0] == 0 && past[page] == 0, "past the end reads 0");
+    CHECK(memmap_guard_faults(slot) == 1, "one fault for the tail, got %lld", (long long)memmap_guard_faults(slot));
+    memmap_guard_remove(slot);
+    memmap_munmap(g, 4 * page);
+  }
+
+  CHECK(memmap_fsync(fd) == 0, "fsync");
+  CHECK(memmap_close(fd) == 0, "close");
+  CHECK(memmap_rename(path, renamed) == 0, "rename");
+  CHECK(memmap_unlink(renamed) == 0, "unlink");
+  CHECK(memmap_open(renamed, 0, 0) == -ENOENT, "gone after unlink");
+
+  /* Anonymous shared memory and a cross-process wait/notify on it. */
+  int32_t mfd = memmap_memfd_create("selftest");
+  CHECK(mfd >= 0, "memfd_create: %s", describe(-mfd));
+  if (mfd >= 0) {
+    CHECK(memmap_ftruncate(mfd, page) == 0, "size the memfd");
+    CHECK(memmap_ftruncate(mfd, 0) == -EPERM, "sealed against shrinking");
+    int64_t m = memmap_mmap(page, MEMMAP_PROT_READ | MEMMAP_PROT_WRITE, MEMMAP_MAP_SHARED, mfd, 0);
+    CHECK(m > 0, "map the memfd");
+    if (m > 0) {
+      volatile int32_t *word = (volatile int32_t *)(uintptr_t)m;
+      CHECK(memmap_wait(m, 1, 10) == -EAGAIN, "wait on a different value");
+      CHECK(memmap_wait(m, 0, 10) == -ETIMEDOUT, "wait times out");
+      pid_t child = fork();
+      if (child == 0) {
+        *word = 1; /* set, then wake the parent */
+        memmap_notify(m, 1);
+        _exit(0);
+      }
+      /* 0 (woken) or -EAGAIN (already 1) are both right; each wait is capped at 5 s. */
+      int32_t r = memmap_wait(m, 0, 5000);
+      int status = 0;
+      waitpid(child, &status, 0);
+      CHECK((r == 0 || r == -EAGAIN) && *word == 1, "the child's store and notify reached the parent (%s)", describe(-r));
+      CHECK(memmap_pid_alive((int32_t)getpid()) == 1 && memmap_pid_alive((int32_t)child) == 0, "pid_alive");
+      memmap_munmap(m, page);
+    }
+    memmap_close(mfd);
+  }
+
+  printf("selftest: %d checks, %d failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
