@@ -444,8 +444,8 @@ int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms) {
      which callers re-check anyway. */
   if (atomic_load((_Atomic int32_t *)word) != expected) return ERR(EAGAIN);
   if (timeout_ms == 0) return ERR(ETIMEDOUT); /* os_sync rejects a 0 timeout, ulock reads it as forever */
-  /* Beyond ~290 years the deadline would overflow: that is forever. */
-  int64_t deadline = timeout_ms < 0 || timeout_ms > INT64_MAX / 4 ? -1 : now_ms() + timeout_ms;
+  /* Beyond 30 years is forever (and keeps the nanoseconds below from overflowing). */
+  int64_t deadline = timeout_ms < 0 || timeout_ms > 1000000000000 ? -1 : now_ms() + timeout_ms;
   uint64_t value = (uint32_t)expected; /* compared as 32 bits; no sign extension into the upper half */
   for (;;) {
     uint64_t timeout_ns = 0; /* 0: forever, for __ulock_wait2 */

@@ -8,7 +8,6 @@ extern int *__error(void);
 
 #define EPERM 1
 #define ENOENT 2
-#define ESRCH 3
 #define EINTR 4
 #define EIO 5
 #define ENXIO 6
@@ -26,7 +25,6 @@ extern int *__error(void);
 #define EINVAL 22
 #define ENFILE 23
 #define EMFILE 24
-#define ENOTTY 25
 #define ETXTBSY 26
 #define EFBIG 27
 #define ENOSPC 28
@@ -36,7 +34,6 @@ extern int *__error(void);
 #define EPIPE 32
 #define ERANGE 34
 #define EAGAIN 35
-#define EWOULDBLOCK EAGAIN
 #define ENOTSUP 45 /* distinct from EOPNOTSUPP on macOS (equal on Linux) */
 #define ETIMEDOUT 60
 #define ELOOP 62

@@ -9,7 +9,6 @@
 #define O_RDWR 0x0002
 #define O_ACCMODE 0x0003
 #define O_NONBLOCK 0x0004
-#define O_NOFOLLOW 0x0100
 #define O_CREAT 0x0200
 #define O_TRUNC 0x0400
 #define O_EXCL 0x0800

@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #define SIGBUS 10
-#define SIGSEGV 11
 
 typedef uint32_t sigset_t; /* __darwin_sigset_t */
 

@@ -5,9 +5,6 @@
 
 #include <sys/types.h>
 
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
 #define SEEK_HOLE 3 /* lseek to the next hole at or after the offset (APFS) */
 #define SEEK_DATA 4 /* lseek to the next data at or after the offset */
 

@@ -4,7 +4,6 @@
 
 #include <sys/types.h>
 
-#define PROT_NONE 0x00
 #define PROT_READ 0x01
 #define PROT_WRITE 0x02
 
