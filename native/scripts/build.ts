@@ -3,8 +3,10 @@
 //   node scripts/build.ts                 this machine's target (what npm install runs)
 //   node scripts/build.ts --all           every target, with the cross tools of install-cross-tools.sh
 //   node scripts/build.ts --target NAME   one target (repeatable)
+// Once both darwin targets are built, it also joins them into prebuilt/darwin-universal/
+// (see buildUniversal).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectLibc, targetFor, type TargetName, TARGETS } from "../../packages/core/src/platform.ts";
@@ -51,11 +53,57 @@ export function build(target: TargetName, host = hostTarget()): string {
   return out;
 }
 
+/** llvm-lipo, or Debian's versioned name for it (llvm-lipo-14). */
+function lipo(): string {
+  for (const name of ["llvm-lipo", ...[20, 19, 18, 17, 16, 15, 14].map((v) => `llvm-lipo-${v}`)]) {
+    try {
+      execFileSync(name, ["-version"], { stdio: "ignore" });
+      return name;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error("native: llvm-lipo not found (apt-get install llvm)");
+}
+
+export const UNIVERSAL = join(root, "prebuilt", "darwin-universal", TARGETS["darwin-arm64"].file);
+
+/**
+ * One Mach-O holding both darwin builds, for whoever ships a single file to every Mac
+ * (a universal app bundle, or one MEMMAP_LIBRARY_PATH for arm64 and Rosetta processes).
+ * The loaders keep picking prebuilt/darwin-<arch>/ by the platform table, and
+ * copy-prebuilt.ts leaves this out of the runtime packages.
+ */
+export function buildUniversal(): string {
+  const parts = (["darwin-x64", "darwin-arm64"] as const).map((t) => join(root, "prebuilt", t, TARGETS[t].file));
+  mkdirSync(dirname(UNIVERSAL), { recursive: true });
+  const temp = `${UNIVERSAL}.${process.pid}.tmp`;
+  try {
+    execFileSync(lipo(), ["-create", ...parts, "-output", temp], { stdio: "inherit" });
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+  renameSync(temp, UNIVERSAL);
+  return UNIVERSAL;
+}
+
 if (import.meta.main) {
   let failed = 0;
+  let darwinBuilt = false;
   for (const target of wanted(process.argv.slice(2))) {
     try {
       console.log(`native: built ${target} -> ${build(target)}`);
+      darwinBuilt ||= TARGETS[target].os === "darwin";
+    } catch (e) {
+      console.error((e as Error).message);
+      failed++;
+    }
+  }
+  const both = (["darwin-x64", "darwin-arm64"] as const).every((t) => existsSync(join(root, "prebuilt", t, TARGETS[t].file)));
+  if (darwinBuilt && both) {
+    try {
+      console.log(`native: joined darwin-x64 and darwin-arm64 -> ${buildUniversal()}`);
     } catch (e) {
       console.error((e as Error).message);
       failed++;

@@ -11,4 +11,5 @@ if (!existsSync(source)) {
   process.exit(1);
 }
 rmSync(dest, { recursive: true, force: true });
-cpSync(source, dest, { recursive: true });
+// darwin-universal is a release artifact (see build.ts, buildUniversal); the loaders use the per-arch files.
+cpSync(source, dest, { recursive: true, filter: (src) => !src.startsWith(join(source, "darwin-universal")) });

@@ -24,15 +24,24 @@ const ELF = [...WARNINGS, "-fvisibility=hidden", "-shared", "-fPIC"];
  * No outline atomics: libgcc's helpers call glibc's __getauxval, which musl has not. */
 const ARM64_MUSL = ["-specs", "/usr/lib/aarch64-linux-musl/musl-gcc.specs", "-mno-outline-atomics", ...ELF];
 
-/** macOS without an SDK: hand-written declarations (native/darwin/include) and a TAPI stub of libSystem. */
+/**
+ * macOS without an SDK: hand-written declarations (native/darwin/include) and a TAPI stub of
+ * libSystem (native/darwin/libSystem.tbd). -nostdlibinc drops the system headers but keeps
+ * clang's own (stddef.h, stdint.h, stdatomic.h), as an SDK build uses them too. The triple's
+ * version is the minimum macOS: clang passes it to ld64.lld as -platform_version (LC_BUILD_VERSION).
+ * lld signs arm64 output ad hoc, which Apple silicon requires before it runs any code.
+ */
 function darwin(triple: string, nativeDir: string): string[] {
   return [
-    ...WARNINGS, "-fvisibility=hidden", `--target=${triple}`, "-nostdinc",
+    ...WARNINGS, "-fvisibility=hidden", `--target=${triple}`, "-nostdlibinc",
     "-isystem", join(nativeDir, "darwin", "include"),
     "-dynamiclib", "-fuse-ld=lld", "-nostdlib", join(nativeDir, "darwin", "libSystem.tbd"),
-    "-install_name", "@rpath/libmemmap.dylib", "-Wl,-platform_version,macos,11.0,11.0",
+    "-install_name", "@rpath/libmemmap.dylib",
   ];
 }
+
+/** The oldest macOS the darwin builds run on (Node 22's own minimum as well). */
+export const DARWIN_MIN_OS = "11.0";
 
 export function recipes(nativeDir: string): Record<TargetName, Recipe> {
   return {
@@ -40,8 +49,8 @@ export function recipes(nativeDir: string): Record<TargetName, Recipe> {
     "linux-arm64-gnu": { cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc", args: ELF, sources: ["memmap.c"], apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
     "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: ["memmap.c"], apt: "musl-tools" },
     "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: ["memmap.c"], apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
-    "darwin-x64": { cc: "clang", args: darwin("x86_64-apple-macos11.0", nativeDir), sources: ["memmap.c"], apt: "clang lld" },
-    "darwin-arm64": { cc: "clang", args: darwin("arm64-apple-macos11.0", nativeDir), sources: ["memmap.c"], apt: "clang lld" },
+    "darwin-x64": { cc: "clang", args: darwin(`x86_64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: ["memmap.c"], apt: "clang lld" },
+    "darwin-arm64": { cc: "clang", args: darwin(`arm64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: ["memmap.c"], apt: "clang lld" },
     "win32-x64": {
       cc: "x86_64-w64-mingw32-gcc",
       args: [...WARNINGS, "-shared", "-static-libgcc"],

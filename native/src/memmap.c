@@ -32,6 +32,9 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#elif defined(__APPLE__)
+#include <stdlib.h>
+#include <time.h>
 #endif
 
 #define ERR(x) (-(int32_t)(x))
@@ -102,6 +105,14 @@ int32_t memmap_ftruncate(int32_t fd, int64_t size) {
 
 int32_t memmap_fsync(int32_t fd) {
   int r;
+#if defined(__APPLE__)
+  /* macOS's fsync leaves the data in the drive's write cache; F_FULLFSYNC flushes that too
+     (what Rust's sync_all and SQLite's fullfsync do). File systems without it (SMB, FAT)
+     refuse it: then plain fsync, which also reports whatever else is wrong. */
+  do r = fcntl(fd, F_FULLFSYNC);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return 0;
+#endif
   do r = fsync(fd);
   while (r < 0 && errno == EINTR);
   return r < 0 ? ERR(errno) : 0;
@@ -116,17 +127,23 @@ int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int
 #endif
   /* MAP_POPULATE on a private writable mapping pre-faults by copying every page:
      read them in instead (MADV_POPULATE_READ, Linux 5.14+; else read-ahead). */
-  int populate_read = (flags & MEMMAP_MAP_POPULATE) && !(flags & MEMMAP_MAP_SHARED) && (p & PROT_WRITE);
 #ifdef MAP_POPULATE
+  int populate_read = (flags & MEMMAP_MAP_POPULATE) && !(flags & MEMMAP_MAP_SHARED) && (p & PROT_WRITE);
   if ((flags & MEMMAP_MAP_POPULATE) && !populate_read) f |= MAP_POPULATE;
+#else
+  int populate_read = (flags & MEMMAP_MAP_POPULATE) != 0; /* macOS: no MAP_POPULATE, read-ahead only */
 #endif
   void *addr = mmap(NULL, (size_t)length, p, f, fd, (off_t)offset);
   if (addr == MAP_FAILED) return ERR(errno);
   if (populate_read) {
+#if defined(__linux__)
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
     if (madvise(addr, (size_t)length, MADV_POPULATE_READ) < 0) (void)madvise(addr, (size_t)length, MADV_WILLNEED);
+#else
+    (void)madvise(addr, (size_t)length, MADV_WILLNEED);
+#endif
   }
   return (int64_t)(uintptr_t)addr;
 }
@@ -181,10 +198,17 @@ int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length) {
   if (p == MAP_FAILED) return ERR(errno);
   return (int64_t)(uintptr_t)p;
 #else
+  /* No mremap on macOS: core's #remap then unmaps and maps afresh. */
   (void)addr; (void)old_length; (void)new_length;
   return ERR(ENOSYS);
 #endif
 }
+
+#if defined(__APPLE__)
+/* PSHMNAMLEN: XNU copies at most 31 characters and a NUL of an shm name
+   (bsd/kern/posix_shm.c, pshm_get_name); the SDK does not export the constant. */
+#define SHM_NAME_MAX 31
+#endif
 
 int32_t memmap_memfd_create(const char *name) {
 #if defined(__linux__) && defined(SYS_memfd_create)
@@ -197,6 +221,29 @@ int32_t memmap_memfd_create(const char *name) {
   (void)fcntl((int)fd, F_ADD_SEALS, F_SEAL_SHRINK);
 #endif
   return (int32_t)fd;
+#elif defined(__APPLE__)
+  /* No memfd: a POSIX shm object under a fresh name, unlinked at once, so only descriptors
+     refer to it (a child gets it by inheriting one). macOS has no file sealing, but XNU lets
+     an shm object be sized by ftruncate once in its life, so once sized no process can
+     shrink it (nor grow it). */
+  static _Atomic uint32_t counter;
+  (void)name; /* no room for it: names are at most SHM_NAME_MAX */
+  for (int attempt = 0; attempt < 8; attempt++) {
+    char shm_name[SHM_NAME_MAX + 1];
+    /* At most 8 + 5 (pids stay below 100000) + 1 + 8 + 1 + 8 = 31 characters. */
+    int n = snprintf(shm_name, sizeof shm_name, "/memmap.%d.%x.%08x", (int)getpid(),
+                     (unsigned)atomic_fetch_add(&counter, 1), (unsigned)arc4random());
+    if (n < 0 || n > SHM_NAME_MAX) return ERR(ENAMETOOLONG);
+    int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue; /* someone holds that name: draw another */
+      return ERR(errno);
+    }
+    (void)shm_unlink(shm_name);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* XNU sets it on shm descriptors already; the header promises it */
+    return fd;
+  }
+  return ERR(EEXIST);
 #else
   (void)name;
   return ERR(ENOSYS);
@@ -219,6 +266,9 @@ int32_t memmap_shm_open(const char *name, int32_t flags, int32_t mode) {
   if (shm_path(name, path, sizeof path) < 0) return ERR(ENAMETOOLONG);
   int fd = open(path, (open_flags(flags) & ~O_TRUNC) | O_NOFOLLOW, (mode_t)mode);
 #else
+#if defined(__APPLE__)
+  if (strnlen(name, SHM_NAME_MAX + 1) > SHM_NAME_MAX) return ERR(ENAMETOOLONG);
+#endif
   int fd = shm_open(name, open_flags(flags) & ~O_TRUNC, (mode_t)mode);
 #endif
   return fd < 0 ? ERR(errno) : fd;
@@ -231,6 +281,9 @@ int32_t memmap_shm_unlink(const char *name) {
   if (shm_path(name, path, sizeof path) < 0) return ERR(ENAMETOOLONG);
   return unlink(path) < 0 ? ERR(errno) : 0;
 #else
+#if defined(__APPLE__)
+  if (strnlen(name, SHM_NAME_MAX + 1) > SHM_NAME_MAX) return ERR(ENAMETOOLONG);
+#endif
   return shm_unlink(name) < 0 ? ERR(errno) : 0;
 #endif
 }
@@ -256,6 +309,7 @@ int64_t memmap_copy_file_range(int32_t in_fd, int64_t in_offset, int32_t out_fd,
   }
   return done;
 #else
+  /* macOS has no in-kernel range copy into an open file: core copies through mappings. */
   (void)in_fd; (void)in_offset; (void)out_fd; (void)out_offset; (void)length;
   return ERR(ENOSYS);
 #endif
@@ -265,6 +319,8 @@ int32_t memmap_clone(int32_t src_fd, int32_t dst_fd) {
 #if defined(__linux__) && defined(FICLONE)
   return ioctl(dst_fd, FICLONE, src_fd) < 0 ? ERR(errno) : 0;
 #else
+  /* macOS clones only into a new file (clonefile/fclonefileat), never into an open
+     descriptor as FICLONE does: core falls back to copying. */
   (void)src_fd; (void)dst_fd;
   return ERR(ENOTSUP);
 #endif
@@ -282,6 +338,9 @@ int32_t memmap_fallocate(int32_t fd, int64_t offset, int64_t length) {
   while (r < 0 && errno == EINTR);
   return r < 0 ? ERR(errno) : 0;
 #else
+  /* macOS's F_PREALLOCATE reserves space past the physical end of the file, not a given
+     range, so it cannot promise what fallocate does for a range of a sparse file. */
+  (void)fd;
   return ERR(EOPNOTSUPP);
 #endif
 }
@@ -327,7 +386,32 @@ int32_t memmap_unlink(const char *path) {
   return unlink(path) < 0 ? ERR(errno) : 0;
 }
 
-#if defined(__linux__)
+#if defined(__APPLE__)
+/* Cross-process waiting on macOS. os_sync_* is public from macOS 14.4
+   (<os/os_sync_wait_on_address.h>); weak imports, so they are NULL on older systems. */
+extern int os_sync_wait_on_address(void *addr, uint64_t value, size_t size, uint32_t flags) __attribute__((weak_import));
+extern int os_sync_wait_on_address_with_timeout(void *addr, uint64_t value, size_t size, uint32_t flags,
+                                                uint32_t clockid, uint64_t timeout_ns) __attribute__((weak_import));
+extern int os_sync_wake_by_address_any(void *addr, size_t size, uint32_t flags) __attribute__((weak_import));
+extern int os_sync_wake_by_address_all(void *addr, size_t size, uint32_t flags) __attribute__((weak_import));
+#define OS_SYNC_SHARED 1 /* OS_SYNC_WAIT_ON_ADDRESS_SHARED and OS_SYNC_WAKE_BY_ADDRESS_SHARED */
+#define OS_CLOCK_MACH_ABSOLUTE_TIME 32
+
+/* Before that, the private ulock calls every runtime uses (libc++'s atomic wait, Go, Zig):
+   declared in xnu's bsd/sys/ulock.h, no SDK header. __ulock_wait2 (timeout in ns, 0 forever)
+   exists from macOS 11, the oldest we build for, so __ulock_wait (32-bit µs) is not needed. */
+extern int __ulock_wait2(uint32_t operation, void *addr, uint64_t value, uint64_t timeout_ns, uint64_t value2);
+extern int __ulock_wake(uint32_t operation, void *addr, uint64_t wake_value);
+#define UL_COMPARE_AND_WAIT_SHARED 3 /* 32-bit compare, waiters in any process mapping the page */
+#define ULF_WAKE_ALL 0x00000100
+
+static int os_sync_available(void) {
+  return os_sync_wait_on_address != NULL && os_sync_wait_on_address_with_timeout != NULL &&
+         os_sync_wake_by_address_any != NULL && os_sync_wake_by_address_all != NULL;
+}
+#endif
+
+#if defined(__linux__) || defined(__APPLE__)
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -353,6 +437,34 @@ int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms) {
     if (errno == EINTR) continue; /* a signal is not a wake-up: wait out the rest */
     return ERR(errno);
   }
+#elif defined(__APPLE__)
+  void *word = ADDR(addr);
+  /* Both waits return success, as for a wake-up, when the word differs: compare first so
+     "not equal" is reported. A change between this load and the wait reads as a wake-up,
+     which callers re-check anyway. */
+  if (atomic_load((_Atomic int32_t *)word) != expected) return ERR(EAGAIN);
+  if (timeout_ms == 0) return ERR(ETIMEDOUT); /* os_sync rejects a 0 timeout, ulock reads it as forever */
+  /* Beyond 30 years is forever (and keeps the nanoseconds below from overflowing). */
+  int64_t deadline = timeout_ms < 0 || timeout_ms > 1000000000000 ? -1 : now_ms() + timeout_ms;
+  uint64_t value = (uint32_t)expected; /* compared as 32 bits; no sign extension into the upper half */
+  for (;;) {
+    uint64_t timeout_ns = 0; /* 0: forever, for __ulock_wait2 */
+    if (deadline >= 0) {
+      int64_t left = deadline - now_ms();
+      if (left <= 0) return ERR(ETIMEDOUT);
+      timeout_ns = (uint64_t)left * 1000000u;
+    }
+    int r;
+    if (os_sync_available()) {
+      r = timeout_ns ? os_sync_wait_on_address_with_timeout(word, value, 4, OS_SYNC_SHARED, OS_CLOCK_MACH_ABSOLUTE_TIME, timeout_ns)
+                     : os_sync_wait_on_address(word, value, 4, OS_SYNC_SHARED);
+    } else {
+      r = __ulock_wait2(UL_COMPARE_AND_WAIT_SHARED, word, value, timeout_ns, 0);
+    }
+    if (r >= 0) return 0; /* r counts the waiters left, which we do not report */
+    if (errno == EINTR) continue;
+    return ERR(errno); /* ETIMEDOUT, or EFAULT/EINVAL for a bad address */
+  }
 #else
   (void)addr; (void)expected; (void)timeout_ms;
   return ERR(ENOSYS);
@@ -363,6 +475,30 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
 #if defined(__linux__)
   long r = syscall(SYS_futex, ADDR(addr), FUTEX_WAKE, count < 0 ? 0x7fffffff : count, NULL, NULL, 0);
   return r < 0 ? ERR(errno) : (int32_t)r;
+#elif defined(__APPLE__)
+  void *word = ADDR(addr);
+  int use_os_sync = os_sync_available();
+  if (count < 0) {
+    /* Wake all in one call. macOS does not say how many woke: report 1 when any did. */
+    int r = use_os_sync ? os_sync_wake_by_address_all(word, 4, OS_SYNC_SHARED)
+                        : __ulock_wake(UL_COMPARE_AND_WAIT_SHARED | ULF_WAKE_ALL, word, 0);
+    if (r == 0) return 1;
+    return errno == ENOENT ? 0 : ERR(errno); /* ENOENT: nobody was waiting */
+  }
+  /* Up to count: one at a time, so the count is exact; stops when nobody is left. */
+  int32_t woken = 0;
+  while (woken < count) {
+    int r = use_os_sync ? os_sync_wake_by_address_any(word, 4, OS_SYNC_SHARED)
+                        : __ulock_wake(UL_COMPARE_AND_WAIT_SHARED, word, 0);
+    if (r == 0) {
+      woken++;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == ENOENT || woken > 0) break;
+    return ERR(errno);
+  }
+  return woken;
 #else
   (void)addr; (void)count;
   return ERR(ENOSYS);
@@ -385,12 +521,43 @@ struct guard_range {
   _Atomic uintptr_t end;
   _Atomic int64_t faults;
   atomic_flag busy; /* taken by the handler while it replaces pages */
+#if defined(__APPLE__)
+  _Atomic uintptr_t replaced; /* the lowest page replaced so far; end when none */
+#endif
 };
 
 static struct guard_range guard_ranges[GUARD_SLOTS];
 static struct sigaction guard_previous;
 static atomic_flag guard_install_lock = ATOMIC_FLAG_INIT;
 static _Atomic int guard_next;
+#if defined(__APPLE__)
+/* XNU's shm descriptors refuse read and write (fo_no_read/fo_no_write), so the probe is a
+   pipe: write() from a page tells whether it is readable, and the byte is read back out.
+   Non-blocking, so the handler never waits; every byte written is read at once. */
+static int guard_probe[2] = {-1, -1};
+
+static void probe_open(void) {
+  int fds[2];
+  if (pipe(fds) < 0) return;
+  for (int i = 0; i < 2; i++) {
+    (void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fds[i], F_SETFL, O_NONBLOCK);
+  }
+  guard_probe[0] = fds[0];
+  guard_probe[1] = fds[1];
+}
+
+static int page_readable(uintptr_t page) {
+  if (guard_probe[1] < 0) return 0;
+  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS. */
+  if (write(guard_probe[1], (const void *)page, 1) == 1) {
+    char byte;
+    (void)read(guard_probe[0], &byte, 1);
+    return 1;
+  }
+  return errno != EFAULT; /* the probe itself failed: say readable, the handler then leaves the page alone */
+}
+#else
 static int guard_probe_fd = -1; /* a memfd: pwrite from a page tells whether it is readable */
 
 static int page_readable(uintptr_t page) {
@@ -398,6 +565,7 @@ static int page_readable(uintptr_t page) {
   /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS. */
   return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1;
 }
+#endif
 
 static void guard_chain(int sig, siginfo_t *info, void *context) {
   if (guard_previous.sa_flags & SA_SIGINFO) {
@@ -417,9 +585,23 @@ static void guard_chain(int sig, siginfo_t *info, void *context) {
   sigaction(sig, &dfl, NULL);
 }
 
+/* macOS: XNU raises SIGBUS for any failed access other than an unmapped address
+   (bsd/uxkern/ux_exception.c): a page past the end of a mapped file (KERN_MEMORY_ERROR),
+   but also a write to a read-only mapping (KERN_PROTECTION_FAILURE, SIGSEGV on Linux). Its
+   si_code says nothing (always BUS_ADRERR on x86_64, BUS_ADRALN on arm64), so every SIGBUS
+   in a guarded range is looked at, and a readable page the handler did not replace itself
+   is not a truncation: that signal is chained, and the process dies as it would have.
+   si_addr is the faulting data address on both (cr2 / far). Truncation is assumed never to
+   raise SIGSEGV there: that is only for addresses with nothing mapped. */
+#if defined(__APPLE__)
+#define GUARD_SIGBUS_CODE_OK(code) 1
+#else
+#define GUARD_SIGBUS_CODE_OK(code) ((code) == BUS_ADRERR)
+#endif
+
 static void guard_handler(int sig, siginfo_t *info, void *context) {
   int saved_errno = errno;
-  if (info != NULL && info->si_code == BUS_ADRERR) {
+  if (info != NULL && GUARD_SIGBUS_CODE_OK(info->si_code)) {
     uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < GUARD_SLOTS; i++) {
@@ -435,11 +617,25 @@ static void guard_handler(int sig, siginfo_t *info, void *context) {
         long p = syscall(SYS_mmap, (void *)page, end - page, PROT_READ | PROT_WRITE,
                          MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         int ok = p != -1;
+#elif defined(__APPLE__)
+        /* libc's mmap is the bare system call on macOS (no syscall() there), safe here.
+           Stop at pages replaced before, so their zeros and what was written since stay. */
+        uintptr_t stop = atomic_load(&r->replaced);
+        if (stop <= page) stop = end;
+        int ok = mmap((void *)page, stop - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
+        if (ok) atomic_store(&r->replaced, page);
 #else
         int ok = mmap((void *)page, end - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
 #endif
         if (ok) atomic_fetch_add(&r->faults, 1);
       }
+#if defined(__APPLE__)
+      else if (page < atomic_load(&r->replaced)) {
+        /* Readable and not replaced by us: not a truncation (see above). */
+        atomic_flag_clear(&r->busy);
+        break;
+      }
+#endif
       atomic_flag_clear(&r->busy);
       errno = saved_errno;
       return;
@@ -455,7 +651,11 @@ static int guard_install(void) {
   if (sigaction(SIGBUS, NULL, &current) < 0) return ERR(errno);
   if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == guard_handler) return 0;
   while (atomic_flag_test_and_set(&guard_install_lock)) {}
+#if defined(__APPLE__)
+  if (guard_probe[1] < 0) probe_open();
+#else
   if (guard_probe_fd < 0) guard_probe_fd = memmap_memfd_create("memmap-guard-probe");
+#endif
   struct sigaction ours;
   memset(&ours, 0, sizeof ours);
   ours.sa_sigaction = guard_handler;
@@ -481,6 +681,9 @@ int32_t memmap_guard_add(int64_t addr, int64_t length) {
     if (atomic_compare_exchange_strong(&guard_ranges[i].start, &expected, (uintptr_t)1)) {
       atomic_store(&guard_ranges[i].faults, 0);
       atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
+#if defined(__APPLE__)
+      atomic_store(&guard_ranges[i].replaced, (uintptr_t)(addr + length));
+#endif
       atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
       atomic_store(&guard_next, (i + 1) % GUARD_SLOTS);
       return i;
@@ -507,7 +710,16 @@ int64_t memmap_guard_faults(int32_t slot) {
   XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) \
   XX(ENOTDIR) XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ETXTBSY) XX(EFBIG) \
   XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(EMLINK) XX(EPIPE) XX(ERANGE) XX(ENAMETOOLONG) \
-  XX(ENOSYS) XX(ENOTSUP) XX(EOVERFLOW) XX(ELOOP) XX(ETIMEDOUT) XX(EDQUOT) XX(ENOTEMPTY)
+  XX(ENOSYS) XX(ENOTSUP) XX(EOVERFLOW) XX(ELOOP) XX(ETIMEDOUT) XX(EDQUOT) XX(ENOTEMPTY) \
+  MEMMAP_ERRNO_EOPNOTSUPP(XX)
+
+/* macOS has ENOTSUP 45 and EOPNOTSUPP 102; on Linux they are one number, and a second
+   case label for it would not compile. */
+#if EOPNOTSUPP != ENOTSUP
+#define MEMMAP_ERRNO_EOPNOTSUPP(XX) XX(EOPNOTSUPP)
+#else
+#define MEMMAP_ERRNO_EOPNOTSUPP(XX)
+#endif
 
 int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity) {
   const char *name = "EUNKNOWN";

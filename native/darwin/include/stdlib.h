@@ -1,0 +1,9 @@
+/* Hand-written for the macOS build (no SDK here). <stdlib.h>, what memmap.c uses. */
+#ifndef MEMMAP_DARWIN_STDLIB_H
+#define MEMMAP_DARWIN_STDLIB_H
+
+#include <stdint.h>
+
+uint32_t arc4random(void); /* seeded by the kernel; never fails */
+
+#endif
