@@ -191,6 +191,23 @@ static int32_t open_wide(const wchar_t *path, int32_t flags, int32_t mode, DWORD
     }
     return err;
   }
+  int existed = disposition == OPEN_EXISTING || disposition == TRUNCATE_EXISTING ||
+                (disposition == OPEN_ALWAYS && GetLastError() == ERROR_ALREADY_EXISTS);
+  if (write) {
+    /* BACKUP_SEMANTICS opens a directory even for writing; POSIX says EISDIR. Windows
+       refuses to write an existing read-only file; wine running as root does not, so
+       say it here too (a file this call created is writable, as with O_CREAT). */
+    BY_HANDLE_FILE_INFORMATION info;
+    int32_t refused = 0;
+    if (GetFileInformationByHandle(h, &info)) {
+      if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) refused = ERR(EISDIR);
+      else if (existed && (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY)) refused = ERR(EACCES);
+    }
+    if (refused) {
+      CloseHandle(h);
+      return refused;
+    }
+  }
   return fd_add(h, MEMMAP_ACCESS_READ | (write ? MEMMAP_ACCESS_WRITE : 0), temporary);
 }
 
