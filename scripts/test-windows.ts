@@ -82,6 +82,7 @@ function bunCount(output: string, word: string): number {
 function cleanUp(): void {
   spawnSync("wineserver", ["-k"], { env: wineEnv, stdio: "ignore" });
   rmSync(join(CACHE, "selftest.exe"), { force: true });
+  rmSync(DLL, { force: true });
   // What the suite leaves in the prefix's %TEMP% (it removes its own folders; this catches a crash).
   const users = join(PREFIX, "drive_c", "users");
   if (existsSync(users)) {
