@@ -53,7 +53,7 @@ export function recipes(nativeDir: string): Record<TargetName, Recipe> {
     "darwin-arm64": { cc: "clang", args: darwin(`arm64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: ["memmap.c"], apt: "clang lld" },
     "win32-x64": {
       cc: "x86_64-w64-mingw32-gcc",
-      args: [...WARNINGS, "-shared", "-static-libgcc"],
+      args: [...WARNINGS, "-shared", "-static-libgcc", "-s"],
       libs: ["-lsynchronization"],
       sources: ["memmap_win32.c"],
       apt: "gcc-mingw-w64-x86-64",

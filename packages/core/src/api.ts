@@ -92,7 +92,10 @@ export interface Memmap {
     /** Joins the channel another process created on the same memory. */
     attach(mapping: Mapping): Channel;
   };
-  /** The system page size in bytes (loads the shim on first use). */
+  /**
+   * The unit mapping offsets are aligned to, in bytes (loads the shim on first use): the page
+   * size, except on Windows, where views start at multiples of the 64 KiB allocation granularity.
+   */
   pageSize(): number;
   /** Chooses where the native shim is loaded from; call it before anything else. */
   configure(options: ConfigureOptions): void;

@@ -17,6 +17,7 @@ import {
   STAT_SLOTS,
 } from "./backend.ts";
 import { check, checkBig, describeErrno, errnoError, MmapError } from "./errors.ts";
+import { lastSeparator } from "./host.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
 export type CopyStrategy = "auto" | "clone" | "copy_file_range" | "mmap";
@@ -67,7 +68,7 @@ function statOf(backend: Backend, fd: number, path: string): BigInt64Array {
 }
 
 function split(path: string): { dir: string; base: string } {
-  const slash = path.lastIndexOf("/");
+  const slash = lastSeparator(path);
   return slash < 0 ? { dir: ".", base: path } : { dir: path.slice(0, slash) || "/", base: path.slice(slash + 1) };
 }
 
@@ -305,7 +306,11 @@ class CopyJob {
 
   #checkCopied(result: bigint, length: number): void {
     const copied = checkBig(this.#b, result, "copy_file_range", this.#dst, (code) =>
-      code === "EXDEV" ? "This kernel cannot copy_file_range between these two file systems; strategy 'auto' falls back to mmap." : undefined);
+      code === "EXDEV"
+        ? "This kernel cannot copy_file_range between these two file systems; strategy 'auto' falls back to mmap."
+        : code === "ENOSYS"
+        ? "This operating system has no copy_file_range (Windows, macOS); use strategy 'auto' or 'mmap'."
+        : undefined);
     if (copied < BigInt(length)) this.#sourceShrank();
   }
 

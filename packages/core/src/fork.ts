@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
+import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
 import { adoptAnonymous, mapFile } from "./map.ts";
 import { type MapMode, Mapping } from "./mapping.ts";
 
@@ -73,6 +74,13 @@ export function forkModule(backend: Backend, module: string | URL, forkOptions: 
   if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new TypeError("options.args must be strings");
   const modulePath = module instanceof URL ? (module.protocol === "file:" ? fileURLToPath(module) : module.href) : module;
 
+  if (IS_WINDOWS && Object.keys(share).length > 0) {
+    throw windowsUnsupported(
+      "fork({ share })",
+      "mappings are handed to the child as inherited descriptors, which Windows processes cannot receive; " +
+        "use openShared(name) in both processes (and fork without share) instead",
+    );
+  }
   const entries: SharedEntry[] = [];
   const fds: number[] = [];
   const owned: number[] = [];

@@ -22,6 +22,7 @@ import {
   STAT_SLOTS,
 } from "./backend.ts";
 import { check, describeErrno, MmapError } from "./errors.ts";
+import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
 import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, type Region } from "./mapping.ts";
 import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
 
@@ -101,6 +102,12 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
         : undefined);
   } else {
     fd = toFd(target as number, "fd");
+    if (IS_WINDOWS) {
+      throw windowsUnsupported(
+        `map(descriptor ${fd})`,
+        "a runtime's descriptors are C-runtime numbers the shim cannot turn into a Windows handle; pass the file's path or file: URL instead",
+      );
+    }
   }
 
   try {

@@ -294,9 +294,20 @@ export class Mapping {
     try {
       const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
       // The file first: if that fails (a seal, a full disk) nothing has changed yet.
-      check(b, b.ftruncate(fd, fileLength), "ftruncate", this.path, (code) =>
+      let truncated = b.ftruncate(fd, fileLength);
+      if (truncated < 0 && n < this.#length && describeErrno(b, -truncated).code === "EBUSY") {
+        // Windows will not shrink a file while a view of it is mapped (ERROR_USER_MAPPED_FILE):
+        // unmap ours and try again; if it is still refused, map the old length back.
+        this.#detachAll();
+        this.#remap(fd, 0);
+        truncated = b.ftruncate(fd, fileLength);
+        if (truncated < 0) this.#remap(fd, init.delta + this.#length);
+      }
+      check(b, truncated, "ftruncate", this.path, (code) =>
         code === "EPERM" && !file
           ? "Anonymous memory is sealed against shrinking (F_SEAL_SHRINK), so no process sharing it can truncate it under another; it can only grow."
+          : code === "EBUSY"
+          ? "Windows cannot shrink a file while another mapping of it (in this or another process) is open; close those first."
           : undefined);
       this.#detachAll();
       this.#remap(fd, init.delta + n);

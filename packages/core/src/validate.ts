@@ -1,3 +1,6 @@
+import { fileURLToPath } from "node:url";
+import { IS_WINDOWS } from "./host.ts";
+
 /** Argument checks shared by every public function: TypeError for a wrong type, RangeError for a wrong value. */
 
 function describe(value: unknown): string {
@@ -71,7 +74,8 @@ export function toPath(value: unknown, name: string): { display: string; c: Uint
     display = value;
   } else if (value instanceof URL) {
     if (value.protocol !== "file:") throw new TypeError(`${name} must be a file: URL, got ${value.protocol} URL`);
-    display = decodeURIComponent(value.pathname);
+    // "/C:/dir/file" is no Windows path: fileURLToPath gives "C:\\dir\\file" (and UNC paths for hosts).
+    display = IS_WINDOWS ? fileURLToPath(value) : decodeURIComponent(value.pathname);
   } else {
     throw new TypeError(`${name} must be a path string, a file: URL or a file descriptor, got ${describe(value)}`);
   }

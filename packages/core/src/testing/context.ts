@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -48,6 +48,7 @@ export interface Suite {
 }
 
 export const isLinux = process.platform === "linux";
+export const isWindows = process.platform === "win32";
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 /** Set by npm run test:arm64: the runtime runs under qemu-user, which some cases cannot see through. */
 export const emulator: string | undefined = process.env.MEMMAP_EMULATOR || undefined;
@@ -58,7 +59,19 @@ export async function withTempDir(fn: (dir: string) => void | Promise<void>): Pr
   try {
     await fn(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (isWindows) removeTree(dir);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** rmSync({ recursive }) one entry at a time: Bun for Windows' recursive rm fails under wine (EFAULT). */
+function removeTree(path: string): void {
+  if (lstatSync(path).isDirectory()) {
+    for (const name of readdirSync(path)) removeTree(join(path, name));
+    rmdirSync(path);
+  } else {
+    chmodSync(path, 0o666); // Windows refuses to delete a read-only file
+    unlinkSync(path);
   }
 }
 
@@ -89,6 +102,10 @@ export function mapsLineCount(): number {
 
 /** A second process reads the file, proving the bytes are in the shared page cache. */
 export function readByOtherProcess(path: string): Uint8Array {
+  // Windows has no cat: a second process of this runtime (Bun or Node; the Windows suite runs Bun) reads it.
+  if (isWindows) {
+    return new Uint8Array(execFileSync(process.execPath, ["-e", "process.stdout.write(require('fs').readFileSync(process.argv[1]))", path]));
+  }
   return new Uint8Array(execFileSync("cat", [path]));
 }
 

@@ -19,15 +19,18 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { isLinux, isRoot, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
+import { isLinux, isRoot, isWindows, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
 
 const MiB = 2 ** 20;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-const STRATEGIES = ["auto", "mmap", "copy_file_range"] as const;
+// Windows has no copy_file_range (a case below checks the error).
+const STRATEGIES = isWindows ? (["auto", "mmap"] as const) : (["auto", "mmap", "copy_file_range"] as const);
 
 /** copyFile / copyFileSync: correct, never destructive, cancellable. */
 export function copyCases({ describe, it, skip, memmap }: Suite): void {
   const { copyFile, copyFileSync, MmapError } = memmap;
+  /** Cases about POSIX mode bits, holes and symlinks, which Windows has not (or wine cannot make). */
+  const itPosix = isWindows ? (name: string) => skip(name, "Windows has only a read-only attribute, no SEEK_DATA and no unprivileged symlinks") : it;
 
   describe("copyFile", () => {
     it("copies byte-identically (sha256) at sizes 0, 1, 4095, 4096, 4097 and 64 MiB + 1, with every strategy", () =>
@@ -47,7 +50,7 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         }
       }), 120_000);
 
-    it("a sparse 6 GiB file copies exactly, and stays sparse", () =>
+    itPosix("a sparse 6 GiB file copies exactly, and stays sparse", () =>
       withTempDir((dir) => {
         const src = join(dir, "sparse");
         const fd = openSync(src, "w");
@@ -68,7 +71,7 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         }
       }), 120_000);
 
-    it("gives a new destination the source's mode, as cp does", () =>
+    itPosix("gives a new destination the source's mode, as cp does", () =>
       withTempDir((dir) => {
         const src = join(dir, "src");
         writeFileSync(src, "x");
@@ -98,7 +101,7 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.deepEqual(readdirSync(dir).sort(), ["dst", "src"], "no temporary file is left");
       }));
 
-    it("an atomic copy is written 0600 under a temporary name, then renamed", () =>
+    itPosix("an atomic copy is written 0600 under a temporary name, then renamed", () =>
       withTempDir((dir) => {
         const src = join(dir, "src");
         writeFileSync(src, pattern(3 * MiB));
@@ -118,7 +121,7 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.equal(sha256(join(dir, "dst")), sha256(src));
       }));
 
-    it("source and destination being the same file is refused and the file survives (path, symlink, hard link)", () =>
+    itPosix("source and destination being the same file is refused and the file survives (path, symlink, hard link)", () =>
       withTempDir((dir) => {
         const src = join(dir, "precious");
         writeFileSync(src, pattern(10_000));
@@ -132,6 +135,25 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
           }
         }
       }));
+
+    if (isWindows) {
+      it("on Windows, the same file under a hard link is refused; copy_file_range and clone are clear errors", () =>
+        withTempDir((dir) => {
+          const src = join(dir, "precious");
+          writeFileSync(src, pattern(10_000));
+          linkSync(src, join(dir, "hardlink"));
+          for (const dst of [src, join(dir, "hardlink")]) {
+            const e = throwsLike(() => copyFileSync(src, dst), MmapError, /same file/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ERR_SAME_FILE");
+          }
+          assert.deepEqual(new Uint8Array(readFileSync(src)), pattern(10_000));
+          const cfr = throwsLike(() => copyFileSync(src, join(dir, "a"), { strategy: "copy_file_range" }), MmapError, /strategy 'auto' or 'mmap'/) as InstanceType<typeof MmapError>;
+          assert.equal(cfr.code, "ENOSYS");
+          const clone = throwsLike(() => copyFileSync(src, join(dir, "b"), { strategy: "clone" }), MmapError) as InstanceType<typeof MmapError>;
+          assert.equal(clone.code, "ENOTSUP");
+          assert.deepEqual(readdirSync(dir).sort(), ["hardlink", "precious"], "no partial destination is left");
+        }));
+    }
 
     it("missing source, missing destination folder, and directories are clear errors", () =>
       withTempDir((dir) => {
@@ -150,8 +172,11 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.ok(!existsSync(join(dir, "out")));
       }));
 
-    if (isRoot) {
-      skip("a destination folder that is not writable is EACCES", "root may write into any folder, so EACCES cannot happen here");
+    if (isRoot || isWindows) {
+      skip(
+        "a destination folder that is not writable is EACCES",
+        isWindows ? "Windows ignores a folder's mode bits (mkdir 0555)" : "root may write into any folder, so EACCES cannot happen here",
+      );
     } else {
       it("a destination folder that is not writable is EACCES", () =>
         withTempDir((dir) => {
