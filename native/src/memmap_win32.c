@@ -276,20 +276,22 @@ int32_t memmap_fsync(int32_t fd) {
 
 /* ---- views --------------------------------------------------------------- */
 
-/* Shared writable file views, with their own handle of the file: a synchronous msync
-   must FlushFileBuffers after FlushViewOfFile, and core closes the descriptor right
-   after mapping. */
+/* Shared file views, with their own handle of the file: a synchronous msync must
+   FlushFileBuffers after FlushViewOfFile, wait/notify name a word by its place in
+   the file, and core closes the descriptor right after mapping. */
 struct view {
   uintptr_t base;
   uintptr_t end;
   HANDLE file;
+  int64_t offset; /* of base in the file */
+  int writable;
 };
 
 static struct view *views;
 static size_t view_count, view_capacity;
 static SRWLOCK view_lock = SRWLOCK_INIT;
 
-static int view_add(uintptr_t base, uintptr_t end, HANDLE file) {
+static int view_add(uintptr_t base, uintptr_t end, HANDLE file, int64_t offset, int writable) {
   AcquireSRWLockExclusive(&view_lock);
   if (view_count == view_capacity) {
     size_t cap = view_capacity ? view_capacity * 2 : 64;
@@ -305,6 +307,8 @@ static int view_add(uintptr_t base, uintptr_t end, HANDLE file) {
   views[view_count].base = base;
   views[view_count].end = end;
   views[view_count].file = file;
+  views[view_count].offset = offset;
+  views[view_count].writable = writable;
   view_count++;
   ReleaseSRWLockExclusive(&view_lock);
   return 0;
@@ -324,12 +328,12 @@ static HANDLE view_remove(uintptr_t base) {
   return h;
 }
 
-/* A duplicate of the file handle of the view containing addr (close it), or NULL. */
+/* A duplicate of the file handle of the writable view containing addr (close it), or NULL. */
 static HANDLE view_file(uintptr_t addr) {
   HANDLE h = NULL;
   AcquireSRWLockShared(&view_lock);
   for (size_t i = 0; i < view_count; i++) {
-    if (addr < views[i].base || addr >= views[i].end) continue;
+    if (addr < views[i].base || addr >= views[i].end || !views[i].writable) continue;
     if (!DuplicateHandle(GetCurrentProcess(), views[i].file, GetCurrentProcess(), &h, 0, FALSE, DUPLICATE_SAME_ACCESS)) h = NULL;
     break;
   }
@@ -372,10 +376,10 @@ int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int
   /* The view keeps the section alive; its handle is not needed any more. */
   CloseHandle(section);
   if (p == NULL) return err;
-  if (shared && write && !e.temporary) {
+  if (shared && !e.temporary) {
     HANDLE dup = NULL;
     if (!DuplicateHandle(GetCurrentProcess(), e.handle, GetCurrentProcess(), &dup, 0, FALSE, DUPLICATE_SAME_ACCESS) ||
-        view_add((uintptr_t)p, (uintptr_t)p + (uintptr_t)length, dup) < 0) {
+        view_add((uintptr_t)p, (uintptr_t)p + (uintptr_t)length, dup, offset, write) < 0) {
       err = dup == NULL ? last_error() : ERR(ENOMEM);
       if (dup) CloseHandle(dup);
       UnmapViewOfFile(p);
@@ -641,34 +645,75 @@ int32_t memmap_unlink(const char *path) {
 
 /* ---- waiting ------------------------------------------------------------- */
 
-/* WaitOnAddress wakes only threads of this process. A waiter therefore also
-   re-reads the word every few milliseconds: a peer process that changed it and
-   called notify is seen within one slice (notify without a change is not). */
-#define WAIT_SLICE_MAX_MS 4
+/* WaitOnAddress wakes threads of one process only. A word inside a shared file
+   view (a mapped file, or named shared memory, which is a file here) can have
+   waiters in other processes, so it is waited on through a named semaphore whose
+   name every process derives alike: the file's identity (volume serial, file
+   index) and the word's offset in the file. Anonymous memory and private views
+   cannot be seen by another process: WaitOnAddress serves them. */
+static int wait_name(uintptr_t addr, char *name, size_t capacity) {
+  int found = 0;
+  AcquireSRWLockShared(&view_lock);
+  for (size_t i = 0; i < view_count; i++) {
+    if (addr < views[i].base || addr >= views[i].end) continue;
+    BY_HANDLE_FILE_INFORMATION info;
+    if (GetFileInformationByHandle(views[i].file, &info)) {
+      snprintf(name, capacity, "Local\\memmap-wait-%08lx-%08lx%08lx-%016llx", (unsigned long)info.dwVolumeSerialNumber,
+               (unsigned long)info.nFileIndexHigh, (unsigned long)info.nFileIndexLow,
+               (unsigned long long)(views[i].offset + (int64_t)(addr - views[i].base)));
+      found = 1;
+    }
+    break;
+  }
+  ReleaseSRWLockShared(&view_lock);
+  return found;
+}
+
+static DWORD wait_ms(int64_t timeout_ms) {
+  if (timeout_ms < 0) return INFINITE;
+  return timeout_ms >= (int64_t)INFINITE ? INFINITE - 1 : (DWORD)timeout_ms;
+}
+
+/* notify(all) releases this many: a semaphore cannot tell how many wait. Releases
+   nobody takes leave spurious wakes, which callers handle by re-checking the word
+   (as after a futex wake), until the last waiter closes the semaphore. */
+#define WAKE_ALL 1024
 
 int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms) {
   volatile LONG *word = (volatile LONG *)ADDR(addr);
   if (addr == 0 || (addr & 3) != 0) return ERR(EINVAL);
-  if (*word != expected) return ERR(EAGAIN);
-  ULONGLONG deadline = timeout_ms < 0 ? 0 : GetTickCount64() + (ULONGLONG)timeout_ms;
-  DWORD slice = 1;
-  for (;;) {
-    DWORD wait_ms = slice;
-    if (timeout_ms >= 0) {
-      ULONGLONG now = GetTickCount64();
-      if (now >= deadline) return ERR(ETIMEDOUT);
-      if (deadline - now < wait_ms) wait_ms = (DWORD)(deadline - now);
+  char name[96];
+  if (wait_name((uintptr_t)addr, name, sizeof name)) {
+    /* Opened before the compare: a notify that follows a change finds it, so no wake is lost. */
+    HANDLE sem = CreateSemaphoreA(NULL, 0, LONG_MAX, name);
+    if (sem == NULL) return last_error();
+    int32_t r;
+    if (*word != expected) {
+      r = ERR(EAGAIN);
+    } else {
+      DWORD w = WaitForSingleObject(sem, wait_ms(timeout_ms));
+      r = w == WAIT_OBJECT_0 ? 0 : w == WAIT_TIMEOUT ? ERR(ETIMEDOUT) : last_error();
     }
-    LONG compare = expected;
-    if (WaitOnAddress(word, &compare, sizeof compare, wait_ms)) return 0; /* woken (maybe spuriously: callers re-check) */
-    if (GetLastError() != ERROR_TIMEOUT) return last_error();
-    if (*word != expected) return 0; /* changed by another process */
-    if (slice < WAIT_SLICE_MAX_MS) slice *= 2;
+    CloseHandle(sem);
+    return r;
   }
+  if (*word != expected) return ERR(EAGAIN);
+  LONG compare = expected;
+  if (WaitOnAddress(word, &compare, sizeof compare, wait_ms(timeout_ms))) return 0; /* woken (maybe spuriously: callers re-check) */
+  return GetLastError() == ERROR_TIMEOUT ? ERR(ETIMEDOUT) : last_error();
 }
 
 int32_t memmap_notify(int64_t addr, int32_t count) {
   if (addr == 0 || (addr & 3) != 0) return ERR(EINVAL);
+  char name[96];
+  if (wait_name((uintptr_t)addr, name, sizeof name)) {
+    /* No semaphore by that name: nobody waits (waiters open it before they compare). */
+    HANDLE sem = OpenSemaphoreA(SEMAPHORE_MODIFY_STATE, FALSE, name);
+    if (sem == NULL) return 0;
+    if (count != 0) ReleaseSemaphore(sem, count < 0 ? WAKE_ALL : count, NULL);
+    CloseHandle(sem);
+    return 0;
+  }
   if (count < 0) WakeByAddressAll(ADDR(addr));
   else
     for (int32_t i = 0; i < count; i++) WakeByAddressSingle(ADDR(addr));

@@ -23,6 +23,25 @@ export function libraryCandidates(search: LibrarySearch): { path: string; from: 
 }
 
 /**
+ * What a loader's error most likely means, for the messages dlopen gives when the
+ * file is for another C library or architecture (glibc reports a foreign ELF
+ * machine as "No such file or directory").
+ */
+export function loadHint(reason: string, path: string, target: TargetName): string {
+  const wanted = `this process needs the ${target} build`;
+  if (/ld-musl|libc\.musl|\blibc\.so\b(?!\.6)|GLIBC_\d/.test(reason)) {
+    return ` [built for another C library (glibc or musl)? ${wanted}]`;
+  }
+  if (/wrong ELF class|ELF machine|invalid ELF header|not a valid Win32|mach-o|incompatible architecture/i.test(reason)) {
+    return ` [built for another platform or architecture? ${wanted}]`;
+  }
+  if (reason.includes(`${path}: cannot open shared object file`)) {
+    return ` [missing, or built for another architecture; ${wanted}]`;
+  }
+  return "";
+}
+
+/**
  * Opens the first candidate that loads. An explicit choice that fails is an
  * error at once (falling back would hide the user's mistake); otherwise one
  * error lists every path tried and how to override it.
@@ -42,7 +61,7 @@ export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): 
         });
       }
       const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
-      tried.push(`  ${path} (${from}): ${reason}`);
+      tried.push(`  ${path} (${from}): ${reason}${loadHint(reason ?? "", path, search.target)}`);
       if (from !== "the prebuilt beside the package") {
         throw new MmapError(`memmap could not load its native shim from ${from}:\n${tried.join("\n")}`, {
           code: "ERR_LIBRARY_LOAD",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "vitest";
-import { libraryCandidates, openFirst } from "./library.ts";
+import { libraryCandidates, loadHint, openFirst } from "./library.ts";
 import { MmapError } from "./errors.ts";
 import { detectLibc, normalizeHost, targetFor, TARGETS } from "./platform.ts";
 
@@ -56,5 +56,14 @@ describe("library search", () => {
   });
   it("returns the first that opens", () => {
     assert.equal(openFirst({ ...search, env: "/ok.so" }, (p) => p.length).path, "/ok.so");
+  });
+
+  it("says when a shim is for another C library or architecture", () => {
+    const t = "linux-x64-gnu" as const;
+    assert.match(loadHint("dlopen failed: /lib/x86_64-linux-gnu/libc.so: invalid ELF header", "/p/a.so", t), /another C library.*linux-x64-gnu/);
+    assert.match(loadHint("Error relocating /p/a.so: __memcpy_chk: symbol not found (needs GLIBC_2.3.4)", "/p/a.so", t), /another C library/);
+    assert.match(loadHint("/p/a.so: wrong ELF class: ELFCLASS32", "/p/a.so", t), /another platform or architecture/);
+    assert.match(loadHint("dlopen failed: /p/a.so: cannot open shared object file: No such file or directory", "/p/a.so", t), /missing, or built for another architecture/);
+    assert.equal(loadHint("dlopen failed: /p/a.so: undefined symbol: foo", "/p/a.so", t), "");
   });
 });
