@@ -521,9 +521,7 @@ struct guard_range {
   _Atomic uintptr_t end;
   _Atomic int64_t faults;
   atomic_flag busy; /* taken by the handler while it replaces pages */
-#if defined(__APPLE__)
   _Atomic uintptr_t replaced; /* the lowest page replaced so far; end when none */
-#endif
 };
 
 static struct guard_range guard_ranges[GUARD_SLOTS];
@@ -611,22 +609,21 @@ static void guard_handler(int sig, siginfo_t *info, void *context) {
       while (atomic_flag_test_and_set(&r->busy)) { /* another thread is replacing pages */ }
       uintptr_t page = addr & ~(page_size - 1);
       if (!page_readable(page)) {
-        /* Everything from here to the end of the range is past the end of the file:
-           replace it in one step, so a sequential scan faults once, not per page. */
+        /* Everything from here on is past the end of the file: replace it in one step, so a
+           sequential scan faults once, not per page. Stop at pages replaced before, so their
+           zeros and whatever was written there since stay (a fault below them comes later
+           when a scan runs backwards or two threads touch different pages). */
+        uintptr_t stop = atomic_load(&r->replaced);
+        if (stop <= page || stop > end) stop = end;
 #if defined(__linux__)
-        long p = syscall(SYS_mmap, (void *)page, end - page, PROT_READ | PROT_WRITE,
+        long p = syscall(SYS_mmap, (void *)page, stop - page, PROT_READ | PROT_WRITE,
                          MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         int ok = p != -1;
-#elif defined(__APPLE__)
-        /* libc's mmap is the bare system call on macOS (no syscall() there), safe here.
-           Stop at pages replaced before, so their zeros and what was written since stay. */
-        uintptr_t stop = atomic_load(&r->replaced);
-        if (stop <= page) stop = end;
-        int ok = mmap((void *)page, stop - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
-        if (ok) atomic_store(&r->replaced, page);
 #else
-        int ok = mmap((void *)page, end - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
+        /* libc's mmap is the bare system call on macOS (no syscall() there), safe here. */
+        int ok = mmap((void *)page, stop - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
 #endif
+        if (ok) atomic_store(&r->replaced, page);
         if (ok) atomic_fetch_add(&r->faults, 1);
       }
 #if defined(__APPLE__)
@@ -681,9 +678,7 @@ int32_t memmap_guard_add(int64_t addr, int64_t length) {
     if (atomic_compare_exchange_strong(&guard_ranges[i].start, &expected, (uintptr_t)1)) {
       atomic_store(&guard_ranges[i].faults, 0);
       atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
-#if defined(__APPLE__)
       atomic_store(&guard_ranges[i].replaced, (uintptr_t)(addr + length));
-#endif
       atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
       atomic_store(&guard_next, (i + 1) % GUARD_SLOTS);
       return i;

@@ -67,15 +67,21 @@ int main(int argc, char **argv) {
   CHECK(memmap_mmap(page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, 1) == -EINVAL, "unaligned offset is EINVAL");
   if (b > 0) memmap_munmap(b, page);
 
-  /* The truncation guard: the file shrinks under a guarded mapping; reads past the end give 0. */
-  int64_t g = memmap_mmap(4 * page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, 0);
+  /* The truncation guard: the file shrinks under a guarded mapping; past the end reads 0.
+     A fault below pages replaced before must not replace them again (what was written
+     there stays), so the far page is touched first. */
+  int64_t g = memmap_mmap(4 * page, MEMMAP_PROT_READ | MEMMAP_PROT_WRITE, MEMMAP_MAP_SHARED, fd, 0);
   int32_t slot = g > 0 ? memmap_guard_add(g, 4 * page) : -1;
   CHECK(slot >= 0, "guard_add: %s", describe(-slot));
   if (slot >= 0) {
     CHECK(memmap_ftruncate(fd, page) == 0, "shrink");
-    volatile char *past = (volatile char *)(uintptr_t)(g + 2 * page);
-    CHECK(past[0] == 0 && past[page] == 0, "past the end reads 0");
+    volatile char *far = (volatile char *)(uintptr_t)(g + 3 * page);
+    volatile char *near = (volatile char *)(uintptr_t)(g + 2 * page);
+    far[0] = 'x';
     CHECK(memmap_guard_faults(slot) == 1, "one fault for the tail, got %lld", (long long)memmap_guard_faults(slot));
+    CHECK(near[0] == 0, "past the end reads 0");
+    CHECK(memmap_guard_faults(slot) == 2, "a second fault below the first, got %lld", (long long)memmap_guard_faults(slot));
+    CHECK(far[0] == 'x', "the write to the page replaced first survives the later fault below it");
     memmap_guard_remove(slot);
     memmap_munmap(g, 4 * page);
   }

@@ -33,6 +33,20 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
         assert.equal(readFileSync(path)[10], 99);
       }));
 
+    it("a fault below pages replaced earlier leaves those pages (and what was written there) alone", () =>
+      withTempDir((dir) => {
+        const page = memmap.pageSize();
+        const path = join(dir, "backwards.bin");
+        writeFileSync(path, pattern(16 * page));
+        const m = map(path, { mode: "readwrite" });
+        truncate(path, page);
+        m.bytes[14 * page] = 7; // faults: the tail from here on becomes zero pages
+        assert.equal(m.bytes[4 * page], 0); // faults below it: only up to the pages replaced before
+        assert.equal(m.faults, 2);
+        assert.equal(m.bytes[14 * page], 7, "the write made after the first fault is still there");
+        throwsLike(() => m.close(), MmapError, /truncated/);
+      }));
+
     it("a hot loop scanning a file truncated to nothing survives, with one fault for the whole tail", () =>
       withTempDir((dir) => {
         const path = join(dir, "scan.bin");
