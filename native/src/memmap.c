@@ -78,6 +78,10 @@ int32_t memmap_fstat(int32_t fd, int64_t *out) {
   out[MEMMAP_STAT_SIZE] = (int64_t)st.st_size;
   out[MEMMAP_STAT_KIND] = S_ISREG(st.st_mode) ? MEMMAP_KIND_FILE
                           : S_ISDIR(st.st_mode) ? MEMMAP_KIND_DIRECTORY
+#if defined(__APPLE__)
+                          /* XNU's shm objects (our memfd stand-in) report no file type at all. */
+                          : (st.st_mode & S_IFMT) == 0 ? MEMMAP_KIND_FILE
+#endif
                                                 : MEMMAP_KIND_OTHER;
   out[MEMMAP_STAT_PERM] = (int64_t)(st.st_mode & 07777);
   out[MEMMAP_STAT_DEV] = (int64_t)st.st_dev;
@@ -515,6 +519,7 @@ int32_t memmap_pid_alive(int32_t pid) {
 /* ---- truncation guard ------------------------------------------------ */
 
 #define GUARD_SLOTS 4096
+#define GUARD_RETRIES 3
 
 struct guard_range {
   _Atomic uintptr_t start; /* 0: free slot */
@@ -522,6 +527,7 @@ struct guard_range {
   _Atomic int64_t faults;
   atomic_flag busy; /* taken by the handler while it replaces pages */
   _Atomic uintptr_t replaced; /* the lowest page replaced so far; end when none */
+  _Atomic int retries;        /* faults on readable pages let through so far (see the handler) */
 };
 
 static struct guard_range guard_ranges[GUARD_SLOTS];
@@ -560,8 +566,9 @@ static int guard_probe_fd = -1; /* a memfd: pwrite from a page tells whether it 
 
 static int page_readable(uintptr_t page) {
   if (guard_probe_fd < 0) return 0;
-  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS. */
-  return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1;
+  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS;
+     any other failure of the probe says nothing about the page. */
+  return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1 || errno != EFAULT;
 }
 #endif
 
@@ -605,16 +612,20 @@ static void guard_handler(int sig, siginfo_t *info, void *context) {
     for (int i = 0; i < GUARD_SLOTS; i++) {
       struct guard_range *r = &guard_ranges[i];
       uintptr_t start = atomic_load(&r->start), end = atomic_load(&r->end);
-      if (start == 0 || addr < start || addr >= end) continue;
+      /* start 1: guard_add is still filling the slot, so end may not belong to it yet. */
+      if (start <= 1 || addr < start || addr >= end) continue;
       while (atomic_flag_test_and_set(&r->busy)) { /* another thread is replacing pages */ }
       uintptr_t page = addr & ~(page_size - 1);
-      if (!page_readable(page)) {
+      uintptr_t replaced = atomic_load(&r->replaced);
+      int handled = 1;
+      if (page >= replaced) {
+        /* Replaced already, by another thread while this one waited: run the access again. */
+      } else if (!page_readable(page)) {
         /* Everything from here on is past the end of the file: replace it in one step, so a
            sequential scan faults once, not per page. Stop at pages replaced before, so their
            zeros and whatever was written there since stay (a fault below them comes later
            when a scan runs backwards or two threads touch different pages). */
-        uintptr_t stop = atomic_load(&r->replaced);
-        if (stop <= page || stop > end) stop = end;
+        uintptr_t stop = replaced > end ? end : replaced;
 #if defined(__linux__)
         long p = syscall(SYS_mmap, (void *)page, stop - page, PROT_READ | PROT_WRITE,
                          MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -623,19 +634,25 @@ static void guard_handler(int sig, siginfo_t *info, void *context) {
         /* libc's mmap is the bare system call on macOS (no syscall() there), safe here. */
         int ok = mmap((void *)page, stop - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
 #endif
-        if (ok) atomic_store(&r->replaced, page);
-        if (ok) atomic_fetch_add(&r->faults, 1);
+        if (ok) {
+          atomic_store(&r->replaced, page);
+          atomic_fetch_add(&r->faults, 1);
+        } else {
+          handled = 0; /* out of memory or of mappings: returning would fault again forever */
+        }
+      } else if (atomic_fetch_add(&r->retries, 1) >= GUARD_RETRIES) {
+        /* Readable and not replaced by us, again and again: no truncation (a write to a hole
+           of a file on a full disk; on macOS also a write to a read-only page). Returning
+           would fault forever: the signal goes on, and the process dies as it would have.
+           The first few are let through: the file may have grown back since the fault. */
+        handled = 0;
       }
-#if defined(__APPLE__)
-      else if (page < atomic_load(&r->replaced)) {
-        /* Readable and not replaced by us: not a truncation (see above). */
-        atomic_flag_clear(&r->busy);
-        break;
-      }
-#endif
       atomic_flag_clear(&r->busy);
-      errno = saved_errno;
-      return;
+      if (handled) {
+        errno = saved_errno;
+        return;
+      }
+      break;
     }
   }
   errno = saved_errno;
@@ -679,6 +696,7 @@ int32_t memmap_guard_add(int64_t addr, int64_t length) {
       atomic_store(&guard_ranges[i].faults, 0);
       atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
       atomic_store(&guard_ranges[i].replaced, (uintptr_t)(addr + length));
+      atomic_store(&guard_ranges[i].retries, 0);
       atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
       atomic_store(&guard_next, (i + 1) % GUARD_SLOTS);
       return i;
@@ -691,6 +709,10 @@ int32_t memmap_guard_remove(int32_t slot) {
   if (slot < 0 || slot >= GUARD_SLOTS) return ERR(EINVAL);
   atomic_store(&guard_ranges[slot].end, 0);
   atomic_store(&guard_ranges[slot].start, 0);
+  /* A handler already inside the slot finishes before the caller unmaps the range, so it
+     never maps zero pages over whatever is mapped there next. */
+  while (atomic_flag_test_and_set(&guard_ranges[slot].busy)) {}
+  atomic_flag_clear(&guard_ranges[slot].busy);
   return 0;
 }
 

@@ -58,10 +58,11 @@ static int errno_of(DWORD e) {
     case ERROR_DISK_FULL:
     case ERROR_HANDLE_DISK_FULL: return ENOSPC;
     case ERROR_TOO_MANY_OPEN_FILES: return EMFILE;
+    case ERROR_DIRECTORY: return ENOTDIR; /* "the directory name is invalid" */
+    case ERROR_FILE_TOO_LARGE: return EFBIG;
     case ERROR_FILENAME_EXCED_RANGE:
     case ERROR_BUFFER_OVERFLOW: return ENAMETOOLONG;
     case ERROR_INVALID_NAME:
-    case ERROR_DIRECTORY:
     case ERROR_INVALID_PARAMETER:
     case ERROR_NEGATIVE_SEEK:
     case ERROR_MAPPED_ALIGNMENT:
@@ -314,18 +315,19 @@ static int view_add(uintptr_t base, uintptr_t end, HANDLE file, int64_t offset, 
   return 0;
 }
 
-/* Removes the view starting at base and returns its file handle (NULL if none). */
-static HANDLE view_remove(uintptr_t base) {
-  HANDLE h = NULL;
+/* Takes the view starting at base out of the table into *out; 0 if there is none. */
+static int view_take(uintptr_t base, struct view *out) {
+  int found = 0;
   AcquireSRWLockExclusive(&view_lock);
   for (size_t i = 0; i < view_count; i++) {
     if (views[i].base != base) continue;
-    h = views[i].file;
+    *out = views[i];
     views[i] = views[--view_count];
+    found = 1;
     break;
   }
   ReleaseSRWLockExclusive(&view_lock);
-  return h;
+  return found;
 }
 
 /* A duplicate of the file handle of the writable view containing addr (close it), or NULL. */
@@ -392,10 +394,17 @@ int64_t memmap_mmap(int64_t length, int32_t prot, int32_t flags, int32_t fd, int
 
 int32_t memmap_munmap(int64_t addr, int64_t length) {
   if (length <= 0) return ERR(EINVAL);
+  /* Out of the table before the view goes: once it is unmapped another thread's mmap may
+     get the same base, and its entry must not be the one taken here. */
+  struct view v;
+  int tracked = view_take((uintptr_t)addr, &v);
   /* Only whole views can be unmapped on Windows: addr must be what mmap returned. */
-  if (!UnmapViewOfFile(ADDR(addr))) return last_error();
-  HANDLE file = view_remove((uintptr_t)addr);
-  if (file) CloseHandle(file);
+  if (!UnmapViewOfFile(ADDR(addr))) {
+    int32_t err = last_error();
+    if (tracked && view_add(v.base, v.end, v.file, v.offset, v.writable) < 0) CloseHandle(v.file);
+    return err;
+  }
+  if (tracked) CloseHandle(v.file);
   return 0;
 }
 
@@ -710,7 +719,8 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
     /* No semaphore by that name: nobody waits (waiters open it before they compare). */
     HANDLE sem = OpenSemaphoreA(SEMAPHORE_MODIFY_STATE, FALSE, name);
     if (sem == NULL) return 0;
-    if (count != 0) ReleaseSemaphore(sem, count < 0 ? WAKE_ALL : count, NULL);
+    /* At most WAKE_ALL: core asks for 0x7fffffff to mean all, which would overflow the count. */
+    if (count != 0) ReleaseSemaphore(sem, count < 0 || count > WAKE_ALL ? WAKE_ALL : count, NULL);
     CloseHandle(sem);
     return 0;
   }
