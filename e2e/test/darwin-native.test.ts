@@ -5,21 +5,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
-import { build, buildUniversal } from "../../native/scripts/build.ts";
+import { build, buildUniversal, findLipo } from "../../native/scripts/build.ts";
 import { DARWIN_MIN_OS } from "../../native/scripts/recipes.ts";
 import { ROOT } from "../../scripts/suites.ts";
-
-function works(cmd: string, args: string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasCommand } from "../../scripts/tools.ts";
 
 function missingTools(): string | undefined {
-  const missing = ["clang", "llvm-nm", "llvm-objdump"].filter((t) => !works(t, ["--version"]));
+  const missing = ["clang", "llvm-nm", "llvm-objdump"].filter((t) => !hasCommand(t));
   if (missing.length) return `${missing.join(", ")} not installed`;
   // clang prints the bare name when it finds no ld64.lld (Debian keeps it in /usr/lib/llvm-N/bin).
   const lld = execFileSync("clang", ["--target=arm64-apple-macos11.0", "-print-prog-name=ld64.lld"], { encoding: "utf8" }).trim();
@@ -105,7 +97,7 @@ describe("native shim (darwin, static checks)", () => {
     });
   }
 
-  const lipo = ["llvm-lipo", "llvm-lipo-14", "llvm-lipo-15", "llvm-lipo-16", "llvm-lipo-17", "llvm-lipo-18", "llvm-lipo-19"].find((l) => works(l, ["-version"]));
+  const lipo = findLipo();
   const universalNote = note || (lipo ? "" : " [skipped: llvm-lipo not installed]");
   (skip || !lipo ? it.skip : it)(`darwin-universal: one file with both architectures${universalNote}`, () => {
     for (const { target } of ARCHES) build(target);

@@ -10,25 +10,17 @@ import { describe, it } from "vitest";
 import { build } from "../../native/scripts/build.ts";
 import { type LinuxTarget, selftest } from "../../native/scripts/selftest.ts";
 import { ROOT } from "../../scripts/suites.ts";
-
-function has(command: string): boolean {
-  try {
-    execFileSync(command, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasCommand } from "../../scripts/tools.ts";
 
 /** Why a target cannot be built and run here, or undefined when it can. */
 function missing(target: LinuxTarget): string | undefined {
   const needs: Record<LinuxTarget, [string, () => boolean][]> = {
     "linux-x64-gnu": [],
-    "linux-x64-musl": [["musl-gcc", () => has("musl-gcc")]],
-    "linux-arm64-gnu": [["aarch64-linux-gnu-gcc", () => has("aarch64-linux-gnu-gcc")], ["qemu-aarch64-static", () => has("qemu-aarch64-static")]],
+    "linux-x64-musl": [["musl-gcc", () => hasCommand("musl-gcc")]],
+    "linux-arm64-gnu": [["aarch64-linux-gnu-gcc", () => hasCommand("aarch64-linux-gnu-gcc")], ["qemu-aarch64-static", () => hasCommand("qemu-aarch64-static")]],
     "linux-arm64-musl": [
-      ["aarch64-linux-gnu-gcc", () => has("aarch64-linux-gnu-gcc")],
-      ["qemu-aarch64-static", () => has("qemu-aarch64-static")],
+      ["aarch64-linux-gnu-gcc", () => hasCommand("aarch64-linux-gnu-gcc")],
+      ["qemu-aarch64-static", () => hasCommand("qemu-aarch64-static")],
       ["musl-dev:arm64", () => existsSync("/usr/lib/aarch64-linux-musl/musl-gcc.specs")],
     ],
   };

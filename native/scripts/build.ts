@@ -5,7 +5,7 @@
 //   node scripts/build.ts --target NAME   one target (repeatable)
 // Once both darwin targets are built, it also joins them into prebuilt/darwin-universal/
 // (see buildUniversal).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,17 +53,10 @@ export function build(target: TargetName, host = hostTarget()): string {
   return out;
 }
 
-/** llvm-lipo, or Debian's versioned name for it (llvm-lipo-14). */
-function lipo(): string {
-  for (const name of ["llvm-lipo", ...[20, 19, 18, 17, 16, 15, 14].map((v) => `llvm-lipo-${v}`)]) {
-    try {
-      execFileSync(name, ["-version"], { stdio: "ignore" });
-      return name;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error("native: llvm-lipo not found (apt-get install llvm)");
+/** llvm-lipo, or Debian's versioned name for it (llvm-lipo-14); undefined if there is none. */
+export function findLipo(): string | undefined {
+  return ["llvm-lipo", ...[20, 19, 18, 17, 16, 15, 14].map((v) => `llvm-lipo-${v}`)]
+    .find((name) => spawnSync(name, ["-version"], { stdio: "ignore" }).status === 0);
 }
 
 export const UNIVERSAL = join(root, "prebuilt", "darwin-universal", TARGETS["darwin-arm64"].file);
@@ -79,7 +72,9 @@ export function buildUniversal(): string {
   mkdirSync(dirname(UNIVERSAL), { recursive: true });
   const temp = `${UNIVERSAL}.${process.pid}.tmp`;
   try {
-    execFileSync(lipo(), ["-create", ...parts, "-output", temp], { stdio: "inherit" });
+    const lipo = findLipo();
+    if (!lipo) throw new Error("native: llvm-lipo not found (apt-get install llvm)");
+    execFileSync(lipo, ["-create", ...parts, "-output", temp], { stdio: "inherit" });
   } catch (e) {
     rmSync(temp, { force: true });
     throw e;
