@@ -286,6 +286,9 @@ struct view {
   HANDLE file;
   int64_t offset; /* of base in the file */
   int writable;
+  /* The file's identity for wait/notify names, read once here rather than per call:
+     "<volume serial>-<file index>", empty if Windows could not say. */
+  char identity[32];
 };
 
 static struct view *views;
@@ -293,6 +296,12 @@ static size_t view_count, view_capacity;
 static SRWLOCK view_lock = SRWLOCK_INIT;
 
 static int view_add(uintptr_t base, uintptr_t end, HANDLE file, int64_t offset, int writable) {
+  char identity[32] = "";
+  BY_HANDLE_FILE_INFORMATION info;
+  if (GetFileInformationByHandle(file, &info)) {
+    snprintf(identity, sizeof identity, "%08lx-%08lx%08lx", (unsigned long)info.dwVolumeSerialNumber,
+             (unsigned long)info.nFileIndexHigh, (unsigned long)info.nFileIndexLow);
+  }
   AcquireSRWLockExclusive(&view_lock);
   if (view_count == view_capacity) {
     size_t cap = view_capacity ? view_capacity * 2 : 64;
@@ -310,6 +319,7 @@ static int view_add(uintptr_t base, uintptr_t end, HANDLE file, int64_t offset, 
   views[view_count].file = file;
   views[view_count].offset = offset;
   views[view_count].writable = writable;
+  memcpy(views[view_count].identity, identity, sizeof identity);
   view_count++;
   ReleaseSRWLockExclusive(&view_lock);
   return 0;
@@ -665,10 +675,8 @@ static int wait_name(uintptr_t addr, char *name, size_t capacity) {
   AcquireSRWLockShared(&view_lock);
   for (size_t i = 0; i < view_count; i++) {
     if (addr < views[i].base || addr >= views[i].end) continue;
-    BY_HANDLE_FILE_INFORMATION info;
-    if (GetFileInformationByHandle(views[i].file, &info)) {
-      snprintf(name, capacity, "Local\\memmap-wait-%08lx-%08lx%08lx-%016llx", (unsigned long)info.dwVolumeSerialNumber,
-               (unsigned long)info.nFileIndexHigh, (unsigned long)info.nFileIndexLow,
+    if (views[i].identity[0]) {
+      snprintf(name, capacity, "Local\\memmap-wait-%s-%016llx", views[i].identity,
                (unsigned long long)(views[i].offset + (int64_t)(addr - views[i].base)));
       found = 1;
     }
