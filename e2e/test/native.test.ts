@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { build } from "../../native/scripts/build.ts";
+import { guardStress } from "../../native/scripts/guard-stress.ts";
 import { type LinuxTarget, selftest } from "../../native/scripts/selftest.ts";
 import { ROOT } from "../../scripts/suites.ts";
 import { hasCommand } from "../../scripts/tools.ts";
@@ -73,3 +74,13 @@ for (const target of TARGETS) {
     }, 120_000);
   });
 }
+
+describe("truncation guard under threads (native/test/guard-stress.c, built from the shim's sources with test hooks)", () => {
+  for (const asan of [false, true]) {
+    it(`concurrent install, remove during a handler, 100,000 map/truncate/fault/unmap iterations, swaps, transient faults, a nested SIGBUS, no sigaction per map${asan ? ", under AddressSanitizer" : ""}`, () => {
+      const r = guardStress({ asan });
+      assert.ok(r.ok, r.output);
+      assert.match(r.output, /guard-stress: 7 passed, 0 failed/);
+    }, 300_000);
+  }
+});

@@ -26,7 +26,7 @@
 #define SIZE(s, n) _Static_assert(sizeof(s) == (n), "sizeof " #s " == " #n)
 
 /* errno.h */
-EQ(EPERM, 1); EQ(ENOENT, 2); EQ(EINTR, 4); EQ(EIO, 5); EQ(ENXIO, 6); EQ(E2BIG, 7);
+EQ(EPERM, 1); EQ(ENOENT, 2); EQ(ESRCH, 3); EQ(EINTR, 4); EQ(EIO, 5); EQ(ENXIO, 6); EQ(E2BIG, 7);
 EQ(EBADF, 9); EQ(ENOMEM, 12); EQ(EACCES, 13); EQ(EFAULT, 14); EQ(EBUSY, 16); EQ(EEXIST, 17);
 EQ(EXDEV, 18); EQ(ENODEV, 19); EQ(ENOTDIR, 20); EQ(EISDIR, 21); EQ(EINVAL, 22); EQ(ENFILE, 23);
 EQ(EMFILE, 24); EQ(ETXTBSY, 26); EQ(EFBIG, 27); EQ(ENOSPC, 28); EQ(ESPIPE, 29);
@@ -98,7 +98,8 @@ mode_t umask(mode_t mask);
 
 /* signal.h */
 EQ(SIGBUS, 10); EQ(BUS_ADRALN, 1); EQ(BUS_ADRERR, 2);
-EQ(SA_ONSTACK, 0x1); EQ(SA_NODEFER, 0x10); EQ(SA_SIGINFO, 0x40);
+EQ(SA_ONSTACK, 0x1); EQ(SA_RESETHAND, 0x4); EQ(SA_NODEFER, 0x10); EQ(SA_SIGINFO, 0x40);
+EQ(SI_USER, 0x10001); EQ(SIG_BLOCK, 1); EQ(SIG_SETMASK, 3);
 TYPE(sigset_t, unsigned int);
 AT(siginfo_t, si_signo, 0); AT(siginfo_t, si_errno, 4); AT(siginfo_t, si_code, 8);
 AT(siginfo_t, si_pid, 12); AT(siginfo_t, si_uid, 16); AT(siginfo_t, si_status, 20);
@@ -108,6 +109,8 @@ AT(struct sigaction, sa_handler, 0); AT(struct sigaction, sa_sigaction, 0);
 AT(struct sigaction, sa_mask, 8); AT(struct sigaction, sa_flags, 12); SIZE(struct sigaction, 16);
 int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old);
 int kill(pid_t pid, int sig);
+int raise(int sig);
+int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old);
 
 /* sched.h, stdio.h, stdlib.h, string.h, time.h */
 int sched_yield(void);
@@ -116,6 +119,7 @@ int rename(const char *from, const char *to);
 uint32_t arc4random(void);
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strnlen(const char *s, size_t max);
 char *strerror(int err);
 EQ(CLOCK_MONOTONIC, 6);

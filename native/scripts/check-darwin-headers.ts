@@ -5,8 +5,8 @@
 // its whole standard library even for -fsyntax-only). For x86_64 and arm64 it checks:
 //   1. native/darwin/check-constants.c compiles against both header sets: values, types,
 //      struct layouts and prototypes agree;
-//   2. memmap.c compiled against each imports the same symbols (llvm-nm -u; fstat$INODE64);
-//   3. memmap.c's LLVM IR at -O0 is the same under both, once asm-label spelling and inferred
+//   2. each POSIX source compiled against each imports the same symbols (llvm-nm -u; fstat$INODE64);
+//   3. its LLVM IR at -O0 is the same under both, once asm-label spelling and inferred
 //      function attributes are normalized: every constant and layout memmap.c uses agrees.
 // Not checkable this way: the ulock and os_sync declarations memmap.c writes itself (no
 // public header, or newer than these headers, macOS 13).
@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DARWIN_MIN_OS } from "./recipes.ts";
+import { DARWIN_MIN_OS, POSIX_SOURCES } from "./recipes.ts";
 
 const native = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(native, "..", ".cache", "darwin-headers");
@@ -86,7 +86,6 @@ function main(): number {
     for (const { clang: arch, zig } of ARCHES) {
       const real = realIncludes(zig);
       const constants = join(native, "darwin", "check-constants.c");
-      const source = join(native, "src", "memmap.c");
       for (const [name, inc] of [["hand-written", MINE], ["real", real]] as const) {
         try {
           clang(arch, inc, ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", constants]);
@@ -95,25 +94,28 @@ function main(): number {
           check(`${arch}: check-constants.c against the ${name} headers`, false, String((e as { stderr?: string }).stderr ?? e));
         }
       }
-      const imports = (inc: string[], tag: string) => {
-        const obj = join(work, `${arch}-${tag}.o`);
-        clang(arch, inc, ["-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-c", source, "-o", obj]);
-        return run("llvm-nm", ["-u", obj]).trim().split("\n");
-      };
-      const mine = imports(MINE, "mine");
-      const theirs = imports(real, "real");
-      check(`${arch}: memmap.c imports the same ${mine.length} symbols under both`, mine.join() === theirs.join(),
-        `only hand-written: ${mine.filter((s) => !theirs.includes(s))}; only real: ${theirs.filter((s) => !mine.includes(s))}`);
-      const ir = (inc: string[], tag: string) => {
-        const out = join(work, `${arch}-${tag}.ll`);
-        clang(arch, inc, ["-O0", "-Xclang", "-disable-O0-optnone", "-fvisibility=hidden", "-S", "-emit-llvm", source, "-o", out]);
-        return normalizedIr(readFileSync(out, "utf8"));
-      };
-      const a = ir(MINE, "mine");
-      const b = ir(real, "real");
-      const firstDiff = a.split("\n").findIndex((l, i) => l !== b.split("\n")[i]);
-      check(`${arch}: memmap.c's -O0 IR is the same under both`, a === b,
-        firstDiff < 0 ? "" : `first difference: ${a.split("\n")[firstDiff]} | ${b.split("\n")[firstDiff]}`);
+      for (const file of POSIX_SOURCES) {
+        const source = join(native, "src", file);
+        const imports = (inc: string[], tag: string) => {
+          const obj = join(work, `${arch}-${file}-${tag}.o`);
+          clang(arch, inc, ["-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-c", source, "-o", obj]);
+          return run("llvm-nm", ["-u", obj]).trim().split("\n");
+        };
+        const mine = imports(MINE, "mine");
+        const theirs = imports(real, "real");
+        check(`${arch}: ${file} imports the same ${mine.length} symbols under both`, mine.join() === theirs.join(),
+          `only hand-written: ${mine.filter((s) => !theirs.includes(s))}; only real: ${theirs.filter((s) => !mine.includes(s))}`);
+        const ir = (inc: string[], tag: string) => {
+          const out = join(work, `${arch}-${file}-${tag}.ll`);
+          clang(arch, inc, ["-O0", "-Xclang", "-disable-O0-optnone", "-fvisibility=hidden", "-S", "-emit-llvm", source, "-o", out]);
+          return normalizedIr(readFileSync(out, "utf8"));
+        };
+        const a = ir(MINE, "mine");
+        const b = ir(real, "real");
+        const firstDiff = a.split("\n").findIndex((l, i) => l !== b.split("\n")[i]);
+        check(`${arch}: ${file}'s -O0 IR is the same under both`, a === b,
+          firstDiff < 0 ? "" : `first difference: ${a.split("\n")[firstDiff]} | ${b.split("\n")[firstDiff]}`);
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -3,12 +3,14 @@
  * call, and returns the result or -errno read immediately after the call.
  */
 #define _GNU_SOURCE
-#include "memmap.h"
+#include "shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,16 +31,9 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #endif
-#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
-#elif defined(__APPLE__)
-#include <stdlib.h>
-#include <time.h>
 #endif
-
-#define ERR(x) (-(int32_t)(x))
-#define ADDR(a) ((void *)(uintptr_t)(a))
 
 int32_t memmap_abi_version(void) { return MEMMAP_ABI_VERSION; }
 
@@ -369,7 +364,37 @@ int64_t memmap_seek_hole(int32_t fd, int64_t offset) {
 #endif
 }
 
+#if defined(__linux__)
+/* Reads a small file whole (a /proc file), NUL-terminated; returns its length or -errno. */
+static int read_small_file(const char *path, char *buf, size_t capacity) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ERR(errno);
+  size_t used = 0;
+  while (used + 1 < capacity) {
+    ssize_t n = read(fd, buf + used, capacity - 1 - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += (size_t)n;
+  }
+  close(fd);
+  buf[used] = '\0';
+  return (int)used;
+}
+#endif
+
 int32_t memmap_umask(void) {
+#if defined(__linux__)
+  /* Read, never set: umask() can only be read by changing it, and a file another thread
+     creates meanwhile would get the wrong mode. "Umask:" is in /proc since Linux 4.7. */
+  char status[4096];
+  if (read_small_file("/proc/self/status", status, sizeof status) > 0) {
+    const char *line = strstr(status, "\nUmask:");
+    if (line != NULL) return (int32_t)strtol(line + 7, NULL, 8);
+  }
+#endif
+  /* No other way to read it (macOS, old kernels): set and restore at once. */
   mode_t m = umask(022);
   umask(m);
   return (int32_t)m;
@@ -415,13 +440,13 @@ static int os_sync_available(void) {
 }
 #endif
 
-#if defined(__linux__) || defined(__APPLE__)
-static int64_t now_ms(void) {
+int64_t memmap_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
-#endif
+
+static int64_t now_ms(void) { return memmap_now_ns() / 1000000; }
 
 int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeout_ms) {
 #if defined(__linux__)
@@ -511,215 +536,43 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
 
 void memmap_yield(void) { sched_yield(); }
 
-int32_t memmap_pid_alive(int32_t pid) {
-  if (pid <= 0) return 0;
-  return kill((pid_t)pid, 0) == 0 || errno == EPERM ? 1 : 0;
-}
+/* kill(pid, 0) says a process exists, zombies included: no signal is sent. */
+static int pid_exists(int32_t pid) { return kill((pid_t)pid, 0) == 0 || errno == EPERM; }
 
-/* ---- truncation guard ------------------------------------------------ */
-
-#define GUARD_SLOTS 4096
-#define GUARD_RETRIES 3
-
-struct guard_range {
-  _Atomic uintptr_t start; /* 0: free slot */
-  _Atomic uintptr_t end;
-  _Atomic int64_t faults;
-  atomic_flag busy; /* taken by the handler while it replaces pages */
-  _Atomic uintptr_t replaced; /* the lowest page replaced so far; end when none */
-  _Atomic int retries;        /* faults on readable pages let through so far (see the handler) */
-};
-
-static struct guard_range guard_ranges[GUARD_SLOTS];
-static struct sigaction guard_previous;
-static atomic_flag guard_install_lock = ATOMIC_FLAG_INIT;
-static _Atomic int guard_next;
-#if defined(__APPLE__)
-/* XNU's shm descriptors refuse read and write (fo_no_read/fo_no_write), so the probe is a
-   pipe: write() from a page tells whether it is readable, and the byte is read back out.
-   Non-blocking, so the handler never waits; every byte written is read at once. */
-static int guard_probe[2] = {-1, -1};
-
-static void probe_open(void) {
-  int fds[2];
-  if (pipe(fds) < 0) return;
-  for (int i = 0; i < 2; i++) {
-    (void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-    (void)fcntl(fds[i], F_SETFL, O_NONBLOCK);
-  }
-  guard_probe[0] = fds[0];
-  guard_probe[1] = fds[1];
-}
-
-static int page_readable(uintptr_t page) {
-  if (guard_probe[1] < 0) return 0;
-  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS. */
-  if (write(guard_probe[1], (const void *)page, 1) == 1) {
-    char byte;
-    (void)read(guard_probe[0], &byte, 1);
-    return 1;
-  }
-  return errno != EFAULT; /* the probe itself failed: say readable, the handler then leaves the page alone */
-}
-#else
-static int guard_probe_fd = -1; /* a memfd: pwrite from a page tells whether it is readable */
-
-static int page_readable(uintptr_t page) {
-  if (guard_probe_fd < 0) return 0;
-  /* A system call reading an unbacked page returns EFAULT instead of raising SIGBUS;
-     any other failure of the probe says nothing about the page. */
-  return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1 || errno != EFAULT;
-}
-#endif
-
-static void guard_chain(int sig, siginfo_t *info, void *context) {
-  if (guard_previous.sa_flags & SA_SIGINFO) {
-    if (guard_previous.sa_sigaction) {
-      guard_previous.sa_sigaction(sig, info, context);
-      return;
-    }
-  } else if (guard_previous.sa_handler != SIG_DFL && guard_previous.sa_handler != SIG_IGN) {
-    guard_previous.sa_handler(sig);
-    return;
-  }
-  /* Default action: restore it and return; the faulting instruction runs again and the
-     process dies of SIGBUS as it would have without us. */
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(sig, &dfl, NULL);
-}
-
-/* macOS: XNU raises SIGBUS for any failed access other than an unmapped address
-   (bsd/uxkern/ux_exception.c): a page past the end of a mapped file (KERN_MEMORY_ERROR),
-   but also a write to a read-only mapping (KERN_PROTECTION_FAILURE, SIGSEGV on Linux). Its
-   si_code says nothing (always BUS_ADRERR on x86_64, BUS_ADRALN on arm64), so every SIGBUS
-   in a guarded range is looked at, and a readable page the handler did not replace itself
-   is not a truncation: that signal is chained, and the process dies as it would have.
-   si_addr is the faulting data address on both (cr2 / far). Truncation is assumed never to
-   raise SIGSEGV there: that is only for addresses with nothing mapped. */
-#if defined(__APPLE__)
-#define GUARD_SIGBUS_CODE_OK(code) 1
-#else
-#define GUARD_SIGBUS_CODE_OK(code) ((code) == BUS_ADRERR)
-#endif
-
-static void guard_handler(int sig, siginfo_t *info, void *context) {
-  int saved_errno = errno;
-  if (info != NULL && GUARD_SIGBUS_CODE_OK(info->si_code)) {
-    uintptr_t addr = (uintptr_t)info->si_addr;
-    uintptr_t page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
-    for (int i = 0; i < GUARD_SLOTS; i++) {
-      struct guard_range *r = &guard_ranges[i];
-      uintptr_t start = atomic_load(&r->start), end = atomic_load(&r->end);
-      /* start 1: guard_add is still filling the slot, so end may not belong to it yet. */
-      if (start <= 1 || addr < start || addr >= end) continue;
-      while (atomic_flag_test_and_set(&r->busy)) { /* another thread is replacing pages */ }
-      uintptr_t page = addr & ~(page_size - 1);
-      uintptr_t replaced = atomic_load(&r->replaced);
-      int handled = 1;
-      if (page >= replaced) {
-        /* Replaced already, by another thread while this one waited: run the access again. */
-      } else if (!page_readable(page)) {
-        /* Everything from here on is past the end of the file: replace it in one step, so a
-           sequential scan faults once, not per page. Stop at pages replaced before, so their
-           zeros and whatever was written there since stay (a fault below them comes later
-           when a scan runs backwards or two threads touch different pages). */
-        uintptr_t stop = replaced > end ? end : replaced;
 #if defined(__linux__)
-        long p = syscall(SYS_mmap, (void *)page, stop - page, PROT_READ | PROT_WRITE,
-                         MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        int ok = p != -1;
-#else
-        /* libc's mmap is the bare system call on macOS (no syscall() there), safe here. */
-        int ok = mmap((void *)page, stop - page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
-#endif
-        if (ok) {
-          atomic_store(&r->replaced, page);
-          atomic_fetch_add(&r->faults, 1);
-        } else {
-          handled = 0; /* out of memory or of mappings: returning would fault again forever */
-        }
-      } else if (atomic_fetch_add(&r->retries, 1) >= GUARD_RETRIES) {
-        /* Readable and not replaced by us, again and again: no truncation (a write to a hole
-           of a file on a full disk; on macOS also a write to a read-only page). Returning
-           would fault forever: the signal goes on, and the process dies as it would have.
-           The first few are let through: the file may have grown back since the fault. */
-        handled = 0;
-      }
-      atomic_flag_clear(&r->busy);
-      if (handled) {
-        errno = saved_errno;
-        return;
-      }
-      break;
-    }
+int32_t memmap_process_tag(int32_t pid) {
+  if (pid <= 0) return ERR(ESRCH);
+  char path[32], stat[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (read_small_file(path, stat, sizeof stat) <= 0) {
+    /* No such process, or no /proc (or one that hides other users' processes). */
+    return pid_exists(pid) ? 0 : ERR(ESRCH);
   }
-  errno = saved_errno;
-  guard_chain(sig, info, context);
-}
-
-/* Installs the handler, again if someone replaced it (a JS process.on('SIGBUS'), say). */
-static int guard_install(void) {
-  struct sigaction current;
-  if (sigaction(SIGBUS, NULL, &current) < 0) return ERR(errno);
-  if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == guard_handler) return 0;
-  while (atomic_flag_test_and_set(&guard_install_lock)) {}
-#if defined(__APPLE__)
-  if (guard_probe[1] < 0) probe_open();
-#else
-  if (guard_probe_fd < 0) guard_probe_fd = memmap_memfd_create("memmap-guard-probe");
-#endif
-  struct sigaction ours;
-  memset(&ours, 0, sizeof ours);
-  ours.sa_sigaction = guard_handler;
-  ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-  sigemptyset(&ours.sa_mask);
-  int r = sigaction(SIGBUS, &ours, &guard_previous) < 0 ? ERR(errno) : 0;
-  atomic_flag_clear(&guard_install_lock);
-  return r;
-}
-
-int32_t memmap_guard_add(int64_t addr, int64_t length) {
-  if (addr <= 0 || length <= 0) return ERR(EINVAL);
-  int r = guard_install();
-  if (r < 0) return r;
-  /* Start after the last slot taken, so thousands of live mappings do not make every add
-     walk past them all. */
-  int first = atomic_load(&guard_next);
-  for (int n = 0; n < GUARD_SLOTS; n++) {
-    int i = (first + n) % GUARD_SLOTS;
-    uintptr_t expected = 0;
-    if (atomic_load(&guard_ranges[i].start) != 0) continue;
-    /* Claim the slot with a placeholder start, fill it, then publish the real start. */
-    if (atomic_compare_exchange_strong(&guard_ranges[i].start, &expected, (uintptr_t)1)) {
-      atomic_store(&guard_ranges[i].faults, 0);
-      atomic_store(&guard_ranges[i].end, (uintptr_t)(addr + length));
-      atomic_store(&guard_ranges[i].replaced, (uintptr_t)(addr + length));
-      atomic_store(&guard_ranges[i].retries, 0);
-      atomic_store(&guard_ranges[i].start, (uintptr_t)addr);
-      atomic_store(&guard_next, (i + 1) % GUARD_SLOTS);
-      return i;
-    }
+  /* "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields
+     start after the last ')'. State Z is a zombie (dead, not yet reaped), X is dying. */
+  char *p = strrchr(stat, ')');
+  if (p == NULL || p[1] != ' ') return 0;
+  p += 2;
+  if (*p == 'Z' || *p == 'X') return ERR(ESRCH);
+  /* starttime is field 22: 19 fields after the state (field 3). */
+  for (int field = 3; field < 22 && p != NULL; field++) {
+    p = strchr(p, ' ');
+    if (p != NULL) p++;
   }
-  return ERR(ENOSPC);
+  if (p == NULL) return 0;
+  unsigned long long start = strtoull(p, NULL, 10);
+  /* qemu-user reports 0 for the emulated process itself: say "unknown" then, not a tag
+     that no other process would compute for it. */
+  if (start == 0) return 0;
+  return (int32_t)(start % 0x7ffffffeULL) + 1;
 }
-
-int32_t memmap_guard_remove(int32_t slot) {
-  if (slot < 0 || slot >= GUARD_SLOTS) return ERR(EINVAL);
-  atomic_store(&guard_ranges[slot].end, 0);
-  atomic_store(&guard_ranges[slot].start, 0);
-  /* A handler already inside the slot finishes before the caller unmaps the range, so it
-     never maps zero pages over whatever is mapped there next. */
-  while (atomic_flag_test_and_set(&guard_ranges[slot].busy)) {}
-  atomic_flag_clear(&guard_ranges[slot].busy);
-  return 0;
+#else
+int32_t memmap_process_tag(int32_t pid) {
+  /* macOS: existence only (no zombie or pid reuse detection, see memmap.h). */
+  if (pid <= 0) return ERR(ESRCH);
+  return pid_exists(pid) ? 0 : ERR(ESRCH);
 }
-
-int64_t memmap_guard_faults(int32_t slot) {
-  if (slot < 0 || slot >= GUARD_SLOTS) return ERR(EINVAL);
-  return atomic_load(&guard_ranges[slot].faults);
-}
+#endif
 
 /* One table for every errno name memmap can report. */
 #define MEMMAP_ERRNO_MAP(XX) \
@@ -727,7 +580,7 @@ int64_t memmap_guard_faults(int32_t slot) {
   XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) \
   XX(ENOTDIR) XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ETXTBSY) XX(EFBIG) \
   XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(EMLINK) XX(EPIPE) XX(ERANGE) XX(ENAMETOOLONG) \
-  XX(ENOSYS) XX(ENOTSUP) XX(EOVERFLOW) XX(ELOOP) XX(ETIMEDOUT) XX(EDQUOT) XX(ENOTEMPTY) \
+  XX(ENOSYS) XX(ENOTSUP) XX(EOVERFLOW) XX(ELOOP) XX(ETIMEDOUT) XX(EDQUOT) XX(ENOTEMPTY) XX(ESRCH) \
   MEMMAP_ERRNO_EOPNOTSUPP(XX)
 
 /* macOS has ENOTSUP 45 and EOPNOTSUPP 102; on Linux they are one number, and a second

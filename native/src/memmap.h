@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 5
+#define MEMMAP_ABI_VERSION 6
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -98,7 +98,7 @@ MEMMAP_EXPORT int32_t memmap_fallocate(int32_t fd, int64_t offset, int64_t lengt
    -ENXIO past the last data; -ENOSYS/-EINVAL where the file system cannot tell. */
 MEMMAP_EXPORT int64_t memmap_seek_data(int32_t fd, int64_t offset);
 MEMMAP_EXPORT int64_t memmap_seek_hole(int32_t fd, int64_t offset);
-/* The process umask, read without changing it for longer than two calls. */
+/* The process umask. Linux reads it without changing it; elsewhere it is set and restored. */
 MEMMAP_EXPORT int32_t memmap_umask(void);
 MEMMAP_EXPORT int32_t memmap_rename(const char *from, const char *to);
 MEMMAP_EXPORT int32_t memmap_link(const char *from, const char *to);
@@ -111,8 +111,11 @@ MEMMAP_EXPORT int32_t memmap_wait(int64_t addr, int32_t expected, int64_t timeou
 MEMMAP_EXPORT int32_t memmap_notify(int64_t addr, int32_t count);
 /* Gives the CPU to another runnable thread or process (sched_yield). */
 MEMMAP_EXPORT void memmap_yield(void);
-/* 1 if a process with this pid exists (even if not ours to signal), else 0. */
-MEMMAP_EXPORT int32_t memmap_pid_alive(int32_t pid);
+/* Whether a process is alive, and who it is: -ESRCH when no process has this pid or it has
+   exited (a zombie not yet reaped counts as exited); otherwise a number > 0 that is the
+   same for the process's whole life and differs for a later process given the same pid
+   (from its start time), or 0 where the OS does not tell (macOS: existence only). */
+MEMMAP_EXPORT int32_t memmap_process_tag(int32_t pid);
 
 /* Truncation guard. A page of a file mapping past the file's end raises SIGBUS
    when touched (another process truncated the file). Ranges registered here get

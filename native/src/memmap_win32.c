@@ -741,14 +741,23 @@ int32_t memmap_notify(int64_t addr, int32_t count) {
 
 void memmap_yield(void) { SwitchToThread(); }
 
-int32_t memmap_pid_alive(int32_t pid) {
-  if (pid <= 0) return 0;
+int32_t memmap_process_tag(int32_t pid) {
+  if (pid <= 0) return ERR(ESRCH);
   HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
-  if (p == NULL) return GetLastError() == ERROR_ACCESS_DENIED ? 1 : 0; /* exists, not ours to query */
+  if (p == NULL) return GetLastError() == ERROR_ACCESS_DENIED ? 0 : ERR(ESRCH); /* exists, not ours to query */
   DWORD code = 0;
-  int alive = GetExitCodeProcess(p, &code) && code == STILL_ACTIVE;
+  FILETIME created, exited, kernel, user;
+  int32_t tag = ERR(ESRCH);
+  if (GetExitCodeProcess(p, &code) && code == STILL_ACTIVE) {
+    tag = 0;
+    /* The creation time tells a process from a later one given the same id. */
+    if (GetProcessTimes(p, &created, &exited, &kernel, &user)) {
+      uint64_t t = ((uint64_t)created.dwHighDateTime << 32) | created.dwLowDateTime;
+      tag = (int32_t)(t % 0x7ffffffeULL) + 1;
+    }
+  }
   CloseHandle(p);
-  return alive;
+  return tag;
 }
 
 /* ---- truncation guard ------------------------------------------------------
@@ -808,6 +817,7 @@ int64_t memmap_guard_faults(int32_t slot) {
   XX(ENAMETOOLONG, "File name too long")                                \
   XX(ENOSYS, "Function not implemented")                                \
   XX(ENOTEMPTY, "Directory not empty")                                  \
+  XX(ESRCH, "No such process")                                          \
   XX(ENOTSUP, "Operation not supported")                                \
   XX(EOPNOTSUPP, "Operation not supported")                             \
   XX(EOVERFLOW, "Value too large for defined data type")                \

@@ -8,8 +8,11 @@
 #include "../src/memmap.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +28,14 @@ static int checks, failures;
       fputc('\n', stderr);                      \
     }                                           \
   } while (0)
+
+/* Every umask() call the shim makes binds here (the executable's symbol comes first),
+   so the test sees whether memmap_umask changed the process's umask, even for an instant. */
+static int umask_calls;
+mode_t umask(mode_t mask) {
+  umask_calls++;
+  return (mode_t)syscall(SYS_umask, mask);
+}
 
 static const char *describe(int32_t err) {
   static char name[64];
@@ -115,11 +126,46 @@ int main(int argc, char **argv) {
       int status = 0;
       waitpid(child, &status, 0);
       CHECK((r == 0 || r == -EAGAIN) && *word == 1, "the child's store and notify reached the parent (%s)", describe(-r));
-      CHECK(memmap_pid_alive((int32_t)getpid()) == 1 && memmap_pid_alive((int32_t)child) == 0, "pid_alive");
+      CHECK(memmap_process_tag((int32_t)getpid()) >= 0 && memmap_process_tag((int32_t)child) == -ESRCH, "process_tag of a reaped child");
       memmap_munmap(m, page);
     }
     memmap_close(mfd);
   }
+
+  /* Process identity: a zombie (exited, not reaped) is dead; a live process keeps its tag. */
+  int ready[2];
+  if (pipe(ready) == 0) {
+    pid_t zombie = fork();
+    if (zombie == 0) _exit(0);
+    pid_t alive = fork();
+    if (alive == 0) {
+      char byte;
+      close(ready[1]);
+      (void)read(ready[0], &byte, 1); /* until the parent closes its end */
+      _exit(0);
+    }
+    close(ready[0]);
+    siginfo_t info;
+    /* WNOWAIT: wait for the exit but leave the child a zombie. */
+    CHECK(waitid(P_PID, (id_t)zombie, &info, WEXITED | WNOWAIT) == 0, "wait for the zombie");
+    CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH, "a zombie is dead: process_tag %d", memmap_process_tag((int32_t)zombie));
+    int32_t tag = memmap_process_tag((int32_t)alive);
+    CHECK(tag > 0 && memmap_process_tag((int32_t)alive) == tag, "a live child has a steady tag: %d", tag);
+    close(ready[1]);
+    waitpid(alive, NULL, 0);
+    waitpid(zombie, NULL, 0);
+    CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH && memmap_process_tag((int32_t)alive) == -ESRCH, "reaped children are gone");
+  }
+
+  /* umask is read, never set (a file another thread creates meanwhile would get the wrong mode). */
+  mode_t before = (mode_t)syscall(SYS_umask, 027);
+  umask_calls = 0;
+  int32_t seen = memmap_umask();
+  mode_t now = (mode_t)syscall(SYS_umask, before);
+  CHECK(seen == 027 && now == 027, "umask read as %o, was %o", (unsigned)seen, (unsigned)now);
+#if defined(__linux__)
+  CHECK(umask_calls == 0, "memmap_umask changed the umask %d times to read it", umask_calls);
+#endif
 
   printf("selftest: %d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;

@@ -71,7 +71,9 @@ int main(void) {
   char text[64];
   memmap_error_describe(ENOTSUP, text, sizeof text);
   expect(strncmp(text, "ENOTSUP:", 8) == 0, text, 0);
-  expect(memmap_pid_alive((int32_t)GetCurrentProcessId()) == 1, "pid_alive: this process", 0);
+  int32_t tag = memmap_process_tag((int32_t)GetCurrentProcessId());
+  expect(tag > 0 && memmap_process_tag((int32_t)GetCurrentProcessId()) == tag, "process_tag: this process, steadily", tag);
+  expect(memmap_process_tag(0) < 0, "process_tag: no process 0", 0);
   printf("selftest: %s\n", failed ? "FAILED" : "passed");
   return failed ? 1 : 0;
 }

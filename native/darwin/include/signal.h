@@ -46,15 +46,28 @@ struct sigaction {
 #define sa_sigaction __sigaction_u.__sa_sigaction
 
 #define SA_ONSTACK 0x0001
+#define SA_RESETHAND 0x0004
 #define SA_NODEFER 0x0010
 #define SA_SIGINFO 0x0040
 
 #define SIG_DFL ((void (*)(int))0)
 #define SIG_IGN ((void (*)(int))1)
 
+/* si_code of a signal sent with kill() */
+#define SI_USER 0x10001
+
+#define SIG_BLOCK 1
+#define SIG_SETMASK 3
+
 int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old);
 int kill(pid_t pid, int sig);
-/* A macro in the SDK too: sigset_t is one word. */
+int raise(int sig);
+int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old);
+/* As in the SDK: sigset_t is one word, a bit per signal (__DARWIN_NSIG is 32). */
+static __inline__ __attribute__((__always_inline__)) int __sigbits(int __signo) {
+  return __signo > 32 ? 0 : (1 << (__signo - 1));
+}
 #define sigemptyset(set) (*(set) = 0, 0)
+#define sigaddset(set, signo) (*(set) |= __sigbits(signo), 0)
 
 #endif

@@ -55,7 +55,8 @@ export interface Backend {
   /** wait, off the JS thread. */
   waitAsync(addr: bigint, expected: number, timeoutMs: bigint): Promise<number>;
   notify(addr: bigint, count: number): number;
-  pidAlive(pid: number): number;
+  /** -ESRCH when the process is gone or a zombie; else > 0, an identity that survives pid reuse, or 0 when the OS does not tell. */
+  processTag(pid: number): number;
   /** sched_yield: lets a peer on the same core run. */
   yield(): void;
   /** The address of a view's first byte (subarrays included). */
@@ -71,7 +72,7 @@ export interface Backend {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

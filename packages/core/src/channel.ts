@@ -2,6 +2,7 @@ import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
 import type { Mapping } from "./mapping.ts";
+import { processAlive } from "./process-identity.ts";
 import { notifyWord, waitWord, waitWordAsync } from "./wait.ts";
 
 /*
@@ -113,7 +114,7 @@ export class Channel {
     const holder = Atomics.compareExchange(i32, W.attacher, 0, process.pid);
     if (holder !== 0 && holder !== process.pid) {
       // The creator named this process (options.peer) before it started.
-      if (backend.pidAlive(holder) || Atomics.compareExchange(i32, W.attacher, holder, process.pid) !== holder) {
+      if (processAlive(backend, holder) || Atomics.compareExchange(i32, W.attacher, holder, process.pid) !== holder) {
         throw new MmapError(`this channel is already attached by pid ${holder}`, { code: "ERR_CHANNEL_BUSY" });
       }
     }
@@ -363,7 +364,7 @@ export class Channel {
 
   #checkWaiting(left: number): void {
     const peer = this.#peerPid;
-    if (peer !== 0 && !this.#closedBy((1 - this.#side) as 0 | 1) && !this.#b.pidAlive(peer)) {
+    if (peer !== 0 && !this.#closedBy((1 - this.#side) as 0 | 1) && !processAlive(this.#b, peer)) {
       throw new MmapError(`the channel's peer (pid ${peer}) exited without closing it`, { code: "ERR_PEER_GONE" });
     }
     if (left <= 0) throw new MmapError("ETIMEDOUT: nothing arrived in time", { code: "ETIMEDOUT" });

@@ -1,6 +1,7 @@
 import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
+import { holderDied, ownTag } from "./process-identity.ts";
 import { waitWord, notifyWord } from "./wait.ts";
 
 /** A held lock; `using` releases it. */
@@ -14,25 +15,35 @@ export interface MutexGuard {
 /** How long a waiter sleeps before checking again whether the holder is still alive. */
 const LIVENESS_SLICE_MS = 50;
 
+/** The two words of a Mutex, from its index: the owner's pid (0 when free), and who that process is. */
+const OWNER = 0;
+const TAG = 1;
+
 /**
- * A mutex in one 32-bit word of shared memory, between processes. The word
- * holds the owner's pid (0 when free), so a holder that dies is noticed: the
- * next lock() takes the lock over and reports `ownerDied`. (Pids can be reused
- * by the OS; a reused pid looks alive until that process exits.)
+ * A mutex in two 32-bit words of shared memory, between processes: `index`
+ * holds the owner's pid (0 when free), `index + 1` the owner's identity (from
+ * its start time), so a holder that died is noticed even when it has not been
+ * reaped yet or its pid was given to a new process: the next lock() takes the
+ * lock over and reports `ownerDied`.
  */
 export class Mutex {
   readonly #b: Backend;
   readonly #i32: Int32Array;
-  readonly #index: number;
+  readonly #owner: number;
+  readonly #tag: number;
 
   /** @internal Use the runtime package's Mutex, bound to its backend. */
   constructor(backend: Backend, i32: Int32Array, index = 0) {
     if (!(i32 instanceof Int32Array)) throw new TypeError("Mutex needs an Int32Array over shared memory");
-    this.#b = backend;
-    this.#i32 = i32;
-    this.#index = index;
     // Validates that the word lies in an open mapping.
     notifyWord(backend, i32, index, 0);
+    if (index + TAG >= i32.length) {
+      throw new RangeError(`a Mutex takes two 32-bit words, index and index + 1, but index ${index} is the Int32Array's last`);
+    }
+    this.#b = backend;
+    this.#i32 = i32;
+    this.#owner = index + OWNER;
+    this.#tag = index + TAG;
   }
 
   /** Takes the lock, waiting as long as it takes (or timeoutMs, then an ETIMEDOUT MmapError). */
@@ -41,33 +52,51 @@ export class Mutex {
     for (;;) {
       const guard = this.tryLock();
       if (guard) return guard;
-      const holder = Atomics.load(this.#i32, this.#index);
+      const holder = Atomics.load(this.#i32, this.#owner);
       const left = deadline - Date.now();
       if (left <= 0) throw new MmapError(`ETIMEDOUT: the mutex is still held by pid ${holder}`, { code: "ETIMEDOUT" });
-      if (holder !== 0) waitWord(this.#b, this.#i32, this.#index, holder, Math.min(LIVENESS_SLICE_MS, left));
+      if (holder !== 0) waitWord(this.#b, this.#i32, this.#owner, holder, Math.min(LIVENESS_SLICE_MS, left));
     }
   }
 
   /** Takes the lock if it is free (or its holder died); undefined otherwise. */
   tryLock(): MutexGuard | undefined {
+    const i32 = this.#i32;
     const me = process.pid;
-    const prev = Atomics.compareExchange(this.#i32, this.#index, 0, me);
-    if (prev === 0) return this.#guard(false);
-    if (prev === me) {
-      throw new MmapError("this process already holds the mutex (it is not re-entrant)", { code: "ERR_MUTEX_HELD" });
+    const holder = Atomics.compareExchange(i32, this.#owner, 0, me);
+    if (holder === 0) {
+      Atomics.store(i32, this.#tag, ownTag(this.#b));
+      return this.#guard(false);
     }
-    if (!this.#b.pidAlive(prev) && Atomics.compareExchange(this.#i32, this.#index, prev, me) === prev) {
-      return this.#guard(true);
+    // The tag is 0 while a new owner has not written its own yet (unlock and a takeover
+    // clear it before the owner word changes); then only the pid's liveness counts.
+    const tag = Atomics.load(i32, this.#tag);
+    if (Atomics.load(i32, this.#owner) !== holder) return undefined; // changed hands meanwhile
+    if (!holderDied(this.#b, holder, tag)) {
+      if (holder === me) {
+        throw new MmapError("this process already holds the mutex (it is not re-entrant)", { code: "ERR_MUTEX_HELD" });
+      }
+      return undefined;
     }
-    return undefined;
+    // Clear the dead holder's tag first, so no one reads it as ours once the pid is.
+    if (Atomics.compareExchange(i32, this.#tag, tag, 0) !== tag) return undefined;
+    if (Atomics.compareExchange(i32, this.#owner, holder, me) !== holder) return undefined;
+    Atomics.store(i32, this.#tag, ownTag(this.#b));
+    return this.#guard(true);
   }
 
   /** Releases the lock held by this process. */
   unlock(): void {
-    if (Atomics.compareExchange(this.#i32, this.#index, process.pid, 0) !== process.pid) {
+    const i32 = this.#i32;
+    const me = process.pid;
+    if (Atomics.load(i32, this.#owner) !== me) {
       throw new MmapError("unlock: this process does not hold the mutex", { code: "ERR_MUTEX_NOT_HELD" });
     }
-    notifyWord(this.#b, this.#i32, this.#index, 1);
+    Atomics.store(i32, this.#tag, 0);
+    if (Atomics.compareExchange(i32, this.#owner, me, 0) !== me) {
+      throw new MmapError("unlock: this process does not hold the mutex", { code: "ERR_MUTEX_NOT_HELD" });
+    }
+    notifyWord(this.#b, i32, this.#owner, 1);
   }
 
   #guard(ownerDied: boolean): MutexGuard {

@@ -167,22 +167,35 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
   });
 
   describe("Mutex", () => {
+    // The Mutex takes words 0 and 1 (owner pid, owner identity); the holder scripts say on word 2 that they hold it.
+    const HELD = 2;
+    const holderScript = (dir: string, entry: string) => childScript(dir, "holder", entry, `
+      const i = new Int32Array(m.inherited().anon.bytes.buffer);
+      const guard = new m.Mutex(i, 0).lock();
+      Atomics.store(i, ${HELD}, 1);
+      m.notify(i, ${HELD});
+      setInterval(() => {}, 1000);
+    `);
+    /** The state letter of /proc/<pid>/stat ("Z" for a zombie), or "gone". */
+    const procState = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      } catch {
+        return "gone";
+      }
+    };
+
     it("a holder that is SIGKILLed is detected: the next lock() succeeds and reports ownerDied", () =>
       withTempDir(async (dir) => {
         const rt = children[self]!;
         const anon = mapAnonymous(64);
         const i32 = new Int32Array(anon.bytes.buffer);
         const mutex = new Mutex(i32, 0);
-        const script = childScript(dir, "holder", rt.entry, `
-          const i = new Int32Array(m.inherited().anon.bytes.buffer);
-          const guard = new m.Mutex(i, 0).lock();
-          Atomics.store(i, 1, 1);
-          m.notify(i, 1);
-          setInterval(() => {}, 1000);
-        `);
+        const script = holderScript(dir, rt.entry);
         const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
         await withChild(child, async (c) => {
-          assert.notEqual(await waitAsync(i32, 1, 0, 20_000), "timed-out");
+          assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
           assert.equal(Atomics.load(i32, 0), c.pid, "the word holds the owner's pid");
           assert.equal(mutex.tryLock(), undefined, "held by a live process");
           throwsLike(() => mutex.lock(20), MmapError, /still held/);
@@ -202,6 +215,93 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         throwsLike(() => mutex.unlock(), MmapError, /does not hold/);
         anon.close();
       }), 60_000);
+
+    if (isLinux) {
+      it("a holder SIGKILLed by its own parent is taken over at once, before the parent reaps it (a zombie is dead)", () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const anon = mapAnonymous(64);
+          const i32 = new Int32Array(anon.bytes.buffer);
+          const mutex = new Mutex(i32, 0);
+          const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+            // From here on the event loop never runs, so this process cannot reap the child.
+            c.kill("SIGKILL");
+            let state = procState(c.pid!);
+            for (let spins = 0; state !== "Z" && state !== "gone" && spins < 10_000_000; spins++) state = procState(c.pid!);
+            const guard = mutex.lock(4000); // ETIMEDOUT when a zombie counts as alive
+            assert.equal(guard.ownerDied, true);
+            guard.unlock();
+          });
+          anon.close();
+        }), 60_000);
+
+      it("a parent blocked in lock() takes over when a third process kills the holder (its own child, a zombie then)", () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const anon = mapAnonymous(64);
+          const i32 = new Int32Array(anon.bytes.buffer);
+          const mutex = new Mutex(i32, 0);
+          const holder = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(holder, async (h) => {
+            assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+            // The killer waits until this process says it is about to block in lock(), then kills the holder.
+            const killer = childScript(dir, "killer", rt.entry, `
+              const i = new Int32Array(m.inherited().anon.bytes.buffer);
+              while (m.wait(i, 3, 0, 20000) === "ok" && Atomics.load(i, 3) === 0) {}
+              process.kill(${h.pid}, "SIGKILL");
+            `);
+            const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(k, async () => {
+              Atomics.store(i32, 3, 1);
+              notify(i32, 3);
+              const guard = mutex.lock(10_000); // blocks this thread: the holder stays unreaped
+              assert.equal(guard.ownerDied, true);
+              guard.unlock();
+              assert.deepEqual(await k.exited, { code: 0, signal: null });
+            });
+          });
+          anon.close();
+        }), 60_000);
+
+      it("a holder's identity survives pid reuse: word 1 is its start time; another process with its pid is told apart", () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const anon = mapAnonymous(64);
+          const i32 = new Int32Array(anon.bytes.buffer);
+          const mutex = new Mutex(i32, 0);
+          const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+            assert.equal(Atomics.load(i32, 0), c.pid);
+            if (!emulator) {
+              // The layout: (starttime of /proc/<pid>/stat, field 22) mod 0x7ffffffe, plus 1.
+              const stat = readFileSync(`/proc/${c.pid}/stat`, "utf8");
+              const start = BigInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!);
+              assert.equal(Atomics.load(i32, 1), Number(start % 0x7ffffffen) + 1, "word 1 is the holder's start time");
+            }
+            assert.equal(mutex.tryLock(), undefined, "held by a live process with that identity");
+            // The same pid with another identity: the pid was given to a new process after the holder died.
+            Atomics.store(i32, 1, (Atomics.load(i32, 1) % 0x7ffffffe) + 1);
+            const guard = mutex.tryLock();
+            assert.ok(guard, "a live process with the holder's pid but not its identity does not hold the lock");
+            assert.equal(guard.ownerDied, true);
+            assert.equal(Atomics.load(i32, 0), process.pid);
+            guard.unlock();
+            assert.deepEqual([Atomics.load(i32, 0), Atomics.load(i32, 1)], [0, 0], "unlock clears both words");
+          });
+          anon.close();
+        }), 60_000);
+    }
+
+    it("a Mutex takes two words: the last index of the array is a RangeError", () => {
+      const anon = mapAnonymous(64);
+      const i32 = new Int32Array(anon.bytes.buffer);
+      throwsLike(() => new Mutex(i32, i32.length - 1), RangeError, /two 32-bit words/);
+      new Mutex(i32, i32.length - 2).lock().unlock();
+      anon.close();
+    });
   });
 
   describe("Channel", () => {
