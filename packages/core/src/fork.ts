@@ -103,6 +103,28 @@ function withDenoPermissions(flags: string[]): string[] {
   return [...added, ...merged];
 }
 
+/** How the children this process forked ended, by pid (the latest EXITS_KEPT), for a Channel waiting for one. */
+const exits = new Map<number, ChildExit>();
+const EXITS_KEPT = 1024;
+/** The children fork() shared each mapping with: how many in all, and the latest EXITS_KEPT pids. */
+const recipients = new WeakMap<Mapping, { count: number; pids: number[] }>();
+
+/** How child `pid` ended, if this process forked it and has seen it exit. */
+export function forkedChildExit(pid: number): ChildExit | undefined {
+  return exits.get(pid);
+}
+
+/** How many children fork() has shared `mapping` with. */
+export function forkedCount(mapping: Mapping): number {
+  return recipients.get(mapping)?.count ?? 0;
+}
+
+/** The pids of the children fork() shared `mapping` with after the first `count`, oldest first. */
+export function forkedSince(mapping: Mapping, count: number): number[] {
+  const r = recipients.get(mapping);
+  return !r || r.count === count ? [] : r.pids.slice(-Math.min(r.count - count, r.pids.length));
+}
+
 /**
  * Starts `module` in a new process of this runtime (or `execPath`'s) that
  * inherits the shared mappings: each is handed down as a descriptor (a memfd
@@ -149,13 +171,29 @@ export function forkModule(
       stdio: [stdio, stdio, stdio, ...fds] as StdioOptions,
       env: { ...process.env, ...env, [INHERIT_ENV]: JSON.stringify(entries) },
     });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      exits.delete(pid); // a reused pid: this child is alive
+      for (const mapping of Object.values(share)) {
+        const r = recipients.get(mapping) ?? { count: 0, pids: [] };
+        recipients.set(mapping, r);
+        r.count++;
+        if (r.pids.push(pid) > EXITS_KEPT) r.pids.shift();
+      }
+    }
     const exited = new Promise<ChildExit>((resolve, reject) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => {
+        if (pid !== undefined) {
+          exits.set(pid, { code, signal });
+          if (exits.size > EXITS_KEPT) exits.delete(exits.keys().next().value!);
+        }
+        resolve({ code, signal });
+      });
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
     return {
       // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
-      pid: child.pid,
+      pid,
       exited,
       kill: (signal = "SIGTERM") => void child.kill(signal),
       stdin: child.stdin,
