@@ -14,6 +14,7 @@
 import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@memmap/core";
 import { openBackend } from "./src/backend.ts";
 import { cachedPrebuiltDir } from "./src/remote.ts";
+import { readRunFlags } from "./src/run-flags.ts";
 
 const target = () => targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
 const prebuiltDir = new URL("./prebuilt/", import.meta.url);
@@ -29,16 +30,22 @@ const localPrebuiltDir = prebuiltDir.protocol === "file:"
   ? decodeURIComponent(prebuiltDir.pathname)
   : await cachedPrebuiltDir(prebuiltDir, target(), env);
 
-const memmap: Memmap = bindMemmap((config) =>
-  openFirst(
-    {
-      explicit: config.libraryPath,
-      env: env("MEMMAP_LIBRARY_PATH"),
-      prebuiltDir: localPrebuiltDir,
-      target: target(),
-    },
-    openBackend,
-  ).library
+// Read now (through libc, not the shim, which still loads on first use): setting
+// process.title later overwrites the command line the flags are read from.
+const ownFlags = readRunFlags() ?? [];
+
+const memmap: Memmap = bindMemmap(
+  (config) =>
+    openFirst(
+      {
+        explicit: config.libraryPath,
+        env: env("MEMMAP_LIBRARY_PATH"),
+        prebuiltDir: localPrebuiltDir,
+        target: target(),
+      },
+      openBackend,
+    ).library,
+  { ownFlags: () => [...ownFlags] },
 );
 
 /** Maps a file, given by path, file: URL or open descriptor, as a zero-copy Uint8Array. */

@@ -103,11 +103,17 @@ export interface Memmap {
   backend(): Backend;
 }
 
+/** What a runtime package knows about its process that node:process does not say. */
+export interface BindOptions {
+  /** This process's runtime flags, for a child of the same runtime (default: process.execArgv). */
+  ownFlags?: () => string[];
+}
+
 /**
  * Binds the API to a backend that is loaded lazily, on first use, so importing
  * a runtime package never touches native code.
  */
-export function bindMemmap(load: (config: ConfigureOptions) => Backend): Memmap {
+export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOptions: BindOptions = {}): Memmap {
   let loaded: Backend | undefined;
   let config: ConfigureOptions = {};
   const backend = (): Backend => {
@@ -133,7 +139,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend): Memmap 
       const b = backend();
       return copyFileSync(b, pageSizeOf(b), src, dst, options);
     },
-    fork: (module, options) => forkModule(backend(), module, options),
+    fork: (module, options) => forkModule(backend(), module, options, bindOptions.ownFlags),
     inherited: () => inheritedMappings(backend()),
     openShared: (name, options) => openSharedMemory(backend(), name, options),
     unlinkShared: (name) => unlinkSharedMemory(backend(), name),

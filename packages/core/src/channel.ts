@@ -1,6 +1,7 @@
 import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
+import { type ChildExit, forkedChildExit, forkedCount, forkedSince } from "./fork.ts";
 import type { Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
 import { notifyWord, waitWord, waitWordAsync } from "./wait.ts";
@@ -39,6 +40,7 @@ export interface ChannelOptions {
   /**
    * The pid of the process expected to attach (fork()'s child.pid): if it exits before
    * attaching, send()/receive() fail with ERR_PEER_GONE instead of waiting for nobody.
+   * Without it, a channel whose mapping fork() then shares expects those children the same way.
    */
   peer?: number;
 }
@@ -49,7 +51,7 @@ export interface ChannelOptions {
  * on a futex. A message longer than half a ring is refused (RangeError), not split.
  * receive() returns null once the peer has closed and every message is read; a
  * peer that died without closing is an ERR_PEER_GONE error, found by checking
- * its pid while waiting.
+ * its pid while waiting (for a child of this process, with its exit code and signal).
  */
 export class Channel {
   readonly #b: Backend;
@@ -59,6 +61,8 @@ export class Channel {
   readonly #dv: DataView;
   readonly #side: 0 | 1;
   readonly #capacity: number;
+  /** How many children fork() had shared the mapping with before: the creator's end expects those after. */
+  readonly #forkedBefore: number;
   /** Largest message accepted. */
   readonly maxMessage: number;
 
@@ -71,6 +75,7 @@ export class Channel {
     this.#side = side;
     this.#capacity = this.#i32[W.capacity]!;
     this.maxMessage = this.#capacity / 2 - 8;
+    this.#forkedBefore = forkedCount(mapping);
   }
 
   /** @internal Formats `mapping` as a channel and returns the creator's end. */
@@ -363,10 +368,34 @@ export class Channel {
   }
 
   #checkWaiting(left: number): void {
-    const peer = this.#peerPid;
-    if (peer !== 0 && !this.#closedBy((1 - this.#side) as 0 | 1) && !processAlive(this.#b, peer)) {
-      throw new MmapError(`the channel's peer (pid ${peer}) exited without closing it`, { code: "ERR_PEER_GONE" });
+    if (!this.#closedBy((1 - this.#side) as 0 | 1)) {
+      const peer = this.#peerPid;
+      if (peer !== 0) {
+        const exit = this.#exitOf(peer);
+        if (exit !== undefined) throw peerGone(`the channel's peer (pid ${peer}) exited without closing it`, exit);
+      } else if (this.#side === 0) {
+        // Nobody attached yet: the children fork() gave this memory to are the only candidates.
+        const children = forkedSince(this.#mapping, this.#forkedBefore);
+        const exits = children.map((pid) => this.#exitOf(pid));
+        if (children.length > 0 && exits.every((e) => e !== undefined)) {
+          throw peerGone(`fork()'s child (pid ${children.at(-1)}) that got the channel's mapping exited without attaching`, exits.at(-1)!);
+        }
+      }
     }
     if (left <= 0) throw new MmapError("ETIMEDOUT: nothing arrived in time", { code: "ETIMEDOUT" });
   }
+
+  /** undefined while `pid` runs; how it ended if this process forked it and saw that, else null. */
+  #exitOf(pid: number): ChildExit | null | undefined {
+    // A child's exit is known once the event loop has turned; its pid may be reused by then.
+    const exit = forkedChildExit(pid);
+    if (exit) return exit;
+    return processAlive(this.#b, pid) ? undefined : null;
+  }
+}
+
+/** ERR_PEER_GONE, with the child's exit code and signal when they are known. */
+function peerGone(what: string, exit: ChildExit | null): MmapError {
+  const how = exit === null ? "" : exit.signal !== null ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code}; its output says why)`;
+  return new MmapError(what + how, { code: "ERR_PEER_GONE", exitCode: exit?.code, signal: exit?.signal });
 }

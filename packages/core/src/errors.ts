@@ -9,6 +9,10 @@ export interface MmapErrorInit {
   syscall?: string;
   path?: string;
   cause?: unknown;
+  /** For a child process that ended (ERR_PEER_GONE): its exit code, null if a signal ended it. */
+  exitCode?: number | null;
+  /** For a child process that ended: the signal that ended it, or null. */
+  signal?: string | null;
 }
 
 /**
@@ -21,6 +25,8 @@ export class MmapError extends Error {
   readonly errno: number | undefined;
   readonly syscall: string | undefined;
   readonly path: string | undefined;
+  readonly exitCode: number | null | undefined;
+  readonly signal: string | null | undefined;
 
   constructor(message: string, init: MmapErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -28,6 +34,8 @@ export class MmapError extends Error {
     this.errno = init.errno;
     this.syscall = init.syscall;
     this.path = init.path;
+    this.exitCode = init.exitCode;
+    this.signal = init.signal;
   }
 }
 

@@ -33,8 +33,24 @@ export interface ForkOptions {
   stdio?: "inherit" | "pipe" | "ignore";
   /** The runtime to run the child with (default: this one). Bun, Deno and Node are told apart by its name. */
   execPath?: string;
-  /** Flags for the child's runtime, before the module (default: this process's own when the runtime is the same; for Deno, added to the ones memmap needs). */
+  /**
+   * Flags for the child's runtime, before the module. Default: this process's own when the
+   * runtime is the same (Node and Bun: process.execArgv; Deno: the flags of its `deno run`
+   * command line, read from /proc/self/cmdline at import, without the script and its
+   * arguments, and without --watch, --hmr, --inspect* and --reload). Where Deno's flags
+   * cannot be recovered (no /proc: macOS, Windows; `--allow-ffi` limited to some paths; a
+   * parent started by `deno test`, `eval`, `serve` or compiled) the default is none: pass
+   * them here. For Deno, memmap adds `--allow-ffi`, `--allow-read`, `--allow-write` and
+   * `--allow-env`, each only where these flags neither grant all (`-A`) nor name that
+   * permission; a list stays as given, except that `--allow-env=LIST` gets MEMMAP_INHERITED.
+   */
   runtimeArgs?: string[];
+}
+
+/** How a child ended: as ChildHandle.exited resolves. */
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
 }
 
 /** A running child. */
@@ -42,7 +58,7 @@ export interface ChildHandle {
   /** undefined if the process could not be started (exited then rejects). */
   pid: number | undefined;
   /** Resolves when the child exits. */
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  exited: Promise<ChildExit>;
   kill(signal?: NodeJS.Signals | number): void;
   stdin: Writable | null;
   stdout: Readable | null;
@@ -52,10 +68,61 @@ export interface ChildHandle {
 /** How each runtime is told to run a module, with what memmap needs (Deno's permissions). */
 export function runtimeCommand(execPath: string, module: string, runtimeArgs: string[], args: string[]): string[] {
   const name = execPath.split(/[\\/]/).pop()!.toLowerCase();
-  if (name.startsWith("deno")) {
-    return ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", ...runtimeArgs, module, ...args];
-  }
+  if (name.startsWith("deno")) return ["run", ...withDenoPermissions(runtimeArgs), module, ...args];
   return [...runtimeArgs, module, ...args];
+}
+
+/** The permissions a Deno child gets unless its flags say otherwise, and their short flags. */
+const DENO_PERMISSIONS = [["ffi", ""], ["read", "R"], ["write", "W"], ["env", "E"]] as const;
+
+/** The letters of a short flag or bundle ("-RW", "-E=HOME"), up to one that takes a value (-c, -L). */
+function shortLetters(flag: string): string {
+  if (!/^-[A-Za-z]/.test(flag)) return "";
+  const letters = /^-([A-Za-z]+)/.exec(flag)![1]!;
+  const valued = letters.search(/[cL]/);
+  return valued < 0 ? letters : letters.slice(0, valued);
+}
+
+/**
+ * Deno's flags plus the permissions memmap's child needs, merged: a bare --allow-read next to
+ * --allow-all is an error ("--allow-all conflicts with --allow-read"), and next to
+ * --allow-read=LIST the child's reach would depend on how Deno merges the two (2.9 keeps the
+ * list), so a permission the flags already name stays as they name it. An env list gets
+ * MEMMAP_INHERITED, the one variable inherited() must read.
+ */
+function withDenoPermissions(flags: string[]): string[] {
+  if (flags.some((f) => f === "--allow-all" || shortLetters(f).includes("A"))) return flags;
+  const merged = flags.map((f) => {
+    const list = /^(--allow-env|-[A-Za-z]*E)=(.*)$/.exec(f);
+    if (!list || (list[1] !== "--allow-env" && !shortLetters(f).endsWith("E"))) return f;
+    return list[2]!.split(",").includes(INHERIT_ENV) ? f : `${f},${INHERIT_ENV}`;
+  });
+  const added = DENO_PERMISSIONS.filter(([name, letter]) =>
+    !flags.some((f) => f === `--allow-${name}` || f.startsWith(`--allow-${name}=`) || (letter && shortLetters(f).includes(letter)))
+  ).map(([name]) => `--allow-${name}`);
+  return [...added, ...merged];
+}
+
+/** How the children this process forked ended, by pid (the latest EXITS_KEPT), for a Channel waiting for one. */
+const exits = new Map<number, ChildExit>();
+const EXITS_KEPT = 1024;
+/** The children fork() shared each mapping with: how many in all, and the latest EXITS_KEPT pids. */
+const recipients = new WeakMap<Mapping, { count: number; pids: number[] }>();
+
+/** How child `pid` ended, if this process forked it and has seen it exit. */
+export function forkedChildExit(pid: number): ChildExit | undefined {
+  return exits.get(pid);
+}
+
+/** How many children fork() has shared `mapping` with. */
+export function forkedCount(mapping: Mapping): number {
+  return recipients.get(mapping)?.count ?? 0;
+}
+
+/** The pids of the children fork() shared `mapping` with after the first `count`, oldest first. */
+export function forkedSince(mapping: Mapping, count: number): number[] {
+  const r = recipients.get(mapping);
+  return !r || r.count === count ? [] : r.pids.slice(-Math.min(r.count - count, r.pids.length));
 }
 
 /**
@@ -64,14 +131,22 @@ export function runtimeCommand(execPath: string, module: string, runtimeArgs: st
  * for anonymous memory, the file itself otherwise), so nothing has a name that
  * could outlive the processes. JS runtimes cannot fork() safely, so this spawns.
  */
-export function forkModule(backend: Backend, module: string | URL, forkOptions: ForkOptions = {}): ChildHandle {
+export function forkModule(
+  backend: Backend,
+  module: string | URL,
+  forkOptions: ForkOptions = {},
+  ownFlags: () => string[] = () => process.execArgv,
+): ChildHandle {
   if (typeof module !== "string" && !(module instanceof URL)) throw new TypeError("module must be a path or URL");
   if (typeof forkOptions !== "object" || forkOptions === null) throw new TypeError("options must be an object");
   const { share = {}, args = [], env = {}, stdio = "inherit", execPath = process.execPath } = forkOptions;
   // The same runtime gets this process's own flags, as child_process.fork does.
-  const runtimeArgs = forkOptions.runtimeArgs ?? (execPath === process.execPath ? process.execArgv : []);
+  const runtimeArgs = forkOptions.runtimeArgs ?? (execPath === process.execPath ? ownFlags() : []);
   if (!["inherit", "pipe", "ignore"].includes(stdio)) throw new RangeError(`options.stdio must be "inherit", "pipe" or "ignore"`);
   if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) throw new TypeError("options.args must be strings");
+  if (!Array.isArray(runtimeArgs) || !runtimeArgs.every((a) => typeof a === "string")) {
+    throw new TypeError("options.runtimeArgs must be strings");
+  }
   const modulePath = module instanceof URL ? (module.protocol === "file:" ? fileURLToPath(module) : module.href) : module;
 
   if (IS_WINDOWS && Object.keys(share).length > 0) {
@@ -96,13 +171,29 @@ export function forkModule(backend: Backend, module: string | URL, forkOptions: 
       stdio: [stdio, stdio, stdio, ...fds] as StdioOptions,
       env: { ...process.env, ...env, [INHERIT_ENV]: JSON.stringify(entries) },
     });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+    const pid = child.pid;
+    if (pid !== undefined) {
+      exits.delete(pid); // a reused pid: this child is alive
+      for (const mapping of Object.values(share)) {
+        const r = recipients.get(mapping) ?? { count: 0, pids: [] };
+        recipients.set(mapping, r);
+        r.count++;
+        if (r.pids.push(pid) > EXITS_KEPT) r.pids.shift();
+      }
+    }
+    const exited = new Promise<ChildExit>((resolve, reject) => {
+      child.once("exit", (code, signal) => {
+        if (pid !== undefined) {
+          exits.set(pid, { code, signal });
+          if (exits.size > EXITS_KEPT) exits.delete(exits.keys().next().value!);
+        }
+        resolve({ code, signal });
+      });
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
     return {
       // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
-      pid: child.pid,
+      pid,
       exited,
       kill: (signal = "SIGTERM") => void child.kill(signal),
       stdin: child.stdin,

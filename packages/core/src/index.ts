@@ -4,7 +4,7 @@
  * the API binder. Applications import a runtime package instead
  * (@memmap/bun, @memmap/deno, @memmap/node), which binds this to its FFI.
  */
-export { bindMemmap, type ConfigureOptions, type Memmap } from "./api.ts";
+export { bindMemmap, type BindOptions, type ConfigureOptions, type Memmap } from "./api.ts";
 export * from "./backend.ts";
 export { check, checkBig, MmapError, type MmapErrorInit } from "./errors.ts";
 export { libraryCandidates, type LibrarySearch, openFirst } from "./library.ts";
@@ -16,7 +16,7 @@ export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export { OffThread, OffThreadPool, serveOffThread } from "./off-thread.ts";
 export { copyCli, type CopyCliIo } from "./copy-cli.ts";
 export { Channel, CHANNEL_VERSION, type ChannelOptions } from "./channel.ts";
-export { type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
+export { type ChildExit, type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
 export { Mutex, type MutexGuard } from "./mutex.ts";
 export type { SharedOptions } from "./shared.ts";
 export type { WaitResult } from "./wait.ts";

@@ -398,6 +398,35 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         shm.close();
       }), 60_000);
 
+    it("a child that exits at once ends the parent's wait on a Channel with its exit code, not a timeout", () =>
+      withTempDir(async (dir) => {
+        const rt = children[self]!;
+        const gone = (code: number) => (e: Error) =>
+          e instanceof MmapError && e.code === "ERR_PEER_GONE" && e.exitCode === code && e.signal === null;
+        const quits = childScript(dir, "quits", rt.entry, `process.exit(3);`);
+        // As the examples do: the channel first, then fork() shares its mapping with a child
+        // that never starts (its module is missing: exit code 1).
+        {
+          const shm = mapAnonymous(64 * 1024);
+          const channel = Channel.create(shm);
+          const child = fork(join(dir, "missing.mjs"), { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+          await withChild(child, () => assert.rejects(channel.receiveAsync(20_000), gone(1)));
+          shm.close();
+        }
+        // Named with options.peer, and a child that exits with a code of its own.
+        {
+          const shm = mapAnonymous(64 * 1024);
+          const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+          await withChild(child, async (c) => {
+            const channel = Channel.create(shm, { peer: c.pid });
+            await assert.rejects(channel.receiveAsync(20_000), gone(3));
+            // Once the exit was seen, a blocking receive() reports it too.
+            throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/);
+          });
+          shm.close();
+        }
+      }), 60_000);
+
     it("attach refuses memory without a channel; receive times out with ETIMEDOUT", () => {
       const shm = mapAnonymous(4096);
       throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
