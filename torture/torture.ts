@@ -3,7 +3,8 @@
 // purpose (stopped with SIGSTOP in a known state first) and checks after every
 // kill what the survivors saw. Prints each failure as it happens, then one JSON
 // line that scripts/torture.ts turns into tables.
-// Argument: a folder for the file mapping (its caller creates and removes it).
+// Argument: a folder for the file mapping (its caller creates and removes it; this
+// process does if its caller is gone).
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -404,18 +405,19 @@ async function channelRound(k: number, from: string, to: string, style: Style): 
 
 // ---- the run ------------------------------------------------------------
 
-// A parent that is gone (its finally never ran) must not leave this run behind.
+const dir = process.argv[2]!;
+// A launcher that is gone (its finally never ran) must not leave this run behind.
 const launcher = process.ppid;
 setInterval(() => {
   try {
     process.kill(launcher, 0);
   } catch {
     for (const p of procs) if (!p.exit && p.pid > 0) p.handle.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
     process.exit(1);
   }
 }, 1000).unref();
 
-const dir = process.argv[2]!;
 console.log(`torture: seed ${seed}, scale ${scale} (MEMMAP_TORTURE_SEED=${seed} replays its choices)`);
 try {
   const kills = Math.max(2 * FORCED_MUTEX.length, Math.round(40 * scale));
