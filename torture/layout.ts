@@ -50,7 +50,7 @@ export const VIOLATION = {
   dirtyWithoutDeath: 2,
   /** counter differs from the sum of every slot's done (A: counter, B: sum). */
   inconsistent: 3,
-  /** lock() timed out (A: the holder's pid as the worker last saw it). */
+  /** lock() timed out (A: the pid inside the critical section then, B: the worker's). */
   lockTimeout: 4,
 } as const;
 

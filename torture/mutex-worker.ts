@@ -47,7 +47,7 @@ for (let n = 0; Atomics.load(i32, M.stop) === 0; n++) {
   try {
     guard = mutex.lock(LOCK_BOUND_MS);
   } catch (e) {
-    violation(VIOLATION.lockTimeout, Atomics.load(i32, M.mutex), 0);
+    violation(VIOLATION.lockTimeout, i32[M.inside]!, process.pid);
     console.error(`mutex worker ${slot} (pid ${process.pid}): ${(e as Error).message}`);
     process.exit(1);
   }

@@ -433,4 +433,4 @@ try {
 } finally {
   await killAll();
 }
-console.log(JSON.stringify({ checks, counts }));
+console.log(JSON.stringify({ runtimes: NAMES, checks, counts }));
