@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -70,5 +71,185 @@ describe("memmap-cp", () => {
     const piped = cp("node", big, join(dir, "big-pipe"));
     assert.equal(piped.status, 0);
     assert.equal(piped.stderr, "");
+    // A streamed source has no total to draw a bar against: its bytes are counted.
+    const streamed = cp("node", "--progress", "/proc/sys/kernel/ostype", join(dir, "ostype-progress"));
+    assert.equal(streamed.status, 0, streamed.stderr);
+    assert.equal(streamed.stderr, "\r6 B\n");
   });
+});
+
+/** GNU cp, with its messages in English. */
+const GNU_CP = "/usr/bin/cp";
+const C_LOCALE = { ...process.env, LC_ALL: "C" };
+
+/** Everything in a folder: kind, mode, bytes (or link target), so two runs' results compare as one value. */
+function snapshot(folder: string, skip: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of (readdirSync(folder, { recursive: true }) as string[]).sort()) {
+    if (skip.includes(name)) continue;
+    const path = join(folder, name);
+    const st = lstatSync(path);
+    const mode = (st.mode & 0o7777).toString(8);
+    out[name] = st.isSymbolicLink()
+      ? `link -> ${readlinkSync(path)}`
+      : st.isFile()
+      ? `file ${mode} ${readFileSync(path).toString("base64")}`
+      : st.isDirectory()
+      ? `folder ${mode}`
+      : st.isFIFO()
+      ? "fifo"
+      : st.isSocket()
+      ? "socket"
+      : "other";
+  }
+  return out;
+}
+
+function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal!)));
+}
+
+interface ParityCase {
+  name: string;
+  /** Builds the inputs in an empty folder; returns what to undo (a writer to reap, a server to close). */
+  setup(folder: string): void | Promise<{ writer?: ChildProcess; server?: Server }>;
+  args: string[];
+  /** An error: what cp's message and memmap-cp's say, in each one's words. */
+  meaning?: [cp: RegExp, memmap: RegExp];
+  /** Left out of the comparison of the two folders (compared loosely by `loosely`). */
+  skip?: string[];
+  loosely?(cpFolder: string, memmapFolder: string): void;
+}
+
+const SRC = "some bytes\n".repeat(1000);
+const fieldNames = (path: string) => readFileSync(path, "utf8").split("\n").map((line) => line.split(":")[0]);
+
+const PARITY: ParityCase[] = [
+  { name: "a regular file", setup: (f) => writeFileSync(join(f, "src"), SRC), args: ["src", "dst"] },
+  { name: "into a folder", setup: (f) => (writeFileSync(join(f, "src"), SRC), mkdirSync(join(f, "folder"))), args: ["src", "folder"] },
+  { name: "/dev/null onto an existing file", setup: (f) => writeFileSync(join(f, "log"), "old log lines\n"), args: ["/dev/null", "log"] },
+  {
+    name: "a FIFO fed by a writer",
+    setup: async (f) => {
+      writeFileSync(join(f, "fed"), SRC.repeat(30)); // 330 kB: several pipe buffers
+      execFileSync("mkfifo", [join(f, "fifo")]);
+      // One process (bash exec'd into cat): killing it leaves nothing behind.
+      return { writer: spawn("bash", ["-c", 'exec cat fed > fifo'], { cwd: f, stdio: "ignore" }) };
+    },
+    args: ["fifo", "dst"],
+  },
+  { name: "a /proc file with stable content", setup: () => {}, args: ["/proc/sys/kernel/ostype", "ostype"] },
+  {
+    name: "a /proc file whose content is the reader's",
+    setup: () => {},
+    args: ["/proc/self/status", "status"],
+    skip: ["status"],
+    loosely: (a, b) => {
+      assert.ok(readFileSync(join(b, "status"), "utf8").startsWith("Name:"));
+      assert.deepEqual(fieldNames(join(b, "status")), fieldNames(join(a, "status")));
+    },
+  },
+  { name: "a missing source", setup: () => {}, args: ["missing", "dst"], meaning: [/No such file or directory/, /^memmap-cp: ENOENT: .*source file does not exist/] },
+  { name: "a folder as source", setup: (f) => mkdirSync(join(f, "folder")), args: ["folder", "dst"], meaning: [/omitting directory/, /^memmap-cp: EISDIR: .*is a directory/] },
+  {
+    name: "a socket as source",
+    setup: async (f) => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(join(f, "sock"), resolve));
+      return { server };
+    },
+    args: ["sock", "dst"],
+    meaning: [/No such device or address/, /^memmap-cp: ENXIO: .*is a socket/],
+  },
+  {
+    name: "a missing folder with a trailing slash",
+    setup: (f) => writeFileSync(join(f, "src"), SRC),
+    args: ["src", "nodir/"],
+    meaning: [/cannot create regular file 'nodir\/': Not a directory/, /^memmap-cp: ENOTDIR: .*'nodir\/'.*names a folder/],
+  },
+  {
+    name: "a file with a trailing slash",
+    setup: (f) => (writeFileSync(join(f, "src"), SRC), writeFileSync(join(f, "file"), "old")),
+    args: ["src", "file/"],
+    meaning: [/Not a directory/, /^memmap-cp: ENOTDIR: .*names a folder/],
+  },
+  {
+    name: "a missing folder's subfolder with a trailing slash",
+    setup: (f) => writeFileSync(join(f, "src"), SRC),
+    args: ["src", "nodir/x/"],
+    meaning: [/No such file or directory/, /^memmap-cp: ENOENT: .*folder does not exist/],
+  },
+  {
+    name: "a dangling symlink",
+    setup: (f) => (writeFileSync(join(f, "src"), SRC), symlinkSync("nowhere", join(f, "link"))),
+    args: ["src", "link"],
+    meaning: [/not writing through dangling symlink 'link'/, /^memmap-cp: destination 'link' is a symbolic link to 'nowhere', which does not exist/],
+  },
+  {
+    // No writer: opening the FIFO first would wait forever (the run's timeout ends that).
+    name: "a FIFO onto itself, through a symlink",
+    setup: (f) => (execFileSync("mkfifo", [join(f, "fifo")]), symlinkSync("fifo", join(f, "link"))),
+    args: ["fifo", "link"],
+    meaning: [/are the same file/, /^memmap-cp: source and destination are the same file/],
+  },
+  {
+    name: "a file onto itself",
+    setup: (f) => writeFileSync(join(f, "src"), SRC),
+    args: ["src", "src"],
+    meaning: [/are the same file/, /^memmap-cp: source and destination are the same file/],
+  },
+];
+
+/** Deno's file API reads /proc only with --allow-all; memmap-cp says so (see the README). */
+const DENO_ALL = [DENO, "run", "--allow-all", join(ROOT, "packages/deno/cp.ts")];
+
+describe("memmap-cp matches GNU cp on the same inputs", () => {
+  const run = async (command: string[], c: ParityCase, folder: string) => {
+    mkdirSync(folder);
+    const undo = (await c.setup(folder)) ?? {};
+    try {
+      // A timeout, so that a FIFO nobody writes cannot hang the suite.
+      const r = spawnSync(command[0]!, [...command.slice(1), ...c.args], { cwd: folder, encoding: "utf8", env: C_LOCALE, timeout: 30_000 });
+      return { ...r, writer: undo.writer && (await exited(undo.writer)) };
+    } finally {
+      if (undo.writer && undo.writer.exitCode === null && undo.writer.signalCode === null) {
+        undo.writer.kill("SIGKILL");
+        await exited(undo.writer);
+      }
+      await new Promise((resolve) => (undo.server ? undo.server.close(resolve) : resolve(undefined)));
+    }
+  };
+
+  for (const [runtime, command] of [...Object.entries(CLIS), ["deno --allow-all", DENO_ALL] as const]) {
+    it(`${runtime}: exit status, resulting files and the meaning of each message`, async () => {
+      // Every case runs, and the test lists each difference.
+      const differences: string[] = [];
+      for (const [i, c] of PARITY.entries()) {
+        const base = join(dir, `parity-${runtime.replace(/\W+/g, "-")}-${i}`);
+        const gnu = await run([GNU_CP], c, `${base}-cp`);
+        const ours = await run(command, c, `${base}-memmap`);
+        try {
+          if (runtime === "deno" && c.args[0]!.startsWith("/proc/")) {
+            assert.equal(ours.status, 1);
+            assert.match(ours.stderr, /^memmap-cp: source '\/proc\/.*has no size to map.*--allow-all/);
+            continue;
+          }
+          assert.equal(ours.status, gnu.status, `exit status (cp said ${JSON.stringify(gnu.stderr)}, memmap-cp ${JSON.stringify(ours.stderr)})`);
+          assert.equal(ours.writer, gnu.writer, "how the FIFO's writer ended");
+          assert.deepEqual(snapshot(`${base}-memmap`, c.skip), snapshot(`${base}-cp`, c.skip), "the resulting files");
+          c.loosely?.(`${base}-cp`, `${base}-memmap`);
+          if (c.meaning) {
+            assert.match(gnu.stderr, c.meaning[0], "cp's message");
+            assert.match(ours.stderr, c.meaning[1], "memmap-cp's message");
+          } else {
+            assert.deepEqual([gnu.stderr, ours.stderr], ["", ""], "no message");
+          }
+        } catch (e) {
+          differences.push(`${c.name}: ${(e as Error).message.split("\n")[0]}`);
+        }
+      }
+      assert.deepEqual(differences, []);
+    });
+  }
 });

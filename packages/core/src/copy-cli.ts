@@ -9,7 +9,8 @@ export interface CopyCliIo {
 }
 
 const HELP = `Usage: memmap-cp [OPTIONS] SRC DST
-Copy the file SRC to DST (or into the folder DST) through memmap.
+Copy the file SRC to DST (or into the folder DST) through memmap. A FIFO, a device
+or a /proc file as SRC is streamed (read front to back), as cp does.
 
 Options:
   --strategy=NAME   auto (default): a copy-on-write clone where the file system can,
@@ -88,6 +89,13 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   let shown = false;
   if (bar) {
     options.onProgress = (copied, total) => {
+      // A streamed source (a FIFO, a device) has no total to draw a bar against: count its bytes.
+      if (Number.isNaN(total)) {
+        if (progress !== true && copied < 64 * 2 ** 20) return;
+        io.stderr.write(`\r${human(copied)}`);
+        shown = true;
+        return;
+      }
       if (progress !== true && total < 64 * 2 ** 20) return;
       const width = Math.max(10, Math.min(40, (io.stderr.columns ?? 80) - 40));
       const filled = total === 0 ? width : Math.round((copied / total) * width);

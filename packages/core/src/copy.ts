@@ -1,3 +1,4 @@
+import { closeSync, existsSync, fstatSync, lstatSync, open, openSync, read, readlinkSync, readSync, statSync } from "node:fs";
 import {
   type Backend,
   KIND_DIRECTORY,
@@ -28,6 +29,8 @@ export interface CopyOptions {
   /**
    * "auto" (default): a copy-on-write clone where the file system can, else the
    * kernel's copy_file_range, else "mmap": the seed's method, two mappings per window.
+   * A FIFO, a device or a file without a size (/proc's) has none of these: "auto" streams it
+   * with read(2), and the others refuse it.
    */
   strategy?: CopyStrategy;
   /** Replace an existing destination (default true); false fails with EEXIST. */
@@ -40,16 +43,16 @@ export interface CopyOptions {
   atomic?: boolean;
   /** Bytes per window (default 64 MiB; rounded up to whole pages). Memory use is bounded by two windows. */
   windowSize?: number;
-  /** Called once per window with the bytes done so far and the total. */
+  /** Called once per window (or read of a streamed source) with the bytes done so far and the total (NaN for a streamed source). */
   onProgress?: (copied: number, total: number) => void;
   /** Cancels the copy and removes the partial destination. */
   signal?: AbortSignal;
 }
 
-/** What a copy did. */
+/** What a copy did: "stream" is how "auto" reads a FIFO, a device or a /proc file (see CopyJob.open). */
 export interface CopyResult {
   bytes: number;
-  strategy: Exclude<CopyStrategy, "auto">;
+  strategy: Exclude<CopyStrategy, "auto"> | "stream";
   ms: number;
 }
 
@@ -60,6 +63,8 @@ const INLINE_WINDOW = 2 ** 20;
 const NO_CLONE = new Set<string>();
 /** errnos meaning "this file system or kernel cannot do that", after which "auto" tries the next strategy. */
 const UNSUPPORTED = new Set(["ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EXDEV", "EINVAL", "ENOTTY", "EBADF"]);
+/** Bytes asked of a streamed source per read (a pipe gives at most 64 KiB anyway). */
+const STREAM_CHUNK = 2 ** 20;
 
 function statOf(backend: Backend, fd: number, path: string): BigInt64Array {
   const out = new BigInt64Array(STAT_SLOTS);
@@ -72,21 +77,180 @@ function split(path: string): { dir: string; base: string } {
   return slash < 0 ? { dir: ".", base: path } : { dir: path.slice(0, slash) || "/", base: path.slice(slash + 1) };
 }
 
+/** `path` without its trailing separators ("b" for "b/"), or undefined if it has none. */
+function withoutTrailingSeparators(path: string): string | undefined {
+  let end = path.length;
+  while (end > 1 && lastSeparator(path.slice(0, end)) === end - 1) end--;
+  return end < path.length ? path.slice(0, end) : undefined;
+}
+
+/**
+ * A source read front to back instead of mapped: a FIFO, a device, or a regular file
+ * whose size is 0 but which has content (/proc's). node:fs opens and reads it (read(2),
+ * as cp does): the shim has no read, and Deno's node:fs reads only descriptors it opened.
+ * The destination is still the shim's, written through a mapping per chunk.
+ */
+interface Stream {
+  fd: number;
+  buffer: Uint8Array;
+  /** Bytes already in `buffer`: what the probe of a size-0 file read. */
+  pending: number;
+  dev: bigint;
+  ino: bigint;
+  perm: number;
+}
+
+type StreamKind = "FIFO" | "character device" | "block device" | "file without a size";
+
+/**
+ * Whether the source at `path` must be streamed, and as what; undefined: map it (the shim's
+ * open reports what is wrong); an Error: the runtime's file API may not stat it (see isDenied).
+ */
+function streamKind(path: string, dst: string, strategy: CopyStrategy): StreamKind | Error | undefined {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return isDenied(e) ? (e as Error) : undefined;
+  }
+  if (st.isSocket()) {
+    throw new MmapError(`ENXIO: source '${path}' is a socket, which cannot be opened for reading; copyFile copies files, FIFOs and devices`, {
+      code: "ENXIO", syscall: "open", path,
+    });
+  }
+  const kind = st.isFIFO()
+    ? "FIFO"
+    : st.isCharacterDevice()
+    ? "character device"
+    : st.isBlockDevice()
+    ? "block device"
+    : st.isFile() && st.size === 0
+    ? "file without a size"
+    : undefined;
+  if (kind === undefined || kind === "file without a size") return kind; // most often simply empty: its probe tells (see probed)
+  if (strategy !== "auto") throw notMappable(path, kind, strategy);
+  // Said now, as cp does: opening a FIFO would wait for a writer first.
+  let other;
+  try {
+    other = statSync(dst);
+  } catch {
+    return kind;
+  }
+  if (other.dev === st.dev && other.ino === st.ino) throw sameFile(path, dst);
+  return kind;
+}
+
+function sameFile(src: string, dst: string): MmapError {
+  return new MmapError(`source and destination are the same file ('${src}' and '${dst}'); nothing was changed`, { code: "ERR_SAME_FILE", path: dst });
+}
+
+function notMappable(path: string, kind: StreamKind, strategy: CopyStrategy): MmapError {
+  return new MmapError(
+    `source '${path}' is a ${kind}, which can only be read front to back; strategy '${strategy}' needs a regular file. Use strategy 'auto', which streams it`,
+    { code: "ERR_NOT_REGULAR_FILE", path },
+  );
+}
+
+/** Deno's NotCapable (it allows /proc and most devices only with --allow-all), Node's --permission. */
+function isDenied(e: unknown): boolean {
+  const { name, code } = (e ?? {}) as { name?: unknown; code?: unknown };
+  return code === "ERR_ACCESS_DENIED" || name === "NotCapable" || name === "PermissionDenied";
+}
+
+function accessDenied(path: string, cause: unknown): MmapError {
+  return new MmapError(
+    `source '${path}' has no size to map (a FIFO, a device or a /proc file), so copyFile must read it through the runtime's file API, which refused: ${String((cause as Error).message)}`,
+    { code: "ERR_ACCESS_DENIED", path, cause },
+  );
+}
+
+/** node:fs's errors as MmapErrors (its messages read as the shim's: "EACCES: permission denied, open 'x'"). */
+function fsError(e: unknown, syscall: string, path: string): unknown {
+  if (isDenied(e)) return accessDenied(path, e);
+  const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
+  if (typeof code !== "string") return e;
+  const hint = code === "EACCES" ? ". Check the source's permissions." : "";
+  return new MmapError(`${String(message)}${hint}`, { code, errno: typeof errno === "number" ? errno : undefined, syscall, path, cause: e });
+}
+
+function fsSync<T>(fn: () => T, syscall: string, path: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fsError(e, syscall, path);
+  }
+}
+
+function fsAsync<T>(fn: (done: (e: Error | null, value: T) => void) => void, syscall: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => fn((e, value) => (e ? reject(fsError(e, syscall, path)) : resolve(value))));
+}
+
+function streamOf(fd: number, chunk: number): Stream {
+  const st = fstatSync(fd, { bigint: true });
+  return { fd, buffer: new Uint8Array(chunk), pending: 0, dev: st.dev, ino: st.ino, perm: Number(st.mode & 0o7777n) };
+}
+
+/** After the probe of a size-0 file: nothing read means an empty file, copied as any (undefined); else it streams. */
+function probed(stream: Stream, path: string, strategy: CopyStrategy): Stream | undefined {
+  if (stream.pending === 0) {
+    closeSync(stream.fd);
+    return undefined;
+  }
+  if (strategy !== "auto") throw notMappable(path, "file without a size", strategy);
+  return stream;
+}
+
+/** Opens the source as a Stream if it is to be streamed (opening a FIFO waits for its writer). */
+function openStreamSync(path: string, kind: StreamKind | Error | undefined, chunk: number, strategy: CopyStrategy): Stream | undefined {
+  if (kind === undefined || kind instanceof Error) return undefined;
+  const fd = fsSync(() => openSync(path, "r"), "open", path);
+  try {
+    const stream = streamOf(fd, chunk);
+    if (kind !== "file without a size") return stream;
+    stream.pending = fsSync(() => readSync(fd, stream.buffer, 0, chunk, null), "read", path);
+    return probed(stream, path, strategy);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/** openStreamSync with the open and the probe off the JS thread. */
+async function openStream(path: string, kind: StreamKind | Error | undefined, chunk: number, strategy: CopyStrategy): Promise<Stream | undefined> {
+  if (kind === undefined || kind instanceof Error) return undefined;
+  const fd = await fsAsync<number>((done) => open(path, "r", done), "open", path);
+  try {
+    const stream = streamOf(fd, chunk);
+    if (kind !== "file without a size") return stream;
+    stream.pending = await fsAsync<number>((done) => read(fd, stream.buffer, 0, chunk, null, done), "read", path);
+    return probed(stream, path, strategy);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 /**
  * One copy, driven window by window by copyFileSync (in a loop) or copyFile
  * (yielding between windows). It owns its descriptors and, until it finishes,
  * the file it writes: any failure or abort removes that partial file.
  */
 class CopyJob {
-  readonly total: number;
   copied = 0;
-  strategy: Exclude<CopyStrategy, "auto">;
+  strategy: CopyResult["strategy"] = "mmap";
   #b: Backend;
   #src: string;
+  #srcC: Uint8Array;
   #dst: string;
+  #dstC: Uint8Array;
   #srcFd = -1;
   #dstFd = -1;
-  #srcId: [bigint, bigint];
+  #srcId: [bigint, bigint] = [0n, 0n];
+  /** The source's size; a streamed source has none until its end. */
+  #size = 0;
+  #stream: Stream | undefined;
+  #ended = false;
+  #requested: CopyStrategy;
   /** The file being written: dst itself, or the temporary file of an atomic copy. */
   #target: string;
   #targetC: Uint8Array;
@@ -101,11 +265,12 @@ class CopyJob {
   /** "auto" may still fall back from copy_file_range to mmap on the first window. */
   #auto = false;
 
+  /** Checks the arguments; openSync() or openAsync() then opens the files. */
   constructor(backend: Backend, pageSize: number, src: unknown, dst: unknown, opts: Partial<CopyOptions>) {
     this.#started = performance.now();
     this.#b = backend;
     this.#pageSize = pageSize;
-    const strategy = opts.strategy === undefined ? "auto" : oneOf(opts.strategy, "options.strategy", STRATEGIES);
+    this.#requested = opts.strategy === undefined ? "auto" : oneOf(opts.strategy, "options.strategy", STRATEGIES);
     const overwrite = opts.overwrite === undefined ? true : optionalBoolean(opts.overwrite, "options.overwrite");
     this.#opts = {
       overwrite,
@@ -125,30 +290,66 @@ class CopyJob {
     const s = toPath(src, "src");
     const d = toPath(dst, "dst");
     this.#src = s.display;
+    this.#srcC = s.c;
     this.#dst = d.display;
+    this.#dstC = d.c;
     this.#target = d.display;
     this.#targetC = d.c;
+  }
 
-    const b = backend;
-    this.#srcFd = check(b, b.open(s.c, 0, 0), "open", this.#src, (code) => (code === "ENOENT" ? "The source file does not exist." : undefined));
+  openSync(): void {
+    const kind = streamKind(this.#src, this.#dst, this.#requested);
+    this.#open(openStreamSync(this.#src, kind, this.#chunk, this.#requested), kind instanceof Error ? kind : undefined);
+  }
+
+  async openAsync(): Promise<void> {
+    const kind = streamKind(this.#src, this.#dst, this.#requested);
+    this.#open(await openStream(this.#src, kind, this.#chunk, this.#requested), kind instanceof Error ? kind : undefined);
+  }
+
+  get #chunk(): number {
+    return Math.min(this.#window, STREAM_CHUNK);
+  }
+
+  /**
+   * Opens the source (unless `stream` already is it) and the destination, and picks the strategy.
+   * `denied`: the runtime would not stat the source, so a source without a size cannot be streamed.
+   */
+  #open(stream: Stream | undefined, denied: Error | undefined): void {
+    const b = this.#b;
+    this.#stream = stream;
     try {
+      if (stream) {
+        this.#srcId = [stream.dev, stream.ino];
+        this.#openDestination(this.#dstC, stream.perm);
+        this.strategy = "stream";
+        return;
+      }
+      this.#srcFd = check(b, b.open(this.#srcC, 0, 0), "open", this.#src, (code) => (code === "ENOENT" ? "The source file does not exist." : undefined));
       const st = statOf(b, this.#srcFd, this.#src);
       if (Number(st[STAT_KIND]) === KIND_DIRECTORY) {
-        throw new MmapError(`EISDIR: source '${this.#src}' is a directory; copyFile copies regular files`, {
+        throw new MmapError(`EISDIR: source '${this.#src}' is a directory; copyFile copies files, not folders`, {
           code: "EISDIR", syscall: "open", path: this.#src,
         });
       }
+      this.#size = Number(st[STAT_SIZE]);
+      // Then it may be a FIFO, a device or a /proc file (or an empty file): only reading it could tell.
+      if (denied && (Number(st[STAT_KIND]) !== KIND_FILE || this.#size === 0)) throw accessDenied(this.#src, denied);
       if (Number(st[STAT_KIND]) !== KIND_FILE) {
         throw new MmapError(`source '${this.#src}' is not a regular file`, { code: "ERR_NOT_REGULAR_FILE", path: this.#src });
       }
-      this.total = Number(st[STAT_SIZE]);
       this.#srcId = [st[STAT_DEV]!, st[STAT_INO]!];
-      this.#openDestination(d.c, Number(st[STAT_PERM]));
-      this.strategy = this.#choose(strategy);
+      this.#openDestination(this.#dstC, Number(st[STAT_PERM]));
+      this.strategy = this.#choose(this.#requested);
     } catch (e) {
       this.#cleanUp(true);
       throw e;
     }
+  }
+
+  /** The source's size for onProgress: NaN for a streamed source, whose size is known only at its end. */
+  get total(): number {
+    return this.#stream ? NaN : this.#size;
   }
 
   /** Opens (or creates) what will be written, refusing to touch the source through another name. */
@@ -159,10 +360,7 @@ class CopyJob {
       const st = statOf(b, existing, this.#dst);
       if (st[STAT_DEV] === this.#srcId[0] && st[STAT_INO] === this.#srcId[1]) {
         b.close(existing);
-        throw new MmapError(
-          `source and destination are the same file ('${this.#src}' and '${this.#dst}'); nothing was changed`,
-          { code: "ERR_SAME_FILE", path: this.#dst },
-        );
+        throw sameFile(this.#src, this.#dst);
       }
       if (this.#opts.exclusive) {
         b.close(existing);
@@ -178,7 +376,7 @@ class CopyJob {
         // Its old contents are gone from here on: a failure removes the partial file.
         this.#removeOnFailure = true;
         check(b, b.ftruncate(existing, 0n), "ftruncate", this.#dst);
-        check(b, b.ftruncate(existing, BigInt(this.total)), "ftruncate", this.#dst);
+        check(b, b.ftruncate(existing, BigInt(this.#size)), "ftruncate", this.#dst);
         return;
       }
     } else {
@@ -187,6 +385,13 @@ class CopyJob {
         throw new MmapError(`EISDIR: destination '${this.#dst}' is a directory; give the full path of the new file`, {
           code: "EISDIR", syscall: "open", path: this.#dst,
         });
+      }
+      const folder = withoutTrailingSeparators(this.#dst);
+      if (folder !== undefined && (code === "ENOTDIR" || (code === "ENOENT" && existsSync(split(folder).dir)))) {
+        throw new MmapError(
+          `ENOTDIR: destination '${this.#dst}' ends in a separator, so it names a folder, and '${folder}' is not one: no file can be created there. Drop the trailing separator to copy to the file '${folder}', or create the folder first`,
+          { code: "ENOTDIR", syscall: "open", path: this.#dst },
+        );
       }
       if (code !== "ENOENT") throw errnoError(b, -existing, "open", this.#dst);
     }
@@ -199,21 +404,38 @@ class CopyJob {
       // 0600 until it is complete and given its final mode.
       this.#dstFd = check(b, b.open(this.#targetC, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, 0o600), "open", this.#dst, dirHint);
     } else {
-      this.#dstFd = check(b, b.open(dstC, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, srcPerm), "open", this.#dst, dirHint);
+      const fd = b.open(dstC, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, srcPerm);
+      // The name exists, yet opening it found nothing: a symlink to nowhere, which cp will not write through.
+      if (fd < 0 && describeErrno(b, -fd).code === "EEXIST") this.#refuseDanglingLink();
+      this.#dstFd = check(b, fd, "open", this.#dst, dirHint);
     }
     this.#removeOnFailure = true;
-    check(b, b.ftruncate(this.#dstFd, BigInt(this.total)), "ftruncate", this.#dst);
+    check(b, b.ftruncate(this.#dstFd, BigInt(this.#size)), "ftruncate", this.#dst);
+  }
+
+  #refuseDanglingLink(): void {
+    let target: string;
+    try {
+      if (!lstatSync(this.#dst).isSymbolicLink()) return;
+      target = readlinkSync(this.#dst);
+    } catch {
+      return;
+    }
+    throw new MmapError(
+      `destination '${this.#dst}' is a symbolic link to '${target}', which does not exist; copyFile does not create a file through a dangling link (nor does cp). Remove the link, or copy to the path it names`,
+      { code: "ERR_DANGLING_SYMLINK", path: this.#dst },
+    );
   }
 
   #choose(strategy: CopyStrategy): Exclude<CopyStrategy, "auto"> {
     const b = this.#b;
     // FICLONE's "cannot" comes from the destination's file system: remember it by that device
     // (looked up only when "auto" may try a clone).
-    const device = strategy === "auto" && this.total > 0 ? String(statOf(b, this.#dstFd, this.#dst)[STAT_DEV]) : "";
+    const device = strategy === "auto" && this.#size > 0 ? String(statOf(b, this.#dstFd, this.#dst)[STAT_DEV]) : "";
     if (strategy === "clone" || (device !== "" && !NO_CLONE.has(device))) {
       const r = b.clone(this.#srcFd, this.#dstFd);
       if (r === 0) {
-        this.copied = this.total;
+        this.copied = this.#size;
         return "clone";
       }
       if (strategy === "clone" || !UNSUPPORTED.has(describeErrno(b, -r).code)) throw errnoError(b, -r, "ioctl(FICLONE)", this.#dst);
@@ -225,7 +447,7 @@ class CopyJob {
   }
 
   get done(): boolean {
-    return this.copied >= this.total;
+    return this.#stream ? this.#ended : this.copied >= this.#size;
   }
 
   /** The next window to copy, skipping holes; undefined when only a hole remains. */
@@ -236,22 +458,27 @@ class CopyJob {
       const data = b.seekData(this.#srcFd, BigInt(this.copied));
       if (data < 0n) {
         if (describeErrno(b, -Number(data)).code === "ENXIO") {
-          this.copied = this.total; // only a hole remains, and dst is already that long
+          this.copied = this.#size; // only a hole remains, and dst is already that long
           return undefined;
         }
-        this.#dataEnd = this.total;
+        this.#dataEnd = this.#size;
       } else {
-        this.copied = Math.min(Number(data), this.total);
+        this.copied = Math.min(Number(data), this.#size);
         const hole = b.seekHole(this.#srcFd, data);
-        this.#dataEnd = hole < 0n ? this.total : Math.min(Number(hole), this.total);
+        this.#dataEnd = hole < 0n ? this.#size : Math.min(Number(hole), this.#size);
       }
-      if (this.copied >= this.total) return undefined;
+      if (this.copied >= this.#size) return undefined;
     }
     return [this.copied, Math.min(this.#window, this.#dataEnd - this.copied)];
   }
 
   /** Copies the next window on this thread; the caller checks `done`. */
   step(): void {
+    const s = this.#stream;
+    if (s) {
+      this.#write(s.pending > 0 ? s.pending : fsSync(() => readSync(s.fd, s.buffer, 0, s.buffer.length, null), "read", this.#src));
+      return;
+    }
     const w = this.#nextWindow();
     if (w) this.#copyInline(w[0], w[1]);
   }
@@ -274,6 +501,11 @@ class CopyJob {
 
   /** The same as step(), with the copying itself off the JS thread. */
   async stepAsync(): Promise<void> {
+    const s = this.#stream;
+    if (s) {
+      this.#write(s.pending > 0 ? s.pending : await fsAsync<number>((done) => read(s.fd, s.buffer, 0, s.buffer.length, null, done), "read", this.#src));
+      return;
+    }
     const w = this.#nextWindow();
     if (!w) return;
     const [start, length] = w;
@@ -294,6 +526,27 @@ class CopyJob {
       }
     }
     this.copied = start + length;
+  }
+
+  /** Appends the first n bytes of the stream's buffer to the destination (n = 0: the source ended). */
+  #write(n: number): void {
+    const b = this.#b;
+    this.#stream!.pending = 0;
+    if (n === 0) {
+      this.#ended = true;
+      return;
+    }
+    const start = this.copied;
+    const aligned = start - (start % this.#pageSize);
+    const len = BigInt(start + n - aligned);
+    check(b, b.ftruncate(this.#dstFd, BigInt(start + n)), "ftruncate", this.#dst);
+    const dst = this.#mapDestination(aligned, len);
+    try {
+      b.copy(dst + BigInt(start - aligned), b.address(this.#stream!.buffer), BigInt(n));
+    } finally {
+      b.munmap(dst, len);
+    }
+    this.copied = start + n;
   }
 
   /** Under "auto", a first copy_file_range that this pair of files cannot do switches to mmap. */
@@ -318,17 +571,26 @@ class CopyJob {
   #mapWindow(start: number, length: number): [src: bigint, dst: bigint, length: bigint] {
     const b = this.#b;
     // A source truncated under a mapping faults on touch: check its size first (see README, "Reliability").
-    if (Number(statOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.total) this.#sourceShrank();
+    if (Number(statOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.#size) this.#sourceShrank();
     const aligned = start - (start % this.#pageSize);
     const len = BigInt(start + length - aligned);
+    const src = checkBig(b, b.mmap(len, PROT_READ, MAP_SHARED, this.#srcFd, BigInt(aligned)), "mmap", this.#src);
+    b.madvise(src, len, ADVICE.sequential);
+    try {
+      return [src, this.#mapDestination(aligned, len), len];
+    } catch (e) {
+      b.munmap(src, len);
+      throw e;
+    }
+  }
+
+  /** Maps a page-aligned range of the destination for writing. */
+  #mapDestination(aligned: number, len: bigint): bigint {
+    const b = this.#b;
     // Writing a mapping of blocks the disk cannot give is SIGBUS; reserving them first makes it ENOSPC.
     const reserved = b.fallocate(this.#dstFd, BigInt(aligned), len);
     if (reserved < 0 && !UNSUPPORTED.has(describeErrno(b, -reserved).code)) throw errnoError(b, -reserved, "fallocate", this.#dst);
-    const src = checkBig(b, b.mmap(len, PROT_READ, MAP_SHARED, this.#srcFd, BigInt(aligned)), "mmap", this.#src);
-    b.madvise(src, len, ADVICE.sequential);
-    const dst = b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned));
-    if (dst < 0n) b.munmap(src, len);
-    return [src, checkBig(b, dst, "mmap", this.#dst), len];
+    return checkBig(b, b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned)), "mmap", this.#dst);
   }
 
   #unmapWindow(src: bigint, dst: bigint, len: bigint): void {
@@ -338,7 +600,7 @@ class CopyJob {
 
   #sourceShrank(): never {
     throw new MmapError(
-      `source '${this.#src}' shrank during the copy (it was ${this.total} bytes); the partial destination was removed`,
+      `source '${this.#src}' shrank during the copy (it was ${this.#size} bytes); the partial destination was removed`,
       { code: "ERR_SOURCE_CHANGED", path: this.#src },
     );
   }
@@ -360,7 +622,7 @@ class CopyJob {
     }
     this.#removeOnFailure = false;
     this.#cleanUp(false);
-    return { bytes: this.total, strategy: this.strategy, ms: performance.now() - this.#started };
+    return { bytes: this.copied, strategy: this.strategy, ms: performance.now() - this.#started };
   }
 
   /** Closes what is open; after a failure also removes the partial file. Never throws. */
@@ -368,7 +630,9 @@ class CopyJob {
     const b = this.#b;
     if (this.#srcFd >= 0) b.close(this.#srcFd);
     if (this.#dstFd >= 0) b.close(this.#dstFd);
+    if (this.#stream) closeSync(this.#stream.fd);
     this.#srcFd = this.#dstFd = -1;
+    this.#stream = undefined;
     if (failed && this.#removeOnFailure) b.unlink(this.#targetC);
     this.#removeOnFailure = false;
   }
@@ -387,10 +651,13 @@ export function copyFileSync(backend: Backend, pageSize: number, src: unknown, d
   const opts = options<CopyOptions>(copyOptions);
   if (opts.signal?.aborted) throw abortError(opts.signal);
   const job = new CopyJob(backend, pageSize, src, dst, opts);
+  job.openSync();
   try {
     while (!job.done) {
+      const before = job.copied;
       job.step();
-      opts.onProgress?.(job.copied, job.total);
+      // (A stream's last read finds its end and copies nothing.)
+      if (job.copied !== before) opts.onProgress?.(job.copied, job.total);
     }
     return job.finish();
   } catch (e) {
@@ -404,10 +671,12 @@ export async function copyFile(backend: Backend, pageSize: number, src: unknown,
   const opts = options<CopyOptions>(copyOptions);
   if (opts.signal?.aborted) throw abortError(opts.signal);
   const job = new CopyJob(backend, pageSize, src, dst, opts);
+  await job.openAsync();
   try {
     while (!job.done) {
+      const before = job.copied;
       await job.stepAsync();
-      opts.onProgress?.(job.copied, job.total);
+      if (job.copied !== before) opts.onProgress?.(job.copied, job.total);
       if (opts.signal?.aborted) throw abortError(opts.signal);
     }
     return job.finish();

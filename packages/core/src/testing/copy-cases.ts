@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -12,12 +12,14 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  readlinkSync,
   statSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { isLinux, isRoot, isWindows, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
 
@@ -289,6 +291,125 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.deepEqual(readdirSync(dir), ["src"]);
       }));
 
+    if (isLinux) {
+      it("a FIFO fed by another process is streamed, by copyFile and copyFileSync", () =>
+        withTempDir(async (dir) => {
+          // Several pipe buffers (64 KiB each), and not a whole number of pages.
+          const src = join(dir, "src");
+          writeFileSync(src, pattern(300_007, 5));
+          const fifo = join(dir, "fifo");
+          execFileSync("mkfifo", [fifo]);
+          // One process (bash, then exec'd into cat), so killing it leaves nothing behind.
+          let writer = spawn("bash", ["-c", 'exec cat "$0" > "$1"', src, fifo], { stdio: "ignore" });
+          try {
+            const r = copyFileSync(fifo, join(dir, "sync"));
+            assert.equal(await exited(writer), 0);
+            assert.deepEqual([r.bytes, r.strategy], [300_007, "stream"]);
+            assert.equal(sha256(join(dir, "sync")), sha256(src));
+
+            // The writer starts only when the JS thread hands it a line, after copyFile returned:
+            // opening the FIFO (which waits for a writer) and reading it must happen off the JS thread.
+            // (read -t bounds a regression: the writer then starts by itself and says "timeout".)
+            writer = spawn("bash", ["-c", 'read -t 30 && echo parent || echo timeout; exec cat "$0" > "$1"', src, fifo], {
+              stdio: ["pipe", "pipe", "ignore"],
+            });
+            let said = "";
+            writer.stdout!.on("data", (chunk) => (said += String(chunk)));
+            const copying = copyFile(fifo, join(dir, "async"));
+            await new Promise((resolve) => setImmediate(resolve));
+            writer.stdin!.end("go\n");
+            const a = await copying;
+            assert.equal(await exited(writer), 0);
+            assert.equal(said, "parent\n", "copyFile let the JS thread run while it waited for the FIFO's writer");
+            assert.deepEqual([a.bytes, a.strategy], [300_007, "stream"]);
+            assert.equal(sha256(join(dir, "async")), sha256(src));
+          } finally {
+            if (writer.exitCode === null && writer.signalCode === null) {
+              writer.kill("SIGKILL");
+              await exited(writer);
+            }
+          }
+        }), 60_000);
+
+      it("/dev/null empties the destination (cp /dev/null log), a /proc file, whose size is 0, is copied whole, a socket is ENXIO", () =>
+        withTempDir(async (dir) => {
+          const log = join(dir, "log");
+          for (const opts of [{}, { atomic: true }]) {
+            writeFileSync(log, "old contents");
+            const r = copyFileSync("/dev/null", log, opts);
+            assert.deepEqual([r.bytes, r.strategy, readFileSync(log, "utf8")], [0, "stream", ""], JSON.stringify(opts));
+            writeFileSync(log, "old contents");
+            const a = await copyFile("/dev/null", log, opts);
+            assert.deepEqual([a.bytes, a.strategy, readFileSync(log, "utf8")], [0, "stream", ""], JSON.stringify(opts));
+          }
+          assert.deepEqual(readdirSync(dir), ["log"], "no temporary file is left");
+
+          const ostype = "/proc/sys/kernel/ostype"; // "Linux\n": the same for every reader
+          assert.equal(statSync(ostype).size, 0);
+          const expected = readFileSync(ostype);
+          const r = copyFileSync(ostype, join(dir, "ostype"));
+          assert.deepEqual([r.bytes, r.strategy], [expected.length, "stream"]);
+          assert.deepEqual(readFileSync(join(dir, "ostype")), expected);
+          const a = await copyFile(ostype, join(dir, "ostype-async"));
+          assert.deepEqual([a.bytes, a.strategy], [expected.length, "stream"]);
+          assert.deepEqual(readFileSync(join(dir, "ostype-async")), expected);
+
+          // A forced strategy cannot read them, and says so before touching the destination.
+          writeFileSync(log, "old contents");
+          for (const source of ["/dev/null", ostype]) {
+            const e = throwsLike(() => copyFileSync(source, log, { strategy: "mmap" }), MmapError, /strategy 'auto'/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ERR_NOT_REGULAR_FILE");
+          }
+          assert.equal(readFileSync(log, "utf8"), "old contents");
+
+          // A socket cannot be opened at all: a clear error, as cp's.
+          const server = createServer();
+          const sock = join(dir, "sock");
+          await new Promise<void>((resolve) => server.listen(sock, resolve));
+          try {
+            const e = throwsLike(() => copyFileSync(sock, log), MmapError, /is a socket/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ENXIO");
+            await assert.rejects(copyFile(sock, log), (err: InstanceType<typeof MmapError>) => err.code === "ENXIO");
+          } finally {
+            await new Promise((resolve) => server.close(resolve));
+          }
+          assert.equal(readFileSync(log, "utf8"), "old contents");
+        }));
+    } else {
+      skip(
+        "a FIFO, /dev/null and a /proc file are streamed; a socket is ENXIO",
+        "Windows has no FIFOs, /dev/null or /proc; macOS has the first two but its builds are only checked statically here (see README)",
+      );
+    }
+
+    if (isWindows) {
+      skip("a destination 'b/' that is no folder is ENOTDIR, and a dangling symlink is refused", "POSIX path rules; Windows has no unprivileged symlinks");
+    } else {
+      it("a destination 'b/' that is no folder is ENOTDIR, and a dangling symlink is refused, as cp does", () =>
+        withTempDir((dir) => {
+          const src = join(dir, "src");
+          writeFileSync(src, "x");
+          writeFileSync(join(dir, "file"), "old");
+          symlinkSync("nowhere", join(dir, "dangling"));
+          for (const atomic of [false, true]) {
+            for (const name of ["missing/", "file/", "dangling/"]) {
+              const e = throwsLike(() => copyFileSync(src, join(dir, name), { atomic }), MmapError, /names a folder/) as InstanceType<typeof MmapError>;
+              assert.equal(e.code, "ENOTDIR", name);
+              assert.equal(e.path, join(dir, name));
+            }
+          }
+          // Its folder missing too: that is what cp reports (ENOENT).
+          assert.equal((throwsLike(() => copyFileSync(src, join(dir, "missing", "x/")), MmapError) as InstanceType<typeof MmapError>).code, "ENOENT");
+          for (const exclusive of [false, true]) {
+            const e = throwsLike(() => copyFileSync(src, join(dir, "dangling"), { exclusive }), MmapError, /dangling/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ERR_DANGLING_SYMLINK");
+            assert.equal(readlinkSync(join(dir, "dangling")), "nowhere", "the link is untouched");
+          }
+          assert.deepEqual(readdirSync(dir).sort(), ["dangling", "file", "src"], "nothing was created");
+          assert.equal(readFileSync(join(dir, "file"), "utf8"), "old");
+        }));
+    }
+
     it("rejects bad arguments with TypeError or RangeError", () =>
       withTempDir(async (dir) => {
         const src = join(dir, "src");
@@ -306,6 +427,12 @@ export function copyCases({ describe, it, skip, memmap }: Suite): void {
         assert.ok(!existsSync(dst));
       }));
   });
+}
+
+/** The exit code of a child (its signal's name if one ended it). */
+function exited(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal!)));
 }
 
 function readAt(path: string, position: number, length: number): Uint8Array {
