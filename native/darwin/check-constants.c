@@ -119,7 +119,6 @@ int rename(const char *from, const char *to);
 uint32_t arc4random(void);
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
 size_t strnlen(const char *s, size_t max);
 char *strerror(int err);
 EQ(CLOCK_MONOTONIC, 6);

@@ -109,6 +109,8 @@ static int page_readable(uintptr_t page) {
   return errno != EFAULT; /* the probe itself failed: say readable, the handler then leaves the page alone */
 }
 
+static void thread_sigmask(int how, const sigset_t *set, sigset_t *old) { pthread_sigmask(how, set, old); }
+
 static int map_zero_pages(uintptr_t from, uintptr_t to) {
   /* libc's mmap is the bare system call on macOS (no syscall() there), safe here. */
   return mmap((void *)from, to - from, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANON, -1, 0) != MAP_FAILED;
@@ -128,6 +130,10 @@ static int page_readable(uintptr_t page) {
      any other failure of the probe says nothing about the page. */
   return pwrite(guard_probe_fd, (const void *)page, 1, 0) == 1 || errno != EFAULT;
 }
+
+/* This thread's mask: sigprocmask is per thread on Linux, and glibc has pthread_sigmask in
+   libc only from 2.32 (the -gnu builds need no glibc newer than 2.17). */
+static void thread_sigmask(int how, const sigset_t *set, sigset_t *old) { sigprocmask(how, set, old); }
 
 static int map_zero_pages(uintptr_t from, uintptr_t to) {
   /* The raw system call: glibc's mmap wrapper is not on the async-signal-safe list. */
@@ -172,10 +178,10 @@ static void guard_chain(int sig, siginfo_t *info, void *context) {
   if (has_handler) {
     /* With the previous handler's own mask, as the kernel would have set it. */
     sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &prev.sa_mask, &old);
+    thread_sigmask(SIG_BLOCK, &prev.sa_mask, &old);
     if (siginfo) prev.sa_sigaction(sig, info, context);
     else plain(sig);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    thread_sigmask(SIG_SETMASK, &old, NULL);
     return;
   }
   int fault = info != NULL && info->si_code > 0 && info->si_code != SI_USER;
@@ -244,6 +250,10 @@ static int is_ours(const struct sigaction *action) {
   return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == guard_handler;
 }
 
+static int same_handler(const struct sigaction *a, const struct sigaction *b) {
+  return a->sa_flags == b->sa_flags && ((a->sa_flags & SA_SIGINFO) ? a->sa_sigaction == b->sa_sigaction : a->sa_handler == b->sa_handler);
+}
+
 /* Installs the handler, again if someone replaced it. One thread at a time, and the
    check is made again under the lock: two threads that both saw a foreign handler must
    not both install, or the second would record ours as the previous one. */
@@ -265,14 +275,14 @@ static int guard_install(int64_t now) {
     sigset_t bus, old;
     sigemptyset(&bus);
     sigaddset(&bus, SIGBUS);
-    pthread_sigmask(SIG_BLOCK, &bus, &old);
+    thread_sigmask(SIG_BLOCK, &bus, &old);
     previous_write(&current);
     if (sigaction(SIGBUS, &ours, &replaced) < 0) {
       r = ERR(errno);
-    } else if (!is_ours(&replaced) && memcmp(&replaced, &current, sizeof current) != 0) {
+    } else if (!is_ours(&replaced) && !same_handler(&replaced, &current)) {
       previous_write(&replaced); /* changed between the two calls: chain to the newer one */
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    thread_sigmask(SIG_SETMASK, &old, NULL);
   }
   if (r == 0) {
     atomic_store(&guard_checked_at, now);

@@ -6,7 +6,6 @@
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
 size_t strnlen(const char *s, size_t max);
 char *strerror(int err);
 
