@@ -118,6 +118,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits until `ready()` holds, checking every 20 ms. limitMs only bounds a hang (set it near the
+ * case's timeout): a slow machine waits longer, it never fails sooner.
+ */
+export async function until(ready: () => boolean, what: string, limitMs: number): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** Max locked memory from /proc/self/limits, in bytes (Infinity when unlimited). */
 export function memlockLimit(): number {
   if (!isLinux) return Infinity;
