@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { RESULTS, ROOT, SUITES } from "./suites.ts";
 
 /**
- * The longest a whole suite may run, in seconds (MEMMAP_SUITE_LIMIT overrides it): several times
- * the slowest suite's run here, so it only ends a hang that no case's own timeout can interrupt,
- * such as a case blocked in an FFI call.
+ * The longest a whole suite may run, in seconds (MEMMAP_SUITE_LIMIT overrides it): far above a
+ * conformance suite's run (15-60 s here with both cores busy), so it only ends a hang that no
+ * case's own timeout can interrupt, such as a case blocked in an FFI call.
  */
 const DEFAULT_LIMIT_S = 1800;
 
