@@ -43,6 +43,7 @@ describe("examples run as the README says", () => {
   it("unrelated processes of different runtimes meet through a file (reader first, then writer)", async () => {
     for (const [reader, writer] of [["node", "bun"], ["bun", "deno"], ["deno", "node"]] as const) {
       const file = join(tmpdir(), `memmap-unrelated-${process.pid}-${reader}.bin`);
+      rmSync(file, { force: true }); // its appearing is the reader's sign of life
       try {
         const [rc, ra] = exampleCommand(reader, "ipc-unrelated-reader");
         const done = new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -51,8 +52,13 @@ describe("examples run as the README says", () => {
           child.stdout.on("data", (d) => (out += d));
           child.on("exit", (code) => resolve({ code, out }));
         });
-        // Give the reader a moment to start waiting; it also works when the writer comes first.
-        await new Promise((r) => setTimeout(r, 300));
+        // Reader first: it creates the file when it maps it, just before it waits (a writer coming
+        // first works too, but would not test the wake-up). The limit only bounds a reader that never starts.
+        const limit = performance.now() + 60_000;
+        while (!existsSync(file)) {
+          assert.ok(performance.now() < limit, `the ${reader} reader did not create ${file} within 60 s`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
         const [wc, wa] = exampleCommand(writer, "ipc-unrelated-writer");
         const w = spawnSync(wc, [...wa, file, `from ${writer} to ${reader}`], { cwd: ROOT, encoding: "utf8" });
         assert.equal(w.status, 0, w.stderr);

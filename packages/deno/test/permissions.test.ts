@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { it } from "./bdd.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).href;
 const script = `import { mapAnonymous } from ${JSON.stringify(mod)};
@@ -21,14 +22,14 @@ async function run(flags: string[]): Promise<{ code: number; stdout: string; std
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("works with only --allow-ffi and --allow-read", async () => {
+it("works with only --allow-ffi and --allow-read", async () => {
   const r = await run(["--allow-ffi", "--allow-read"]);
   assert.equal(r.stdout.trim(), "42", r.stderr);
   assert.equal(r.code, 0);
-});
+}, 60_000); // each starts a Deno, which a loaded machine can take seconds to do
 
-Deno.test("without --allow-ffi the error names the missing flag", async () => {
+it("without --allow-ffi the error names the missing flag", async () => {
   const r = await run(["--allow-read"]);
   assert.notEqual(r.code, 0, "must fail without --allow-ffi");
   assert.match(r.stderr, /--allow-ffi/);
-});
+}, 60_000);

@@ -1,10 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, lchownSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { Memmap } from "../api.ts";
 import type { MmapError } from "../errors.ts";
+import { runtimeCommand } from "../fork.ts";
 
 export type TestFn = () => void | Promise<void>;
 
@@ -50,6 +51,10 @@ export interface Suite {
 export const isLinux = process.platform === "linux";
 export const isWindows = process.platform === "win32";
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+/** The user the permission cases run as when the suite runs as root: nobody. */
+const NOBODY = 65534;
+/** Whether this root process can start a child as nobody (setpriv is util-linux's, so Linux only). */
+export const canDropRoot = isRoot && !isWindows && spawnSync("setpriv", ["--version"], { stdio: "ignore" }).status === 0;
 /** Set by npm run test:arm64: the runtime runs under qemu-user, which some cases cannot see through. */
 export const emulator: string | undefined = process.env.MEMMAP_EMULATOR || undefined;
 
@@ -113,6 +118,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits until `ready()` holds, checking every 20 ms. limitMs only bounds a hang (set it near the
+ * case's timeout): a slow machine waits longer, it never fails sooner.
+ */
+export async function until(ready: () => boolean, what: string, limitMs: number): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** Max locked memory from /proc/self/limits, in bytes (Infinity when unlimited). */
 export function memlockLimit(): number {
   if (!isLinux) return Infinity;
@@ -133,4 +150,47 @@ export function throwsLike(fn: () => unknown, type: new (...args: never[]) => Er
     return e;
   }
   throw new Error(`expected ${type.name}, nothing was thrown`);
+}
+
+/** What an operation threw, in the fields the cases check. */
+export interface Thrown {
+  name: string;
+  code?: string;
+  path?: string;
+  message: string;
+}
+
+/**
+ * Root may write anywhere, so the cases about a refused permission run their operation here:
+ * `call`, an expression over memmap imported as `m`, in a child of this runtime started as
+ * nobody by setpriv (needs canDropRoot). `dir` and everything in it are handed to nobody first,
+ * so the files are the child's own, as a user's files are in an unprivileged run. Returns what
+ * the call threw; a call that throws nothing fails the case.
+ */
+export function thrownAsNobody(runtime: Suite["children"][string], dir: string, call: string): Thrown {
+  for (const entry of [dir, ...readdirSync(dir, { recursive: true }).map((name) => join(dir, String(name)))]) lchownSync(entry, NOBODY, NOBODY);
+  const script = join(dir, "as-nobody.mjs");
+  // The child writes what was thrown to a new file, whose owner shows who the child ran as.
+  const report = join(dir, "as-nobody.json");
+  writeFileSync(
+    script,
+    `import { writeFileSync } from "node:fs";
+const m = await import(${JSON.stringify(runtime.entry)});
+let thrown = null;
+try {
+  ${call};
+} catch (e) {
+  thrown = { name: e.name, code: e.code, path: e.path, message: e.message };
+}
+writeFileSync(${JSON.stringify(report)}, JSON.stringify(thrown));
+`,
+  );
+  const args = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", runtime.execPath, ...runtimeCommand(runtime.execPath, script, runtime.runtimeArgs, [])];
+  const r = spawnSync("setpriv", args, { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`setpriv ${args.join(" ")} failed (${r.error?.message ?? r.status ?? r.signal}): ${r.stderr}`);
+  const owner = statSync(report).uid;
+  if (owner !== NOBODY) throw new Error(`the child ran as uid ${owner}, not nobody (${NOBODY})`);
+  const thrown = JSON.parse(readFileSync(report, "utf8")) as Thrown | null;
+  if (!thrown) throw new Error(`${call} threw nothing when run as nobody`);
+  return thrown;
 }

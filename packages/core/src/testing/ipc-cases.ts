@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import process from "node:process";
 import type { ChildHandle } from "../fork.ts";
-import { emulator, isLinux, pattern, sleep, type Suite, throwsLike, withTempDir } from "./context.ts";
+import { emulator, isLinux, pattern, sleep, type Suite, throwsLike, until, withTempDir } from "./context.ts";
 
 /** A child script (plain JS, so every runtime runs it) that imports memmap as `m`. */
 function childScript(dir: string, name: string, entry: string, body: string): string {
@@ -79,29 +79,33 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             });
           `);
           const middle = childScript(dir, "middle", rt.entry, `
-            const { writeFileSync } = await import("node:fs");
+            const { renameSync, writeFileSync } = await import("node:fs");
             const shm = m.mapAnonymous(4096, { name: "orphan-case" });
             shm.bytes[0] = 123;
             const leaf = m.fork(${JSON.stringify(leaf)}, { share: { shm }, execPath: ${JSON.stringify(rt.execPath)}, runtimeArgs: ${JSON.stringify(rt.runtimeArgs)} });
-            writeFileSync(${JSON.stringify(join(dir, "leaf.pid"))}, String(leaf.pid));
+            const out = ${JSON.stringify(join(dir, "leaf.pid"))};
+            writeFileSync(out + ".tmp", String(leaf.pid));
+            renameSync(out + ".tmp", out);
             setInterval(() => {}, 1000);
           `);
           const child = fork(middle, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          const out = () => readFileSync(join(dir, "leaf.out"), "utf8");
+          // Two nested runtimes start in a second or two, in tens of seconds under qemu.
+          const limit = emulator ? 600_000 : 50_000;
           let leafPid = 0;
           try {
             await withChild(child, async (c) => {
-              // Two nested runtimes start under qemu in tens of seconds, not one or two.
-              for (let i = 0; i < (emulator ? 5000 : 500) && !existsSync(join(dir, "leaf.out")); i++) await sleep(20);
+              // Each file is written once its process runs: the middle's names the leaf, the leaf's shows it writing.
+              await until(() => existsSync(join(dir, "leaf.pid")) && existsSync(join(dir, "leaf.out")), "the middle process and its child running", limit);
               leafPid = Number(readFileSync(join(dir, "leaf.pid"), "utf8"));
               assert.ok(leafPid > 0, "the middle process started its child");
               c.kill("SIGKILL");
               assert.equal((await c.exited).signal, "SIGKILL");
             });
-            const before = readFileSync(join(dir, "leaf.out"), "utf8");
-            await sleep(300);
-            const after = readFileSync(join(dir, "leaf.out"), "utf8");
+            const before = out();
+            await until(() => out() !== before, "the orphan writing again after its parent's SIGKILL", limit);
+            const after = out();
             assert.equal(after.split(",")[0], "123", "the orphan still reads its parent's write");
-            assert.notEqual(after, before, "and keeps writing to the memory");
             assert.match(readFileSync(`/proc/${leafPid}/maps`, "utf8"), /memfd:memmap:orphan-case/);
             assert.deepEqual(shmNames(), shmBefore, "no name in /dev/shm");
           } finally {

@@ -172,6 +172,6 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
         assert.ok(!r.stdout.includes("survived"), r.stdout);
         // 135 = 128 + SIGBUS: Bun's crash handler reports the signal and exits with it.
         assert.ok(r.signal === "SIGBUS" || r.status === 135, `status ${r.status}, signal ${r.signal}: ${r.stderr.slice(0, 300)}`);
-      }));
+      }), 60_000); // it starts a runtime, which a loaded machine can take seconds to do
   });
 }
