@@ -365,12 +365,8 @@ int64_t memmap_seek_hole(int32_t fd, int64_t offset) {
 }
 
 #if defined(__linux__)
-/* Reads a small file whole (a /proc file), NUL-terminated; returns its length or -errno. */
-static int read_small_file(const char *path, char *buf, size_t capacity) {
-  int fd;
-  do fd = open(path, O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) return ERR(errno);
+/* Reads all of a small file (a /proc file) into buf, NUL-terminated, and closes fd; returns the length. */
+static int read_small_fd(int fd, char *buf, size_t capacity) {
   size_t used = 0;
   while (used + 1 < capacity) {
     ssize_t n = read(fd, buf + used, capacity - 1 - used);
@@ -381,6 +377,14 @@ static int read_small_file(const char *path, char *buf, size_t capacity) {
   close(fd);
   buf[used] = '\0';
   return (int)used;
+}
+
+static int read_small_file(const char *path, char *buf, size_t capacity) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ERR(errno);
+  return read_small_fd(fd, buf, capacity);
 }
 #endif
 
@@ -540,11 +544,29 @@ void memmap_yield(void) { sched_yield(); }
 static int pid_exists(int32_t pid) { return kill((pid_t)pid, 0) == 0 || errno == EPERM; }
 
 #if defined(__linux__)
+/* /proc/<pid>/stat, opened relative to /proc: qemu-user answers an absolute path to its own
+   process's files with a made-up stat whose start time differs from what every other process
+   reads for it; a relative path reaches the kernel's file. */
+static int read_proc_stat(int32_t pid, char *buf, size_t capacity) {
+  int dir;
+  do dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  while (dir < 0 && errno == EINTR);
+  if (dir < 0) return ERR(errno);
+  char name[32];
+  snprintf(name, sizeof name, "%d/stat", (int)pid);
+  int fd;
+  do fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  int err = errno;
+  close(dir);
+  if (fd < 0) return ERR(err);
+  return read_small_fd(fd, buf, capacity);
+}
+
 int32_t memmap_process_tag(int32_t pid) {
   if (pid <= 0) return ERR(ESRCH);
-  char path[32], stat[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  if (read_small_file(path, stat, sizeof stat) <= 0) {
+  char stat[1024];
+  if (read_proc_stat(pid, stat, sizeof stat) <= 0) {
     /* No such process, or no /proc (or one that hides other users' processes). */
     return pid_exists(pid) ? 0 : ERR(ESRCH);
   }
@@ -561,9 +583,7 @@ int32_t memmap_process_tag(int32_t pid) {
   }
   if (p == NULL) return 0;
   unsigned long long start = strtoull(p, NULL, 10);
-  /* qemu-user reports 0 for the emulated process itself: say "unknown" then, not a tag
-     that no other process would compute for it. */
-  if (start == 0) return 0;
+  if (start == 0) return 0; /* not a real start time: say "unknown" */
   return (int32_t)(start % 0x7ffffffeULL) + 1;
 }
 #else

@@ -133,24 +133,33 @@ int main(int argc, char **argv) {
   }
 
   /* Process identity: a zombie (exited, not reaped) is dead; a live process keeps its tag. */
-  int ready[2];
-  if (pipe(ready) == 0) {
+  int ready[2], own[2];
+  if (pipe(ready) == 0 && pipe(own) == 0) {
     pid_t zombie = fork();
     if (zombie == 0) _exit(0);
     pid_t alive = fork();
     if (alive == 0) {
       char byte;
       close(ready[1]);
+      int32_t mine = memmap_process_tag((int32_t)getpid());
+      (void)!write(own[1], &mine, sizeof mine);
       (void)read(ready[0], &byte, 1); /* until the parent closes its end */
       _exit(0);
     }
     close(ready[0]);
+    int32_t mine = -1;
+    CHECK(read(own[0], &mine, sizeof mine) == sizeof mine, "the child's own tag");
+    close(own[0]);
+    close(own[1]);
     siginfo_t info;
     /* WNOWAIT: wait for the exit but leave the child a zombie. */
     CHECK(waitid(P_PID, (id_t)zombie, &info, WEXITED | WNOWAIT) == 0, "wait for the zombie");
     CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH, "a zombie is dead: process_tag %d", memmap_process_tag((int32_t)zombie));
     int32_t tag = memmap_process_tag((int32_t)alive);
     CHECK(tag > 0 && memmap_process_tag((int32_t)alive) == tag, "a live child has a steady tag: %d", tag);
+    /* What a process computes for itself is what others compute for it (qemu-user answers a
+       process's absolute /proc paths to itself with made-up values). */
+    CHECK(mine == tag, "the child's own tag %d is the tag its parent sees, %d", mine, tag);
     close(ready[1]);
     waitpid(alive, NULL, 0);
     waitpid(zombie, NULL, 0);

@@ -103,7 +103,7 @@ describe(`Windows specifics (bun ${Bun.version} ${process.platform})`, () => {
 
   it("a Mutex over anonymous memory locks and unlocks", () => {
     const m = memmap.mapAnonymous(4096);
-    const mutex = new memmap.Mutex(new Int32Array(m.bytes.buffer, 0, 1));
+    const mutex = new memmap.Mutex(new Int32Array(m.bytes.buffer, 0, 2));
     mutex.lock().unlock();
     mutex.lock().unlock();
     m.close();
