@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "vitest";
-import { ABI, type AbiType } from "./abi.ts";
+import { ABI, type AbiCall, type AbiType } from "./abi.ts";
 import { ABI_VERSION } from "./backend.ts";
 
 const header = readFileSync(new URL("../../../native/src/memmap.h", import.meta.url), "utf8");
@@ -35,7 +35,9 @@ describe("ABI table", () => {
   it("declares exactly the prototypes of native/src/memmap.h, with the same types", () => {
     const c = prototypes();
     assert.ok(c.size >= 30, `read only ${c.size} prototypes from memmap.h: the parser is broken`);
-    const table = new Map(Object.entries(ABI).map(([name, call]) => [call.symbol, { name, call }]));
+    const table = new Map<string, { name: string; call: AbiCall }>(
+      Object.entries(ABI).map(([name, call]) => [call.symbol, { name, call }]),
+    );
     assert.deepEqual([...table.keys()].sort(), [...c.keys()].sort(), "C names in the table vs memmap.h");
     for (const [symbol, proto] of c) {
       const { name, call } = table.get(symbol)!;
