@@ -81,6 +81,8 @@ export const ABI = {
   guardRemove: { symbol: "memmap_guard_remove", result: "i32", parameters: ["i32"] },
   /** (slot): faults absorbed in the slot so far. */
   guardFaults: { symbol: "memmap_guard_faults", result: "i64", parameters: ["i32"] },
+  /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
+  mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe: { symbol: "memmap_error_describe", result: "i32", parameters: ["i32", "buffer", "i32"] },
 } as const satisfies Record<string, AbiCall>;

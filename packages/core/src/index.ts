@@ -10,7 +10,7 @@ export * from "./backend.ts";
 export { check, checkBig, MmapError, type MmapErrorInit } from "./errors.ts";
 export { libraryCandidates, type LibrarySearch, openFirst } from "./library.ts";
 export type { AnonymousOptions, MapOptions } from "./map.ts";
-export { type FlushOptions, type MapMode, Mapping, type RangeOptions } from "./mapping.ts";
+export { type FlushOptions, type MapMode, Mapping, type RangeOptions, type Residency } from "./mapping.ts";
 export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
 export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
