@@ -79,6 +79,7 @@ int msync(void *addr, size_t length, int flags);
 int madvise(void *addr, size_t length, int advice);
 int mlock(const void *addr, size_t length);
 int munlock(const void *addr, size_t length);
+int mincore(const void *addr, size_t length, char *vec);
 int shm_open(const char *name, int oflag, ...);
 int shm_unlink(const char *name);
 

@@ -623,3 +623,19 @@ int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity) {
   int n = snprintf(buf, (size_t)capacity, "%s:%s", name, strerror(err));
   return n < 0 ? ERR(EINVAL) : (n >= capacity ? capacity - 1 : n);
 }
+
+/* Page residency (mincore): one byte per page of [addr, addr + length) into out, 1 when the
+   page is in RAM, else 0 (the kernel's other bits are masked off). addr is page-aligned. */
+#if defined(__APPLE__)
+#define MEMMAP_MINCORE_VEC char /* macOS declares mincore(const void *, size_t, char *) */
+#else
+#define MEMMAP_MINCORE_VEC unsigned char
+#endif
+int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out) {
+  if (length < 0 || out == NULL) return ERR(EINVAL);
+  if (length == 0) return 0;
+  if (mincore(ADDR(addr), (size_t)length, (MEMMAP_MINCORE_VEC *)out) < 0) return ERR(errno);
+  int64_t page = (int64_t)sysconf(_SC_PAGESIZE);
+  for (int64_t i = 0, n = (length + page - 1) / page; i < n; i++) out[i] &= 1;
+  return 0;
+}

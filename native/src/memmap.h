@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 6
+#define MEMMAP_ABI_VERSION 7
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -126,6 +126,10 @@ MEMMAP_EXPORT int32_t memmap_guard_add(int64_t addr, int64_t length);
 MEMMAP_EXPORT int32_t memmap_guard_remove(int32_t slot);
 /* Faults absorbed in a slot so far. */
 MEMMAP_EXPORT int64_t memmap_guard_faults(int32_t slot);
+
+/* Which pages of [addr, addr + length) are in RAM: one byte per page into out (1 resident,
+   0 not); addr must be page-aligned. -ENOSYS where the OS cannot tell (Windows). */
+MEMMAP_EXPORT int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out);
 
 /* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
 MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);

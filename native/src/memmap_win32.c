@@ -474,6 +474,13 @@ int64_t memmap_mremap(int64_t addr, int64_t old_length, int64_t new_length) {
   return ERR(ENOSYS); /* core unmaps and maps again */
 }
 
+int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out) {
+  (void)addr; (void)length; (void)out;
+  /* QueryWorkingSetEx would tell only about this process's working set, per 4 KiB page,
+     not per allocation-granularity "page" of memmap_page_size: core says it is unavailable. */
+  return ERR(ENOSYS);
+}
+
 /* ---- anonymous and named shared memory ----------------------------------- */
 
 static volatile LONG anonymous_counter;

@@ -71,6 +71,10 @@ int main(int argc, char **argv) {
     memcpy((char *)(uintptr_t)a + page, "memmap", 6);
     CHECK(memmap_msync(a, 4 * page, 0) == 0, "msync");
     CHECK(memmap_madvise(a, 4 * page, MEMMAP_ADVICE_SEQUENTIAL) == 0, "madvise");
+    uint8_t in_ram[4] = {0};
+    CHECK(memmap_mincore(a, 4 * page, in_ram) == 0, "mincore");
+    CHECK(in_ram[1] == 1 && in_ram[0] <= 1 && in_ram[2] <= 1 && in_ram[3] <= 1, "mincore: written page resident, bytes 0/1: %d %d %d %d",
+          in_ram[0], in_ram[1], in_ram[2], in_ram[3]);
     CHECK(memmap_munmap(a, 4 * page) == 0, "munmap");
   }
   int64_t b = memmap_mmap(page, MEMMAP_PROT_READ, MEMMAP_MAP_SHARED, fd, page);

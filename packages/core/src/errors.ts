@@ -44,7 +44,7 @@ const decoder = new TextDecoder();
 
 /** "ENOENT" and "No such file or directory" for a positive errno, from the shim's table. */
 export function describeErrno(backend: Backend, errno: number): { code: string; description: string } {
-  const n = backend.errorDescribe(errno, describeBuffer);
+  const n = backend.errorDescribe(errno, describeBuffer, describeBuffer.length);
   const text = n > 0 ? decoder.decode(describeBuffer.subarray(0, n)) : "";
   const colon = text.indexOf(":");
   if (colon < 0) return { code: "EUNKNOWN", description: `errno ${errno}` };

@@ -107,7 +107,7 @@ export interface MappingInit {
   share?: () => { fd: number; owned: boolean };
 }
 
-/** Range options of flush() and advise(). */
+/** Range options of flush(), advise() and resident(): bytes of the mapping. */
 export interface RangeOptions {
   offset?: number | bigint;
   length?: number | bigint;
@@ -116,6 +116,16 @@ export interface RangeOptions {
 export interface FlushOptions extends RangeOptions {
   /** Schedule the write-back (MS_ASYNC) instead of waiting for it. */
   async?: boolean;
+}
+
+/** What {@linkcode Mapping.resident} found. */
+export interface Residency {
+  /** Pages of pageSize() bytes that cover the range (the first and last may be partly outside it). */
+  pages: number;
+  /** How many of them are in RAM. */
+  resident: number;
+  /** One byte per page, in address order: 1 in RAM, 0 not. */
+  bitmap: Uint8Array;
 }
 
 const MAPPING_INIT = Symbol("memmap.mapping");
@@ -254,6 +264,34 @@ export class Mapping {
     if (l === 0) return;
     const [addr, len] = this.#pageRange(o, l);
     check(this.#region.backend, this.#region.backend.madvise(addr, len, ADVICE[a]), "madvise", this.path);
+  }
+
+  /**
+   * How many of the pages covering a range (default: the whole mapping) are in
+   * RAM right now (mincore): page cache for a file, memory for anonymous
+   * pages. A snapshot, stale as soon as it returns. An empty range is 0 pages.
+   * Not available on Windows (MmapError ENOSYS).
+   *
+   * @example
+   * ```ts
+   * const m = map("data.bin");
+   * const { pages, resident, bitmap } = m.resident({ offset: 0, length: 1 << 20 });
+   * console.log(`${resident} of ${pages} pages cached; the first one ${bitmap[0] ? "is" : "is not"}`);
+   * ```
+   */
+  resident(range?: RangeOptions): Residency {
+    this.#ensureOpen("resident");
+    const opts = options<RangeOptions>(range, "range");
+    const [o, l] = this.#range(opts.offset, opts.length, "resident");
+    if (l === 0) return { pages: 0, resident: 0, bitmap: new Uint8Array(0) };
+    const [addr, len] = this.#pageRange(o, l);
+    const r = this.#region;
+    const bitmap = new Uint8Array(Math.ceil(Number(len) / r.pageSize));
+    check(r.backend, r.backend.mincore(addr, len, bitmap), "mincore", this.path, (code) =>
+      code === "ENOSYS" ? "resident() is not available on this OS (Windows has no mincore)." : undefined);
+    let resident = 0;
+    for (const page of bitmap) resident += page;
+    return { pages: bitmap.length, resident, bitmap };
   }
 
   /** Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK. */

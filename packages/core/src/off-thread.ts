@@ -1,5 +1,6 @@
 import type { URL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { ABI, type AbiCall, offThreadCalls, type OffThreadCalls } from "./abi.ts";
 
 type Arg = number | bigint;
 interface Request {
@@ -86,14 +87,28 @@ export class OffThreadPool {
   }
 }
 
-/** The worker side: answers OffThread calls with `ops`, built from the shim at workerData.libraryPath. */
+/**
+ * The off-thread calls of a backend whose FFI calls only on the calling thread
+ * (bun:ffi, node:ffi): each runs on a pooled worker loading `workerUrl`, which
+ * calls serveOffThread.
+ */
+export function workerOffThread(workerUrl: URL, libraryPath: string): OffThreadCalls {
+  const pool = new OffThreadPool(workerUrl, libraryPath);
+  return offThreadCalls((name, args) => pool.call(name, args as Arg[]));
+}
+
+/**
+ * The worker side: answers OffThread calls, by ABI name, with the functions
+ * (keyed by C name) that `open` makes from the shim at workerData.libraryPath.
+ */
 export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: Arg[]) => unknown>): void {
   if (!parentPort) throw new Error("serveOffThread runs inside a worker thread");
   const port = parentPort;
-  const ops = open((workerData as { libraryPath: string }).libraryPath);
+  const functions = open((workerData as { libraryPath: string }).libraryPath);
   port.on("message", ({ id, op, args }: Request) => {
     try {
-      const fn = ops[op];
+      const call = (ABI as Record<string, AbiCall>)[op];
+      const fn = call?.offThread ? functions[call.symbol] : undefined;
       if (!fn) throw new Error(`unknown off-thread operation ${op}`);
       const result = fn(...args);
       port.postMessage({ id, result: typeof result === "bigint" ? result : BigInt((result as number | undefined) ?? 0) } satisfies Reply);

@@ -1,122 +1,25 @@
-import type { Backend } from "@memmap/core";
+import { ABI, type AbiCall, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core";
 
-/** The shim's symbols (native/src/memmap.h) in Deno's vocabulary, declared once. */
-const SYMBOLS = {
-  memmap_abi_version: { parameters: [], result: "i32" },
-  memmap_page_size: { parameters: [], result: "i64" },
-  memmap_open: { parameters: ["buffer" /* const char *path */, "i32" /* flags */, "i32" /* mode */], result: "i32" },
-  memmap_close: { parameters: ["i32" /* fd */], result: "i32" },
-  memmap_fstat: { parameters: ["i32" /* fd */, "buffer" /* int64_t *out */], result: "i32" },
-  memmap_fd_access: { parameters: ["i32" /* fd */], result: "i32" },
-  memmap_ftruncate: { parameters: ["i32" /* fd */, "i64" /* size */], result: "i32" },
-  memmap_fsync: { parameters: ["i32" /* fd */], result: "i32" },
-  memmap_mmap: {
-    parameters: ["i64" /* length */, "i32" /* prot */, "i32" /* flags */, "i32" /* fd */, "i64" /* offset */],
-    result: "i64",
-  },
-  memmap_munmap: { parameters: ["i64" /* addr */, "i64" /* length */], result: "i32" },
-  memmap_msync: { parameters: ["i64" /* addr */, "i64" /* length */, "i32" /* flags */], result: "i32" },
-  memmap_madvise: { parameters: ["i64" /* addr */, "i64" /* length */, "i32" /* advice */], result: "i32" },
-  memmap_mlock: { parameters: ["i64" /* addr */, "i64" /* length */], result: "i32" },
-  memmap_munlock: { parameters: ["i64" /* addr */, "i64" /* length */], result: "i32" },
-  memmap_mremap: { parameters: ["i64" /* addr */, "i64" /* old_length */, "i64" /* new_length */], result: "i64" },
-  memmap_memfd_create: { parameters: ["buffer" /* const char *name */], result: "i32" },
-  memmap_shm_open: { parameters: ["buffer" /* const char *name */, "i32" /* flags */, "i32" /* mode */], result: "i32" },
-  memmap_shm_unlink: { parameters: ["buffer" /* const char *name */], result: "i32" },
-  memmap_copy: { parameters: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */], result: "void" },
-  memmap_copy_file_range: {
-    parameters: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
-    result: "i64",
-  },
-  // The same two calls again, run by Deno on its own threads, returning a Promise.
-  memmap_copy_file_range_nonblocking: {
-    name: "memmap_copy_file_range",
-    parameters: ["i32" /* in_fd */, "i64" /* in_offset */, "i32" /* out_fd */, "i64" /* out_offset */, "i64" /* length */],
-    result: "i64",
-    nonblocking: true,
-  },
-  memmap_copy_nonblocking: {
-    name: "memmap_copy",
-    parameters: ["i64" /* dst_addr */, "i64" /* src_addr */, "i64" /* length */],
-    result: "void",
-    nonblocking: true,
-  },
-  memmap_wait: { parameters: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */], result: "i32" },
-  memmap_wait_nonblocking: {
-    name: "memmap_wait",
-    parameters: ["i64" /* addr */, "i32" /* expected */, "i64" /* timeout_ms */],
-    result: "i32",
-    nonblocking: true,
-  },
-  memmap_notify: { parameters: ["i64" /* addr */, "i32" /* count */], result: "i32" },
-  memmap_yield: { parameters: [], result: "void" },
-  memmap_process_tag: { parameters: ["i32" /* pid */], result: "i32" },
-  memmap_clone: { parameters: ["i32" /* src_fd */, "i32" /* dst_fd */], result: "i32" },
-  memmap_fchmod: { parameters: ["i32" /* fd */, "i32" /* mode */], result: "i32" },
-  memmap_fallocate: { parameters: ["i32" /* fd */, "i64" /* offset */, "i64" /* length */], result: "i32" },
-  memmap_seek_data: { parameters: ["i32" /* fd */, "i64" /* offset */], result: "i64" },
-  memmap_seek_hole: { parameters: ["i32" /* fd */, "i64" /* offset */], result: "i64" },
-  memmap_umask: { parameters: [], result: "i32" },
-  memmap_rename: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
-  memmap_link: { parameters: ["buffer" /* const char *from */, "buffer" /* const char *to */], result: "i32" },
-  memmap_unlink: { parameters: ["buffer" /* const char *path */], result: "i32" },
-  memmap_guard_add: { parameters: ["i64" /* addr */, "i64" /* length */], result: "i32" },
-  memmap_guard_remove: { parameters: ["i32" /* slot */], result: "i32" },
-  memmap_guard_faults: { parameters: ["i32" /* slot */], result: "i64" },
-  memmap_error_describe: { parameters: ["i32" /* err */, "buffer" /* char *buf */, "i32" /* capacity */], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
+const TYPES = { i32: "i32", i64: "i64", buffer: "buffer", void: "void" } as const satisfies Record<AbiType, Deno.NativeResultType>;
+const declare = (call: AbiCall) => ({ parameters: call.parameters.map((t) => TYPES[t]), result: TYPES[call.result] });
 
-/** Opens the shim with Deno.dlopen and forwards the Backend calls to it. */
+/** core's ABI table in Deno's vocabulary; each off-thread call again as `<symbol>_nonblocking`, run by Deno on its own threads. */
+const SYMBOLS: Deno.ForeignLibraryInterface = symbolTable(declare);
+for (const call of Object.values(ABI) as AbiCall[]) {
+  if (call.offThread) SYMBOLS[`${call.symbol}_nonblocking`] = { ...declare(call), name: call.symbol, nonblocking: true };
+}
+
+/** Opens the shim with Deno.dlopen; Deno may return an i64 as a number, so i64 results are widened. */
 export function openBackend(path: string): Backend {
-  const s = Deno.dlopen(path, SYMBOLS).symbols;
+  // deno-lint-ignore no-explicit-any
+  const s = Deno.dlopen(path, SYMBOLS).symbols as Record<string, (...args: any[]) => unknown>;
   return {
     name: "deno",
     libraryPath: path,
     maxArrayBufferLength: Number.MAX_SAFE_INTEGER,
-    abiVersion: () => s.memmap_abi_version(),
-    pageSize: () => BigInt(s.memmap_page_size()),
-    open: (p, flags, mode) => s.memmap_open(p, flags, mode),
-    close: (fd) => s.memmap_close(fd),
-    fstat: (fd, out) => s.memmap_fstat(fd, out),
-    fdAccess: (fd) => s.memmap_fd_access(fd),
-    ftruncate: (fd, size) => s.memmap_ftruncate(fd, size),
-    fsync: (fd) => s.memmap_fsync(fd),
-    mmap: (length, prot, flags, fd, offset) => BigInt(s.memmap_mmap(length, prot, flags, fd, offset)),
-    munmap: (addr, length) => s.memmap_munmap(addr, length),
-    msync: (addr, length, flags) => s.memmap_msync(addr, length, flags),
-    madvise: (addr, length, advice) => s.memmap_madvise(addr, length, advice),
-    mlock: (addr, length) => s.memmap_mlock(addr, length),
-    munlock: (addr, length) => s.memmap_munlock(addr, length),
-    mremap: (addr, oldLength, newLength) => BigInt(s.memmap_mremap(addr, oldLength, newLength)),
-    memfdCreate: (name) => s.memmap_memfd_create(name),
-    shmOpen: (name, flags, mode) => s.memmap_shm_open(name, flags, mode),
-    shmUnlink: (name) => s.memmap_shm_unlink(name),
-    copy: (dst, src, length) => s.memmap_copy(dst, src, length),
-    copyFileRange: (inFd, inOffset, outFd, outOffset, length) =>
-      BigInt(s.memmap_copy_file_range(inFd, inOffset, outFd, outOffset, length)),
-    copyFileRangeAsync: async (inFd, inOffset, outFd, outOffset, length) =>
-      BigInt(await s.memmap_copy_file_range_nonblocking(inFd, inOffset, outFd, outOffset, length)),
-    copyAsync: (dst, src, length) => s.memmap_copy_nonblocking(dst, src, length),
-    clone: (srcFd, dstFd) => s.memmap_clone(srcFd, dstFd),
-    fchmod: (fd, mode) => s.memmap_fchmod(fd, mode),
-    fallocate: (fd, offset, length) => s.memmap_fallocate(fd, offset, length),
-    seekData: (fd, offset) => BigInt(s.memmap_seek_data(fd, offset)),
-    seekHole: (fd, offset) => BigInt(s.memmap_seek_hole(fd, offset)),
-    umask: () => s.memmap_umask(),
-    rename: (from, to) => s.memmap_rename(from, to),
-    link: (from, to) => s.memmap_link(from, to),
-    unlink: (path) => s.memmap_unlink(path),
-    wait: (addr, expected, timeoutMs) => s.memmap_wait(addr, expected, timeoutMs),
-    waitAsync: (addr, expected, timeoutMs) => s.memmap_wait_nonblocking(addr, expected, timeoutMs),
-    notify: (addr, count) => s.memmap_notify(addr, count),
-    yield: () => s.memmap_yield(),
-    processTag: (pid) => s.memmap_process_tag(pid),
+    ...shimCalls(s, true),
+    ...offThreadCalls((name, args) => s[`${ABI[name].symbol}_nonblocking`]!(...args) as Promise<unknown>),
     address: (view) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>))),
-    guardAdd: (addr, length) => s.memmap_guard_add(addr, length),
-    guardRemove: (slot) => s.memmap_guard_remove(slot),
-    guardFaults: (slot) => BigInt(s.memmap_guard_faults(slot)),
-    errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
-    arrayBuffer: (addr, length) =>
-      Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, length),
+    arrayBuffer: (addr, length) => Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, length),
   };
 }

@@ -6,7 +6,7 @@ import { canDropRoot, isRoot, isWindows, pattern, readByOtherProcess, type Suite
 
 /** map() over files: modes, offsets, sizes, descriptors and the errors users meet. */
 export function fileCases({ describe, it, skip, memmap, children, self }: Suite): void {
-  const { map, MmapError } = memmap;
+  const { map, mapAnonymous, pageSize, MmapError } = memmap;
   // A runtime's descriptors are C-runtime numbers on Windows, which the shim cannot use.
   const itWithFd = isWindows ? (name: string) => skip(name, "Windows: map(fd) is refused (see the case below)") : it;
 
@@ -277,6 +277,50 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         assert.equal(hinted.bytes[0], pattern(1)[0]);
         hinted.close();
       }));
+
+    if (isWindows) {
+      it("resident() is a clear MmapError on Windows, which has no mincore", () => {
+        const m = mapAnonymous(65_536);
+        const e = throwsLike(() => m.resident(), MmapError, /not available/) as InstanceType<typeof MmapError>;
+        assert.equal(e.code, "ENOSYS");
+        m.close();
+      });
+    } else {
+      it("resident() counts the pages in RAM: none of fresh memory, all once touched, per range, per page", () =>
+        withTempDir((dir) => {
+          const page = pageSize();
+          const m = mapAnonymous(16 * page);
+          const fresh = m.resident();
+          assert.equal(fresh.pages, 16);
+          assert.equal(fresh.bitmap.length, 16);
+          assert.ok(fresh.resident <= 2, `fresh anonymous memory: ${fresh.resident} of 16 pages resident`);
+          // Pages 3 and 7 only; the range starts inside page 3 and ends inside page 8.
+          m.bytes[3 * page + 100] = 1;
+          m.bytes[7 * page] = 1;
+          const part = m.resident({ offset: 3 * page + 10, length: 5 * page });
+          assert.deepEqual([...part.bitmap], [1, 0, 0, 0, 1, 0]);
+          assert.deepEqual([part.pages, part.resident], [6, 2]);
+          for (let at = 0; at < m.length; at += page) m.bytes[at] = 1;
+          assert.deepEqual(m.resident(), { pages: 16, resident: 16, bitmap: new Uint8Array(16).fill(1) });
+          assert.deepEqual(m.resident({ offset: 5 * page, length: 0 }), { pages: 0, resident: 0, bitmap: new Uint8Array(0) });
+          throwsLike(() => m.resident({ offset: 17 * page }), RangeError, /past the end/);
+          throwsLike(() => m.resident({ offset: page, length: 16 * page }), RangeError, /past the end/);
+          throwsLike(() => m.resident({ offset: 1.5 }), RangeError);
+          throwsLike(() => m.resident({ length: -1 }), RangeError);
+          throwsLike(() => m.resident("all" as never), TypeError);
+          m.close();
+          const e = throwsLike(() => m.resident(), MmapError, /resident: the mapping is closed/) as InstanceType<typeof MmapError>;
+          assert.equal(e.code, "ERR_MAPPING_CLOSED");
+
+          // A file mapping at an unaligned offset counts the file's pages under [offset, offset + length).
+          const path = join(dir, "resident.bin");
+          writeFileSync(path, pattern(3 * page));
+          const f = map(path, { offset: page - 1, length: 2 });
+          assert.equal(f.resident().pages, 2, "two bytes across a page boundary are two pages");
+          assert.equal(f.resident({ offset: 1 }).pages, 1);
+          f.close();
+        }));
+    }
 
     it("resize grows and shrinks a readwrite mapping; the file follows; old views are detached", () =>
       withTempDir((dir) => {

@@ -1,0 +1,169 @@
+/**
+ * The shim's ABI (native/src/memmap.h), declared once. The Backend type is
+ * derived from this table, and each runtime package turns it into its FFI's
+ * symbol table with a type mapping; abi.test.ts checks it against memmap.h.
+ *
+ * Types: "i32" is int32_t (a number), "i64" int64_t (a bigint: addresses,
+ * sizes, offsets), "buffer" a pointer to memory the call reads or writes while
+ * it runs (a typed array), "void" no result. Results are `value or -errno`.
+ */
+export type AbiType = "i32" | "i64" | "buffer" | "void";
+export type AbiParameter = Exclude<AbiType, "void">;
+/** No call returns a pointer. */
+export type AbiResult = Exclude<AbiType, "buffer">;
+
+export interface AbiCall {
+  /** The C function. */
+  readonly symbol: string;
+  readonly result: AbiResult;
+  readonly parameters: readonly AbiParameter[];
+  /** Also callable off the JS thread, as the Backend's `<name>Async`, returning a Promise. */
+  readonly offThread?: true;
+}
+
+export const ABI = {
+  abiVersion: { symbol: "memmap_abi_version", result: "i32", parameters: [] },
+  pageSize: { symbol: "memmap_page_size", result: "i64", parameters: [] },
+  /** (path, flags, mode); path is NUL-terminated. */
+  open: { symbol: "memmap_open", result: "i32", parameters: ["buffer", "i32", "i32"] },
+  close: { symbol: "memmap_close", result: "i32", parameters: ["i32"] },
+  /** (fd, out): fills `out` (STAT_SLOTS int64 slots). */
+  fstat: { symbol: "memmap_fstat", result: "i32", parameters: ["i32", "buffer"] },
+  fdAccess: { symbol: "memmap_fd_access", result: "i32", parameters: ["i32"] },
+  ftruncate: { symbol: "memmap_ftruncate", result: "i32", parameters: ["i32", "i64"] },
+  fsync: { symbol: "memmap_fsync", result: "i32", parameters: ["i32"] },
+  /** (length, prot, flags, fd, offset): the address or -errno. */
+  mmap: { symbol: "memmap_mmap", result: "i64", parameters: ["i64", "i32", "i32", "i32", "i64"] },
+  /** (addr, length) */
+  munmap: { symbol: "memmap_munmap", result: "i32", parameters: ["i64", "i64"] },
+  /** (addr, length, flags) */
+  msync: { symbol: "memmap_msync", result: "i32", parameters: ["i64", "i64", "i32"] },
+  /** (addr, length, advice) */
+  madvise: { symbol: "memmap_madvise", result: "i32", parameters: ["i64", "i64", "i32"] },
+  mlock: { symbol: "memmap_mlock", result: "i32", parameters: ["i64", "i64"] },
+  munlock: { symbol: "memmap_munlock", result: "i32", parameters: ["i64", "i64"] },
+  /** (addr, oldLength, newLength): the new address or -errno. */
+  mremap: { symbol: "memmap_mremap", result: "i64", parameters: ["i64", "i64", "i64"] },
+  memfdCreate: { symbol: "memmap_memfd_create", result: "i32", parameters: ["buffer"] },
+  /** (name, flags, mode) */
+  shmOpen: { symbol: "memmap_shm_open", result: "i32", parameters: ["buffer", "i32", "i32"] },
+  shmUnlink: { symbol: "memmap_shm_unlink", result: "i32", parameters: ["buffer"] },
+  /** (dst, src, length): memcpy between two mapped ranges. */
+  copy: { symbol: "memmap_copy", result: "void", parameters: ["i64", "i64", "i64"], offThread: true },
+  /** (inFd, inOffset, outFd, outOffset, length): in-kernel copy; bytes copied (fewer at the source's end) or -errno. */
+  copyFileRange: {
+    symbol: "memmap_copy_file_range",
+    result: "i64",
+    parameters: ["i32", "i64", "i32", "i64", "i64"],
+    offThread: true,
+  },
+  /** (srcFd, dstFd) */
+  clone: { symbol: "memmap_clone", result: "i32", parameters: ["i32", "i32"] },
+  fchmod: { symbol: "memmap_fchmod", result: "i32", parameters: ["i32", "i32"] },
+  /** (fd, offset, length) */
+  fallocate: { symbol: "memmap_fallocate", result: "i32", parameters: ["i32", "i64", "i64"] },
+  seekData: { symbol: "memmap_seek_data", result: "i64", parameters: ["i32", "i64"] },
+  seekHole: { symbol: "memmap_seek_hole", result: "i64", parameters: ["i32", "i64"] },
+  umask: { symbol: "memmap_umask", result: "i32", parameters: [] },
+  rename: { symbol: "memmap_rename", result: "i32", parameters: ["buffer", "buffer"] },
+  link: { symbol: "memmap_link", result: "i32", parameters: ["buffer", "buffer"] },
+  unlink: { symbol: "memmap_unlink", result: "i32", parameters: ["buffer"] },
+  /** (addr, expected, timeoutMs): futex wait on the 32-bit word at addr: 0 woken, -EAGAIN not equal, -ETIMEDOUT; timeoutMs < 0 forever. */
+  wait: { symbol: "memmap_wait", result: "i32", parameters: ["i64", "i32", "i64"], offThread: true },
+  /** (addr, count): how many woke. */
+  notify: { symbol: "memmap_notify", result: "i32", parameters: ["i64", "i32"] },
+  /** sched_yield: lets a peer on the same core run. */
+  yield: { symbol: "memmap_yield", result: "void", parameters: [] },
+  /** (pid): -ESRCH when the process is gone or a zombie; else > 0, an identity that survives pid reuse, or 0 when the OS does not tell. */
+  processTag: { symbol: "memmap_process_tag", result: "i32", parameters: ["i32"] },
+  /** (addr, length): truncation guard: registers a range, returns a slot or -errno. */
+  guardAdd: { symbol: "memmap_guard_add", result: "i32", parameters: ["i64", "i64"] },
+  guardRemove: { symbol: "memmap_guard_remove", result: "i32", parameters: ["i32"] },
+  /** (slot): faults absorbed in the slot so far. */
+  guardFaults: { symbol: "memmap_guard_faults", result: "i64", parameters: ["i32"] },
+  /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
+  mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
+  /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */
+  errorDescribe: { symbol: "memmap_error_describe", result: "i32", parameters: ["i32", "buffer", "i32"] },
+} as const satisfies Record<string, AbiCall>;
+
+type Abi = typeof ABI;
+type JsValue<T extends AbiType> = T extends "i32" ? number
+  : T extends "i64" ? bigint
+  : T extends "buffer" ? ArrayBufferView
+  : void;
+type JsParameters<P extends readonly AbiParameter[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
+
+/** Every shim call as the Backend offers it, one member per table entry. */
+export type ShimCalls = {
+  [K in keyof Abi]: (...args: JsParameters<Abi[K]["parameters"]>) => JsValue<Abi[K]["result"]>;
+};
+
+export type OffThreadName = { [K in keyof Abi]: Abi[K] extends { offThread: true } ? K : never }[keyof Abi];
+
+/** The off-thread variants: the same arguments, a Promise of the same result. */
+export type OffThreadCalls = {
+  [K in OffThreadName as `${K}Async`]: (...args: Parameters<ShimCalls[K]>) => Promise<ReturnType<ShimCalls[K]>>;
+};
+
+// deno-lint-ignore no-explicit-any
+type NativeFunction = (...args: any[]) => unknown;
+
+/** An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary. */
+export function symbolTable<T>(describe: (call: AbiCall) => T): Record<string, T> {
+  return Object.fromEntries(Object.values(ABI).map((call: AbiCall) => [call.symbol, describe(call)]));
+}
+
+/**
+ * The Backend's shim calls over an FFI's functions (keyed by C name). Each is
+ * the FFI's function itself; where the FFI may return an i64 as a number
+ * (`i64MayBeNumber`), one closure of the call's arity turns it into a bigint.
+ */
+export function shimCalls(functions: Record<string, NativeFunction>, i64MayBeNumber: boolean): ShimCalls {
+  const calls: Record<string, NativeFunction> = {};
+  for (const [name, call] of Object.entries(ABI) as [string, AbiCall][]) {
+    const fn = functions[call.symbol];
+    if (!fn) throw new Error(`memmap's FFI table has no ${call.symbol}`);
+    calls[name] = i64MayBeNumber && call.result === "i64" ? bigintResult(fn, call.parameters.length) : fn;
+  }
+  return calls as ShimCalls;
+}
+
+// Fixed arities, not rest parameters: mmap is on the hot path of map().
+function bigintResult(fn: NativeFunction, arity: number): NativeFunction {
+  switch (arity) {
+    case 0:
+      return () => BigInt(fn() as number);
+    case 1:
+      return (a) => BigInt(fn(a) as number);
+    case 2:
+      return (a, b) => BigInt(fn(a, b) as number);
+    case 3:
+      return (a, b, c) => BigInt(fn(a, b, c) as number);
+    case 5:
+      return (a, b, c, d, e) => BigInt(fn(a, b, c, d, e) as number);
+    default:
+      return (...args) => BigInt(fn(...args) as number);
+  }
+}
+
+const FROM_NATIVE: Record<AbiResult, (raw: unknown) => unknown> = {
+  i32: Number,
+  i64: (raw) => BigInt(raw as number),
+  void: () => undefined,
+};
+
+/**
+ * The Backend's off-thread calls over `run`, which makes one call off the JS
+ * thread (a worker, Deno's nonblocking symbols, koffi's async calls) and
+ * resolves to its raw result; results are converted to the table's types.
+ */
+export function offThreadCalls(run: (name: OffThreadName, args: unknown[]) => Promise<unknown>): OffThreadCalls {
+  const calls: Record<string, NativeFunction> = {};
+  for (const [name, call] of Object.entries(ABI) as [OffThreadName, AbiCall][]) {
+    if (!call.offThread) continue;
+    const convert = FROM_NATIVE[call.result];
+    calls[`${name}Async`] = async (...args) => convert(await run(name, args));
+  }
+  return calls as OffThreadCalls;
+}
