@@ -1,6 +1,6 @@
 /*
  * What every platform's shim shares: the ABI version, memcpy between mappings,
- * and the errno names (errnos.h).
+ * and the errno names and numbers (errnos.h).
  */
 #include "shim.h"
 #include "errnos.h"
@@ -39,4 +39,16 @@ int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity) {
   /* A number outside the table still gets the C library's words for it. */
   int n = snprintf(buf, (size_t)capacity, "%s:%s", name, text ? text : strerror(err));
   return n < 0 ? ERR(EINVAL) : (n >= capacity ? capacity - 1 : n);
+}
+
+int32_t memmap_errno_table(char *buf, int32_t capacity) {
+  if (buf == NULL || capacity <= 0) return ERR(EINVAL);
+  int32_t used = 0;
+  for (size_t i = 0; i < ERRNO_COUNT; i++) {
+    int n = snprintf(buf + used, (size_t)(capacity - used), "%s=%d\n", errnos[i].name, errnos[i].number);
+    if (n < 0) return ERR(EINVAL);
+    if (n >= capacity - used) return ERR(ERANGE);
+    used += n;
+  }
+  return used;
 }

@@ -46,6 +46,7 @@ export const SYMBOLS = {
   memmap_guard_remove: { args: ["i32" /* slot */], returns: "i32" },
   memmap_guard_faults: { args: ["i32" /* slot */], returns: "i64" },
   memmap_error_describe: { args: ["i32" /* err */, "ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
+  memmap_errno_table: { args: ["ptr" /* char *buf */, "i32" /* capacity */], returns: "i32" },
 } as const;
 
 /** Bun cannot make an ArrayBuffer over foreign memory of 4 GiB or more. */
@@ -105,6 +106,7 @@ export function openBackend(path: string): Backend {
     guardRemove: (slot) => s.memmap_guard_remove(slot),
     guardFaults: (slot) => BigInt(s.memmap_guard_faults(slot)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
+    errnoTable: (out) => s.memmap_errno_table(out, out.length),
     arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
   };
 }

@@ -67,12 +67,14 @@ export interface Backend {
   guardFaults(slot: number): bigint;
   /** Writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe(errno: number, out: Uint8Array): number;
+  /** Writes "NAME=number\n" for every errno name the shim knows, NUL-terminated, into `out`; returns its length or -ERANGE. */
+  errnoTable(out: Uint8Array): number;
   /** A zero-copy ArrayBuffer over `length` bytes at `addr`. */
   arrayBuffer(addr: bigint, length: number): ArrayBuffer;
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

@@ -64,6 +64,7 @@ const SYMBOLS = {
   memmap_guard_remove: { parameters: ["i32" /* slot */], result: "i32" },
   memmap_guard_faults: { parameters: ["i32" /* slot */], result: "i64" },
   memmap_error_describe: { parameters: ["i32" /* err */, "buffer" /* char *buf */, "i32" /* capacity */], result: "i32" },
+  memmap_errno_table: { parameters: ["buffer" /* char *buf */, "i32" /* capacity */], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Opens the shim with Deno.dlopen and forwards the Backend calls to it. */
@@ -116,6 +117,7 @@ export function openBackend(path: string): Backend {
     guardRemove: (slot) => s.memmap_guard_remove(slot),
     guardFaults: (slot) => BigInt(s.memmap_guard_faults(slot)),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
+    errnoTable: (out) => s.memmap_errno_table(out, out.length),
     arrayBuffer: (addr, length) =>
       Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, length),
   };

@@ -50,6 +50,7 @@ const PROTOTYPES = {
   guardRemove: "int32_t memmap_guard_remove(int32_t slot)",
   guardFaults: "int64_t memmap_guard_faults(int32_t slot)",
   errorDescribe: "int32_t memmap_error_describe(int32_t err, void *buf, int32_t capacity)",
+  errnoTable: "int32_t memmap_errno_table(void *buf, int32_t capacity)",
 } as const;
 
 /** Opens the shim with koffi (Node 22-25) and forwards the Backend calls to it. */
@@ -108,6 +109,7 @@ export function openKoffiBackend(koffi: Koffi, path: string): Backend {
     guardRemove: (slot) => f.guardRemove(slot),
     guardFaults: (slot) => BigInt(f.guardFaults(slot)),
     errorDescribe: (errno, out) => f.errorDescribe(errno, out, out.length),
+    errnoTable: (out) => f.errnoTable(out, out.length),
     arrayBuffer: (addr, length) => koffi.view(addr, length),
   };
 }

@@ -53,6 +53,7 @@ export const SYMBOLS = {
   memmap_guard_remove: { return: "i32", arguments: ["i32" /* slot */] },
   memmap_guard_faults: { return: "i64", arguments: ["i32" /* slot */] },
   memmap_error_describe: { return: "i32", arguments: ["i32" /* err */, "pointer" /* char *buf */, "i32" /* capacity */] },
+  memmap_errno_table: { return: "i32", arguments: ["pointer" /* char *buf */, "i32" /* capacity */] },
 };
 
 /** Opens the shim with node:ffi (Node 26+) and forwards the Backend calls to it. */
@@ -110,6 +111,7 @@ export function openNodeFfiBackend(ffi: NodeFfi, path: string): Backend {
     guardRemove: (slot) => s.memmap_guard_remove(slot),
     guardFaults: (slot) => s.memmap_guard_faults(slot),
     errorDescribe: (errno, out) => s.memmap_error_describe(errno, out, out.length),
+    errnoTable: (out) => s.memmap_errno_table(out, out.length),
     arrayBuffer: (addr, length) => ffi.toArrayBuffer(addr, length, false),
   };
 }
