@@ -10,6 +10,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { WIN32_SOURCES } from "../native/scripts/recipes.ts";
 import { ROOT } from "./suites.ts";
 import { bunCounts, fetchNpmPackage } from "./tools.ts";
 
@@ -65,7 +66,7 @@ function build(): void {
   run(process.execPath, [join(ROOT, "native", "scripts", "build.ts"), "--target", "win32-x64"]);
   copyFileSync(join(ROOT, "native", "prebuilt", "win32-x64", "memmap.dll"), DLL);
   run("x86_64-w64-mingw32-gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-o", join(CACHE, "selftest.exe"),
-    join(ROOT, "scripts", "windows", "selftest.c"), join(ROOT, "native", "src", "memmap_win32.c"), "-lsynchronization"]);
+    join(ROOT, "scripts", "windows", "selftest.c"), ...WIN32_SOURCES.map((s) => join(ROOT, "native", "src", s)), "-lsynchronization"]);
 }
 
 function cleanUp(): void {

@@ -3,7 +3,7 @@
  * compiles this file for x86_64 and arm64 twice: against native/darwin/include and against
  * real macOS SDK headers. Each assertion below holds under both, so the two agree on every
  * value, type, layout and prototype listed here. Not covered, because no public header has
- * them: the private ulock calls and the os_sync_* functions (macOS 14.4), which memmap.c
+ * them: the private ulock calls and the os_sync_* functions (macOS 14.4), which darwin.c
  * declares itself from xnu's bsd/sys/ulock.h and Apple's os_sync_wait_on_address.h.
  */
 #include <errno.h>
@@ -29,7 +29,7 @@
 EQ(EPERM, 1); EQ(ENOENT, 2); EQ(ESRCH, 3); EQ(EINTR, 4); EQ(EIO, 5); EQ(ENXIO, 6); EQ(E2BIG, 7);
 EQ(EBADF, 9); EQ(ENOMEM, 12); EQ(EACCES, 13); EQ(EFAULT, 14); EQ(EBUSY, 16); EQ(EEXIST, 17);
 EQ(EXDEV, 18); EQ(ENODEV, 19); EQ(ENOTDIR, 20); EQ(EISDIR, 21); EQ(EINVAL, 22); EQ(ENFILE, 23);
-EQ(EMFILE, 24); EQ(ETXTBSY, 26); EQ(EFBIG, 27); EQ(ENOSPC, 28); EQ(ESPIPE, 29);
+EQ(EMFILE, 24); EQ(ENOTTY, 25); EQ(ETXTBSY, 26); EQ(EFBIG, 27); EQ(ENOSPC, 28); EQ(ESPIPE, 29);
 EQ(EROFS, 30); EQ(EMLINK, 31); EQ(EPIPE, 32); EQ(ERANGE, 34); EQ(EAGAIN, 35);
 EQ(ENOTSUP, 45); EQ(ETIMEDOUT, 60); EQ(ELOOP, 62); EQ(ENAMETOOLONG, 63); EQ(ENOTEMPTY, 66);
 EQ(EDQUOT, 69); EQ(ENOSYS, 78); EQ(EOVERFLOW, 84); EQ(EOPNOTSUPP, 102);
@@ -71,7 +71,7 @@ EQ(MAP_SHARED, 1); EQ(MAP_PRIVATE, 2); EQ(MAP_FIXED, 0x10); EQ(MAP_NORESERVE, 0x
 EQ(MS_ASYNC, 1); EQ(MS_SYNC, 0x10);
 EQ(MADV_NORMAL, 0); EQ(MADV_RANDOM, 1); EQ(MADV_SEQUENTIAL, 2); EQ(MADV_WILLNEED, 3); EQ(MADV_DONTNEED, 4);
 #if defined(MAP_POPULATE) || defined(MADV_HUGEPAGE) || defined(MADV_NOHUGEPAGE) || defined(MADV_POPULATE_READ)
-#error "memmap.c takes these as Linux-only: macOS must not define them"
+#error "darwin.c takes these as Linux-only: macOS must not define them"
 #endif
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 int munmap(void *addr, size_t length);

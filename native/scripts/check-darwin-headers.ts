@@ -5,10 +5,10 @@
 // its whole standard library even for -fsyntax-only). For x86_64 and arm64 it checks:
 //   1. native/darwin/check-constants.c compiles against both header sets: values, types,
 //      struct layouts and prototypes agree;
-//   2. each POSIX source compiled against each imports the same symbols (llvm-nm -u; fstat$INODE64);
+//   2. each source of the darwin build compiled against each imports the same symbols (llvm-nm -u; fstat$INODE64);
 //   3. its LLVM IR at -O0 is the same under both, once asm-label spelling and inferred
-//      function attributes are normalized: every constant and layout memmap.c uses agrees.
-// Not checkable this way: the ulock and os_sync declarations memmap.c writes itself (no
+//      function attributes are normalized: every constant and layout the shim uses agrees.
+// Not checkable this way: the ulock and os_sync declarations darwin.c writes itself (no
 // public header, or newer than these headers, macOS 13).
 //   node native/scripts/check-darwin-headers.ts
 import { execFileSync } from "node:child_process";
@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DARWIN_MIN_OS, POSIX_SOURCES } from "./recipes.ts";
+import { DARWIN_MIN_OS, DARWIN_SOURCES } from "./recipes.ts";
 
 const native = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(native, "..", ".cache", "darwin-headers");
@@ -94,7 +94,7 @@ function main(): number {
           check(`${arch}: check-constants.c against the ${name} headers`, false, String((e as { stderr?: string }).stderr ?? e));
         }
       }
-      for (const file of POSIX_SOURCES) {
+      for (const file of DARWIN_SOURCES) {
         const source = join(native, "src", file);
         const imports = (inc: string[], tag: string) => {
           const obj = join(work, `${arch}-${file}-${tag}.o`);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { POSIX_SOURCES } from "./recipes.ts";
+import { LINUX_SOURCES } from "./recipes.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -20,7 +20,7 @@ export function guardStress({ asan = false, iterations }: { asan?: boolean; iter
   try {
     const exe = join(scratch, "guard-stress");
     const sanitize = asan ? ["-fsanitize=address", "-fno-omit-frame-pointer"] : [];
-    const sources = [join(root, "test", "guard-stress.c"), ...POSIX_SOURCES.map((s) => join(root, "src", s))];
+    const sources = [join(root, "test", "guard-stress.c"), ...LINUX_SOURCES.map((s) => join(root, "src", s))];
     execFileSync(process.env.CC ?? "cc", ["-O2", "-g", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-DMEMMAP_TEST_HOOKS", "-Wl,--wrap=sigaction", ...sanitize, "-o", exe, ...sources], { stdio: "pipe" });
     // AddressSanitizer takes SIGBUS for itself and ignores sigaction() for it unless told not to.
     const env = { ...process.env, ASAN_OPTIONS: "handle_sigbus=0:allow_user_segv_handler=1" };

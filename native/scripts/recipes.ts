@@ -17,8 +17,10 @@ export interface Recipe {
   apt: string;
 }
 
-/** The shim for Linux and macOS: the calls, and the truncation guard. */
-export const POSIX_SOURCES = ["memmap.c", "guard.c"];
+/** Each OS's shim, in native/src: what all share, what Linux and macOS share, the OS's own calls, the truncation guard. */
+export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c"];
+export const DARWIN_SOURCES = ["common.c", "posix.c", "darwin.c", "guard.c"];
+export const WIN32_SOURCES = ["common.c", "win32.c"];
 
 const WARNINGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11"];
 const ELF = [...WARNINGS, "-fvisibility=hidden", "-shared", "-fPIC"];
@@ -48,17 +50,17 @@ export const DARWIN_MIN_OS = "11.0";
 
 export function recipes(nativeDir: string): Record<TargetName, Recipe> {
   return {
-    "linux-x64-gnu": { cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc", args: ELF, sources: POSIX_SOURCES, apt: "gcc" },
-    "linux-arm64-gnu": { cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc", args: ELF, sources: POSIX_SOURCES, apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
-    "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: POSIX_SOURCES, apt: "musl-tools" },
-    "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: POSIX_SOURCES, apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
-    "darwin-x64": { cc: "clang", args: darwin(`x86_64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: POSIX_SOURCES, apt: "clang lld" },
-    "darwin-arm64": { cc: "clang", args: darwin(`arm64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: POSIX_SOURCES, apt: "clang lld" },
+    "linux-x64-gnu": { cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc", args: ELF, sources: LINUX_SOURCES, apt: "gcc" },
+    "linux-arm64-gnu": { cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc", args: ELF, sources: LINUX_SOURCES, apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
+    "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: LINUX_SOURCES, apt: "musl-tools" },
+    "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: LINUX_SOURCES, apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
+    "darwin-x64": { cc: "clang", args: darwin(`x86_64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: DARWIN_SOURCES, apt: "clang lld" },
+    "darwin-arm64": { cc: "clang", args: darwin(`arm64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: DARWIN_SOURCES, apt: "clang lld" },
     "win32-x64": {
       cc: "x86_64-w64-mingw32-gcc",
       args: [...WARNINGS, "-shared", "-static-libgcc", "-s"],
       libs: ["-lsynchronization"],
-      sources: ["memmap_win32.c"],
+      sources: WIN32_SOURCES,
       apt: "gcc-mingw-w64-x86-64",
     },
   };

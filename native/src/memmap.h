@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 7
+#define MEMMAP_ABI_VERSION 8
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -133,5 +133,8 @@ MEMMAP_EXPORT int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out)
 
 /* Writes "ENAME:description" for errno err into buf (NUL-terminated); returns its length. */
 MEMMAP_EXPORT int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity);
+/* Writes every errno name the shim knows with this platform's number, one "NAME=number\n"
+   line each (NUL-terminated); returns its length, or -ERANGE if capacity is too small. */
+MEMMAP_EXPORT int32_t memmap_errno_table(char *buf, int32_t capacity);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * What the shim's POSIX sources share and do not export.
+ * What the shim's sources share and do not export.
  */
 #ifndef MEMMAP_SHIM_H
 #define MEMMAP_SHIM_H
@@ -11,7 +11,7 @@
 #define ERR(x) (-(int32_t)(x))
 #define ADDR(a) ((void *)(uintptr_t)(a))
 
-/* CLOCK_MONOTONIC in nanoseconds (clock_gettime is async-signal-safe). */
+/* CLOCK_MONOTONIC in nanoseconds (clock_gettime is async-signal-safe); POSIX only (posix.c). */
 int64_t memmap_now_ns(void);
 
 /* Test hooks, compiled in only for native/test/guard-stress.c: called at the points

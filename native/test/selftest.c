@@ -55,6 +55,18 @@ int main(int argc, char **argv) {
   CHECK(memmap_abi_version() == MEMMAP_ABI_VERSION, "abi %d", memmap_abi_version());
   CHECK(page >= 4096 && (page & (page - 1)) == 0, "page size %lld", (long long)page);
   CHECK(strncmp(describe(ENOENT), "ENOENT:", 7) == 0, "describe(ENOENT) = %s", describe(ENOENT));
+  /* FICLONE on a file system that has no ioctl for it says ENOTTY; a full quota, EDQUOT. */
+  CHECK(strncmp(describe(ENOTTY), "ENOTTY:", 7) == 0, "describe(ENOTTY) = %s", describe(ENOTTY));
+  CHECK(strncmp(describe(EDQUOT), "EDQUOT:", 7) == 0, "describe(EDQUOT) = %s", describe(EDQUOT));
+  {
+    char table[2048], line[32];
+    int32_t n = memmap_errno_table(table, sizeof table);
+    CHECK(n > 0 && (size_t)n == strlen(table), "errno_table: %d", n);
+    snprintf(line, sizeof line, "\nENOTTY=%d\n", ENOTTY);
+    CHECK(strstr(table, line) != NULL, "errno_table has %s", line + 1);
+    CHECK(strncmp(table, "EPERM=1\n", 8) == 0, "errno_table starts %.16s", table);
+    CHECK(memmap_errno_table(table, 16) == -ERANGE, "errno_table: too small is -ERANGE");
+  }
 
   /* A file: create, size, map shared, write through the mapping, read it back by a second map. */
   int32_t fd = memmap_open(path, MEMMAP_OPEN_WRITE | MEMMAP_OPEN_CREATE | MEMMAP_OPEN_EXCL, 0600);

@@ -1,4 +1,4 @@
-/* Hand-written for the macOS build (no SDK here). <stdio.h>, the two functions memmap.c uses. */
+/* Hand-written for the macOS build (no SDK here). <stdio.h>, the two functions the shim uses. */
 #ifndef MEMMAP_DARWIN_STDIO_H
 #define MEMMAP_DARWIN_STDIO_H
 

@@ -1,4 +1,4 @@
-/* Hand-written for the macOS build (no SDK here). <stdlib.h>, what memmap.c uses. */
+/* Hand-written for the macOS build (no SDK here). <stdlib.h>, what the shim uses. */
 #ifndef MEMMAP_DARWIN_STDLIB_H
 #define MEMMAP_DARWIN_STDLIB_H
 

@@ -1,4 +1,4 @@
-/* Hand-written for the macOS build (no SDK here). <string.h>, what memmap.c uses. */
+/* Hand-written for the macOS build (no SDK here). <string.h>, what the shim uses. */
 #ifndef MEMMAP_DARWIN_STRING_H
 #define MEMMAP_DARWIN_STRING_H
 

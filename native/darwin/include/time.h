@@ -1,4 +1,4 @@
-/* Hand-written for the macOS build (no SDK here). <time.h>, what memmap.c uses. */
+/* Hand-written for the macOS build (no SDK here). <time.h>, what the shim uses. */
 #ifndef MEMMAP_DARWIN_TIME_H
 #define MEMMAP_DARWIN_TIME_H
 

@@ -85,6 +85,8 @@ export const ABI = {
   mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */
   errorDescribe: { symbol: "memmap_error_describe", result: "i32", parameters: ["i32", "buffer", "i32"] },
+  /** (out, capacity): writes "NAME=number\n" for every errno name the shim knows, NUL-terminated; its length or -ERANGE. */
+  errnoTable: { symbol: "memmap_errno_table", result: "i32", parameters: ["buffer", "i32"] },
 } as const satisfies Record<string, AbiCall>;
 
 type Abi = typeof ABI;

@@ -1,6 +1,6 @@
 import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
-import { MmapError } from "./errors.ts";
+import { loadErrnos, MmapError } from "./errors.ts";
 import { Channel, type ChannelOptions } from "./channel.ts";
 import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
 import { type ChildHandle, type ForkOptions, forkModule, inheritedMappings } from "./fork.ts";
@@ -126,6 +126,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
         { code: "ERR_LIBRARY_ABI", path: b.libraryPath },
       );
     }
+    loadErrnos(b);
     return (loaded = b);
   };
   return {

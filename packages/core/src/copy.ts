@@ -17,7 +17,7 @@ import {
   STAT_SIZE,
   STAT_SLOTS,
 } from "./backend.ts";
-import { check, checkBig, describeErrno, errnoError, MmapError } from "./errors.ts";
+import { check, checkBig, errnoError, errnos, MmapError } from "./errors.ts";
 import { lastSeparator } from "./host.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
@@ -61,8 +61,12 @@ const DEFAULT_WINDOW = 64 * 2 ** 20;
 const INLINE_WINDOW = 2 ** 20;
 /** Devices whose file system said it cannot clone: "auto" stops asking (1,000 small copies: up to 17 ms). */
 const NO_CLONE = new Set<string>();
-/** errnos meaning "this file system or kernel cannot do that", after which "auto" tries the next strategy. */
-const UNSUPPORTED = new Set(["ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EXDEV", "EINVAL", "ENOTTY", "EBADF"]);
+/** Whether a positive errno means "this file system or kernel cannot do that", after which "auto" tries the next strategy. */
+function unsupported(backend: Backend, errno: number): boolean {
+  const e = errnos(backend);
+  return errno === e.ENOSYS || errno === e.EOPNOTSUPP || errno === e.ENOTSUP || errno === e.EXDEV ||
+    errno === e.EINVAL || errno === e.ENOTTY || errno === e.EBADF;
+}
 /** Bytes asked of a streamed source per read (a pipe gives at most 64 KiB anyway). */
 const STREAM_CHUNK = 2 ** 20;
 
@@ -380,20 +384,20 @@ class CopyJob {
         return;
       }
     } else {
-      const code = describeErrno(b, -existing).code;
-      if (code === "EISDIR") {
+      const e = errnos(b);
+      if (existing === -e.EISDIR) {
         throw new MmapError(`EISDIR: destination '${this.#dst}' is a directory; give the full path of the new file`, {
           code: "EISDIR", syscall: "open", path: this.#dst,
         });
       }
       const folder = withoutTrailingSeparators(this.#dst);
-      if (folder !== undefined && (code === "ENOTDIR" || (code === "ENOENT" && existsSync(split(folder).dir)))) {
+      if (folder !== undefined && (existing === -e.ENOTDIR || (existing === -e.ENOENT && existsSync(split(folder).dir)))) {
         throw new MmapError(
           `ENOTDIR: destination '${this.#dst}' ends in a separator, so it names a folder, and '${folder}' is not one: no file can be created there. Drop the trailing separator to copy to the file '${folder}', or create the folder first`,
           { code: "ENOTDIR", syscall: "open", path: this.#dst },
         );
       }
-      if (code !== "ENOENT") throw errnoError(b, -existing, "open", this.#dst);
+      if (existing !== -e.ENOENT) throw errnoError(b, -existing, "open", this.#dst);
     }
 
     if (this.#opts.atomic) {
@@ -406,7 +410,7 @@ class CopyJob {
     } else {
       const fd = b.open(dstC, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, srcPerm);
       // The name exists, yet opening it found nothing: a symlink to nowhere, which cp will not write through.
-      if (fd < 0 && describeErrno(b, -fd).code === "EEXIST") this.#refuseDanglingLink();
+      if (fd === -errnos(b).EEXIST) this.#refuseDanglingLink();
       this.#dstFd = check(b, fd, "open", this.#dst, dirHint);
     }
     this.#removeOnFailure = true;
@@ -438,7 +442,7 @@ class CopyJob {
         this.copied = this.#size;
         return "clone";
       }
-      if (strategy === "clone" || !UNSUPPORTED.has(describeErrno(b, -r).code)) throw errnoError(b, -r, "ioctl(FICLONE)", this.#dst);
+      if (strategy === "clone" || !unsupported(b, -r)) throw errnoError(b, -r, "ioctl(FICLONE)", this.#dst);
       NO_CLONE.add(device);
     }
     this.#auto = strategy === "auto";
@@ -457,7 +461,7 @@ class CopyJob {
       // Skip the hole up to the next data (SEEK_DATA); where the file system cannot say, all is data.
       const data = b.seekData(this.#srcFd, BigInt(this.copied));
       if (data < 0n) {
-        if (describeErrno(b, -Number(data)).code === "ENXIO") {
+        if (data === BigInt(-errnos(b).ENXIO)) {
           this.copied = this.#size; // only a hole remains, and dst is already that long
           return undefined;
         }
@@ -551,7 +555,7 @@ class CopyJob {
 
   /** Under "auto", a first copy_file_range that this pair of files cannot do switches to mmap. */
   #fellBack(result: bigint): boolean {
-    const fallback = result < 0n && this.#auto && UNSUPPORTED.has(describeErrno(this.#b, -Number(result)).code);
+    const fallback = result < 0n && this.#auto && unsupported(this.#b, -Number(result));
     this.#auto = false;
     if (fallback) this.strategy = "mmap";
     return fallback;
@@ -589,7 +593,7 @@ class CopyJob {
     const b = this.#b;
     // Writing a mapping of blocks the disk cannot give is SIGBUS; reserving them first makes it ENOSPC.
     const reserved = b.fallocate(this.#dstFd, BigInt(aligned), len);
-    if (reserved < 0 && !UNSUPPORTED.has(describeErrno(b, -reserved).code)) throw errnoError(b, -reserved, "fallocate", this.#dst);
+    if (reserved < 0 && !unsupported(b, -reserved)) throw errnoError(b, -reserved, "fallocate", this.#dst);
     return checkBig(b, b.mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, this.#dstFd, BigInt(aligned)), "mmap", this.#dst);
   }
 

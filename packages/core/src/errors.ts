@@ -42,8 +42,50 @@ export class MmapError extends Error {
 const describeBuffer = new Uint8Array(256);
 const decoder = new TextDecoder();
 
-/** "ENOENT" and "No such file or directory" for a positive errno, from the shim's table. */
-export function describeErrno(backend: Backend, errno: number): { code: string; description: string } {
+/** The errno names core compares results with; the shim knows more (native/src/errnos.h). */
+export const ERRNO_NAMES = [
+  "EAGAIN", "EBADF", "EBUSY", "EEXIST", "EINVAL", "EISDIR", "ENOENT", "ENOSYS", "ENOTDIR",
+  "ENOTSUP", "ENOTTY", "ENXIO", "EOPNOTSUPP", "ETIMEDOUT", "EXDEV",
+] as const;
+export type ErrnoName = (typeof ERRNO_NAMES)[number];
+/** This platform's number for each name, e.g. `errnos(b).ENOSYS`. */
+export type Errnos = Readonly<Record<ErrnoName, number>>;
+
+const errnoTables = new WeakMap<Backend, Errnos>();
+
+/**
+ * Reads the shim's errno table ("NAME=number" lines) once per backend; api.ts does it at
+ * load. A shim without a name core needs cannot be used: the ABI check should have said so.
+ */
+export function loadErrnos(backend: Backend): Errnos {
+  const buffer = new Uint8Array(4096);
+  const n = backend.errnoTable(buffer, buffer.length);
+  const numbers = new Map<string, number>();
+  if (n > 0) {
+    for (const line of decoder.decode(buffer.subarray(0, n)).split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0 && !numbers.has(line.slice(0, eq))) numbers.set(line.slice(0, eq), Number(line.slice(eq + 1)));
+    }
+  }
+  const missing = ERRNO_NAMES.filter((name) => !Number.isInteger(numbers.get(name)));
+  if (missing.length > 0) {
+    throw new MmapError(
+      `the native shim at ${backend.libraryPath} has no errno number for ${missing.join(", ")} (errno_table returned ${n}); rebuild it (npm run build:native) or unset MEMMAP_LIBRARY_PATH`,
+      { code: "ERR_LIBRARY_ABI", path: backend.libraryPath },
+    );
+  }
+  const table = Object.freeze(Object.fromEntries(ERRNO_NAMES.map((name) => [name, numbers.get(name)!]))) as Errnos;
+  errnoTables.set(backend, table);
+  return table;
+}
+
+/** The backend's errno numbers (read from the shim on first use if api.ts did not). */
+export function errnos(backend: Backend): Errnos {
+  return errnoTables.get(backend) ?? loadErrnos(backend);
+}
+
+/** "ENOENT" and "No such file or directory" for a positive errno, from the shim's table: for messages, not for decisions (compare with errnos()). */
+function describeErrno(backend: Backend, errno: number): { code: string; description: string } {
   const n = backend.errorDescribe(errno, describeBuffer, describeBuffer.length);
   const text = n > 0 ? decoder.decode(describeBuffer.subarray(0, n)) : "";
   const colon = text.indexOf(":");

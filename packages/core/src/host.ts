@@ -3,7 +3,7 @@ import { MmapError } from "./errors.ts";
 
 /**
  * Whether this process runs on Windows. There the shim's descriptors are slots
- * of its own table (native/src/memmap_win32.c): no runtime, and no child
+ * of its own table (native/src/win32.c): no runtime, and no child
  * process, can use them, so what core builds on passing descriptors around
  * says so instead of failing obscurely.
  */

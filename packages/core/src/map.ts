@@ -21,7 +21,7 @@ import {
   STAT_SIZE,
   STAT_SLOTS,
 } from "./backend.ts";
-import { check, describeErrno, MmapError } from "./errors.ts";
+import { check, errnos, MmapError } from "./errors.ts";
 import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
 import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, type Region } from "./mapping.ts";
 import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
@@ -233,7 +233,7 @@ export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?
   if (opts.name !== undefined && typeof opts.name !== "string") throw new TypeError("options.name must be a string");
   const label = `memmap:${opts.name ?? "anonymous"}`;
   let fd = backend.memfdCreate(cString(label));
-  if (fd < 0 && describeErrno(backend, -fd).code === "ENOSYS") fd = anonymousShm(backend);
+  if (fd === -errnos(backend).ENOSYS) fd = anonymousShm(backend);
   check(backend, fd, "memfd_create");
   const pageSize = pageSizeOf(backend);
   const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd, released: false };

@@ -1,5 +1,5 @@
 import { ADVICE, type Advice, type Backend, SYNC_ASYNC } from "./backend.ts";
-import { check, checkBig, closedError, describeErrno, MmapError } from "./errors.ts";
+import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
 export type MapMode = "read" | "readwrite" | "copy";
@@ -333,7 +333,7 @@ export class Mapping {
       const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
       // The file first: if that fails (a seal, a full disk) nothing has changed yet.
       let truncated = b.ftruncate(fd, fileLength);
-      if (truncated < 0 && n < this.#length && describeErrno(b, -truncated).code === "EBUSY") {
+      if (truncated === -errnos(b).EBUSY && n < this.#length) {
         // Windows will not shrink a file while a view of it is mapped (ERROR_USER_MAPPED_FILE):
         // unmap ours and try again; if it is still refused, map the old length back.
         this.#detachAll();
@@ -396,7 +396,7 @@ export class Mapping {
     unguard(r);
     if (r.mapLength > 0 && newMapLength > 0) {
       const moved = b.mremap(r.base, BigInt(r.mapLength), BigInt(newMapLength));
-      if (moved >= 0n || describeErrno(b, -Number(moved)).code !== "ENOSYS") {
+      if (moved !== BigInt(-errnos(b).ENOSYS)) {
         r.base = checkBig(b, moved, "mremap", this.path);
         r.mapLength = newMapLength;
         guard(r);

@@ -1,5 +1,5 @@
 import type { Backend } from "./backend.ts";
-import { errnoError, describeErrno } from "./errors.ts";
+import { errnoError, errnos } from "./errors.ts";
 import { mappingOf } from "./mapping.ts";
 import { toIndex } from "./validate.ts";
 
@@ -28,9 +28,9 @@ function timeoutOf(timeoutMs: unknown): bigint {
 
 function result(backend: Backend, r: number): WaitResult {
   if (r === 0) return "ok";
-  const { code } = describeErrno(backend, -r);
-  if (code === "EAGAIN") return "not-equal";
-  if (code === "ETIMEDOUT") return "timed-out";
+  const e = errnos(backend);
+  if (r === -e.EAGAIN) return "not-equal";
+  if (r === -e.ETIMEDOUT) return "timed-out";
   throw errnoError(backend, -r, "futex");
 }
 

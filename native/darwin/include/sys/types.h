@@ -1,4 +1,4 @@
-/* Hand-written for the macOS build (no SDK here): the scalar types memmap.c uses, as
+/* Hand-written for the macOS build (no SDK here): the scalar types the shim uses, as
    <sys/_types.h> and <sys/_types/_*.h> define them for 64-bit macOS (LP64). */
 #ifndef MEMMAP_DARWIN_SYS_TYPES_H
 #define MEMMAP_DARWIN_SYS_TYPES_H

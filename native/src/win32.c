@@ -1,7 +1,7 @@
 /*
  * memmap libc shim, Windows half: the ABI of memmap.h over Win32. Results are
- * a value or -errno, with POSIX errno numbers (mingw's errno.h) translated
- * from GetLastError() right after the failing call.
+ * a value or -errno, with POSIX errno numbers (mingw's errno.h, and errnos.h for
+ * the one it lacks) translated from GetLastError() right after the failing call.
  *
  * Decisions (see native/README-windows.md for the whole list):
  * - "Descriptors" are slots of a table in this DLL, numbered from FD_BASE, each
@@ -25,14 +25,11 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "memmap.h"
-
-#define ERR(x) (-(int32_t)(x))
-#define ADDR(a) ((void *)(uintptr_t)(a))
+#include "shim.h"
+#include "errnos.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -158,8 +155,6 @@ static wchar_t *wide(const char *utf8, int32_t *err) {
 static void wfree(wchar_t *w) {
   if (w) HeapFree(GetProcessHeap(), 0, w);
 }
-
-int32_t memmap_abi_version(void) { return MEMMAP_ABI_VERSION; }
 
 int64_t memmap_page_size(void) {
   SYSTEM_INFO si;
@@ -553,10 +548,6 @@ int32_t memmap_shm_unlink(const char *name) {
 
 /* ---- copying and file operations ----------------------------------------- */
 
-void memmap_copy(int64_t dst_addr, int64_t src_addr, int64_t length) {
-  if (length > 0) memcpy(ADDR(dst_addr), ADDR(src_addr), (size_t)length);
-}
-
 int64_t memmap_copy_file_range(int32_t in_fd, int64_t in_offset, int32_t out_fd, int64_t out_offset, int64_t length) {
   (void)in_fd; (void)in_offset; (void)out_fd; (void)out_offset; (void)length;
   return ERR(ENOSYS); /* core copies through mappings */
@@ -786,64 +777,4 @@ int32_t memmap_guard_remove(int32_t slot) {
 
 int64_t memmap_guard_faults(int32_t slot) {
   return slot < 0 || slot >= GUARD_SLOTS ? ERR(EINVAL) : 0;
-}
-
-/* ---- error names ---------------------------------------------------------
-   Names are what core matches on; descriptions are written here because the
-   CRT's strerror knows none of the POSIX numbers above 42. */
-#define MEMMAP_ERRNO_MAP(XX)                                            \
-  XX(EPERM, "Operation not permitted")                                  \
-  XX(ENOENT, "No such file or directory")                               \
-  XX(EINTR, "Interrupted system call")                                  \
-  XX(EIO, "Input/output error")                                         \
-  XX(ENXIO, "No such device or address")                                \
-  XX(E2BIG, "Argument list too long")                                   \
-  XX(EBADF, "Bad file descriptor")                                      \
-  XX(EAGAIN, "Resource temporarily unavailable")                        \
-  XX(ENOMEM, "Cannot allocate memory")                                  \
-  XX(EACCES, "Permission denied")                                       \
-  XX(EFAULT, "Bad address")                                             \
-  XX(EBUSY, "Device or resource busy")                                  \
-  XX(EEXIST, "File exists")                                             \
-  XX(EXDEV, "Invalid cross-device link")                                \
-  XX(ENODEV, "No such device")                                          \
-  XX(ENOTDIR, "Not a directory")                                        \
-  XX(EISDIR, "Is a directory")                                          \
-  XX(EINVAL, "Invalid argument")                                        \
-  XX(ENFILE, "Too many open files in system")                           \
-  XX(EMFILE, "Too many open files")                                     \
-  XX(ENOTTY, "Inappropriate ioctl for device")                          \
-  XX(ETXTBSY, "Text file busy")                                         \
-  XX(EFBIG, "File too large")                                           \
-  XX(ENOSPC, "No space left on device")                                 \
-  XX(ESPIPE, "Illegal seek")                                            \
-  XX(EROFS, "Read-only file system")                                    \
-  XX(EMLINK, "Too many links")                                          \
-  XX(EPIPE, "Broken pipe")                                              \
-  XX(ERANGE, "Numerical result out of range")                           \
-  XX(ENAMETOOLONG, "File name too long")                                \
-  XX(ENOSYS, "Function not implemented")                                \
-  XX(ENOTEMPTY, "Directory not empty")                                  \
-  XX(ESRCH, "No such process")                                          \
-  XX(ENOTSUP, "Operation not supported")                                \
-  XX(EOPNOTSUPP, "Operation not supported")                             \
-  XX(EOVERFLOW, "Value too large for defined data type")                \
-  XX(ELOOP, "Too many levels of symbolic links")                        \
-  XX(ETIMEDOUT, "Connection timed out")
-
-int32_t memmap_error_describe(int32_t err, char *buf, int32_t capacity) {
-  const char *name = "EUNKNOWN", *text = "Unknown error";
-  if (buf == NULL || capacity <= 0) return ERR(EINVAL);
-  switch (err) {
-#define XX(e, s) \
-  case e:        \
-    name = #e;   \
-    text = s;    \
-    break;
-    MEMMAP_ERRNO_MAP(XX)
-#undef XX
-    default: break;
-  }
-  int n = snprintf(buf, (size_t)capacity, "%s:%s", name, text);
-  return n < 0 ? ERR(EINVAL) : (n >= capacity ? capacity - 1 : n);
 }
