@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +97,11 @@ EQ(S_ISREG(0100644), 1); EQ(S_ISDIR(0100644), 0); EQ(S_ISDIR(0040755), 1);
 int fstat(int fd, struct stat *st); /* which symbol it binds is checked with llvm-nm */
 int fchmod(int fd, mode_t mode);
 mode_t umask(mode_t mask);
+
+/* sys/wait.h */
+EQ(P_PID, 1); EQ(WNOHANG, 0x1); EQ(WEXITED, 0x4); EQ(WNOWAIT, 0x20); EQ(CLD_EXITED, 1);
+TYPE(id_t, unsigned int);
+int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
 
 /* signal.h */
 EQ(SIGBUS, 10); EQ(BUS_ADRALN, 1); EQ(BUS_ADRERR, 2);

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 8
+#define MEMMAP_ABI_VERSION 9
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -116,6 +116,10 @@ MEMMAP_EXPORT void memmap_yield(void);
    same for the process's whole life and differs for a later process given the same pid
    (from its start time), or 0 where the OS does not tell (macOS: existence only). */
 MEMMAP_EXPORT int32_t memmap_process_tag(int32_t pid);
+/* How a child of this process ended, read without reaping it: its exit code (0-255), or 256 +
+   the signal that killed it; -EAGAIN while it runs; -ECHILD when pid is no unreaped child of
+   this process; -ENOSYS on Windows. */
+MEMMAP_EXPORT int32_t memmap_child_exit(int32_t pid);
 
 /* Truncation guard. A page of a file mapping past the file's end raises SIGBUS
    when touched (another process truncated the file). Ranges registered here get

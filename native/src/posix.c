@@ -10,7 +10,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <time.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int64_t memmap_page_size(void) { return (int64_t)sysconf(_SC_PAGESIZE); }
@@ -133,4 +135,19 @@ int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out) {
   int64_t page = (int64_t)sysconf(_SC_PAGESIZE);
   for (int64_t i = 0, n = (length + page - 1) / page; i < n; i++) out[i] &= 1;
   return 0;
+}
+
+/* WNOWAIT leaves the child to be reaped by whoever reaps it anyway (the runtime's event
+   loop): this only reads how it ended, which a parent blocked in a wait could not learn
+   otherwise. */
+int32_t memmap_child_exit(int32_t pid) {
+  if (pid <= 0) return ERR(EINVAL);
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  int r;
+  do r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return ERR(errno);
+  if (info.si_pid == 0) return ERR(EAGAIN); /* still running */
+  return info.si_code == CLD_EXITED ? (info.si_status & 0xff) : 256 + info.si_status;
 }

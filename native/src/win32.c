@@ -758,6 +758,12 @@ int32_t memmap_process_tag(int32_t pid) {
   return tag;
 }
 
+/* A parent that waits on a child gets its exit code from the runtime's own handle there. */
+int32_t memmap_child_exit(int32_t pid) {
+  (void)pid;
+  return ERR(ENOSYS);
+}
+
 /* ---- truncation guard ------------------------------------------------------
    Nothing to guard: a mapped file cannot shrink on Windows (ERROR_USER_MAPPED_FILE),
    so no page of a view ever lies past the end of its file. Slots are handed out so

@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
   int ready[2], own[2];
   if (pipe(ready) == 0 && pipe(own) == 0) {
     pid_t zombie = fork();
-    if (zombie == 0) _exit(0);
+    if (zombie == 0) _exit(7);
     pid_t alive = fork();
     if (alive == 0) {
       char byte;
@@ -171,6 +171,8 @@ int main(int argc, char **argv) {
     /* WNOWAIT: wait for the exit but leave the child a zombie. */
     CHECK(waitid(P_PID, (id_t)zombie, &info, WEXITED | WNOWAIT) == 0, "wait for the zombie");
     CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH, "a zombie is dead: process_tag %d", memmap_process_tag((int32_t)zombie));
+    CHECK(memmap_child_exit((int32_t)zombie) == 7 && memmap_child_exit((int32_t)zombie) == 7, "child_exit reads a zombie's exit code, without reaping it");
+    CHECK(memmap_child_exit((int32_t)alive) == -EAGAIN, "child_exit of a running child: %d", memmap_child_exit((int32_t)alive));
     int32_t tag = memmap_process_tag((int32_t)alive);
     CHECK(tag > 0 && memmap_process_tag((int32_t)alive) == tag, "a live child has a steady tag: %d", tag);
     /* What a process computes for itself is what others compute for it (qemu-user answers a
@@ -180,6 +182,7 @@ int main(int argc, char **argv) {
     waitpid(alive, NULL, 0);
     waitpid(zombie, NULL, 0);
     CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH && memmap_process_tag((int32_t)alive) == -ESRCH, "reaped children are gone");
+    CHECK(memmap_child_exit((int32_t)zombie) == -ECHILD, "child_exit of a reaped child is ECHILD");
   }
 
   /* umask is read, never set (a file another thread creates meanwhile would get the wrong mode). */

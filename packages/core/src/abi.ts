@@ -76,6 +76,8 @@ export const ABI = {
   yield: { symbol: "memmap_yield", result: "void", parameters: [] },
   /** (pid): -ESRCH when the process is gone or a zombie; else > 0, an identity that survives pid reuse, or 0 when the OS does not tell. */
   processTag: { symbol: "memmap_process_tag", result: "i32", parameters: ["i32"] },
+  /** (pid): how a child of this process ended, without reaping it: its exit code, 256 + the signal, -EAGAIN while it runs, -ECHILD. */
+  childExit: { symbol: "memmap_child_exit", result: "i32", parameters: ["i32"] },
   /** (addr, length): truncation guard: registers a range, returns a slot or -errno. */
   guardAdd: { symbol: "memmap_guard_add", result: "i32", parameters: ["i64", "i64"] },
   guardRemove: { symbol: "memmap_guard_remove", result: "i32", parameters: ["i32"] },

@@ -21,7 +21,7 @@ export interface Backend extends ShimCalls, OffThreadCalls {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;

@@ -1,7 +1,7 @@
 import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
-import { type ChildExit, forkedChildExit, forkedCount, forkedSince } from "./fork.ts";
+import { type ChildExit, forkedChildExit, forkedChildSettled, forkedCount, forkedSince } from "./fork.ts";
 import type { Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
 import { notifyWord, waitWord, waitWordAsync } from "./wait.ts";
@@ -360,11 +360,26 @@ export class Channel {
       Atomics.store(this.#i32, ring + flag, 1);
       if (ready()) break;
       const left = deadline - performance.now();
+      await this.#settleDeadPeers();
       this.#checkWaiting(left);
       await waitWordAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
       if (ready()) break;
     }
     Atomics.store(this.#i32, ring + flag, 0);
+  }
+
+  /** The pids that may attach or have: the peer, or before one attached, the children fork() gave the memory to. */
+  #candidates(): number[] {
+    const peer = this.#peerPid;
+    if (peer !== 0) return [peer];
+    return this.#side === 0 ? forkedSince(this.#mapping, this.#forkedBefore) : [];
+  }
+
+  /** A dead child of this process whose exit event has not run yet: let it run, so its exit code is known. */
+  async #settleDeadPeers(): Promise<void> {
+    for (const pid of this.#candidates()) {
+      if (forkedChildExit(this.#b, pid) === undefined && !processAlive(this.#b, pid)) await forkedChildSettled(pid, 1000);
+    }
   }
 
   #checkWaiting(left: number): void {
@@ -388,7 +403,7 @@ export class Channel {
   /** undefined while `pid` runs; how it ended if this process forked it and saw that, else null. */
   #exitOf(pid: number): ChildExit | null | undefined {
     // A child's exit is known once the event loop has turned; its pid may be reused by then.
-    const exit = forkedChildExit(pid);
+    const exit = forkedChildExit(this.#b, pid);
     if (exit) return exit;
     return processAlive(this.#b, pid) ? undefined : null;
   }

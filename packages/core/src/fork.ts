@@ -1,4 +1,5 @@
 import { spawn, type StdioOptions } from "node:child_process";
+import { constants } from "node:os";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -109,9 +110,29 @@ const EXITS_KEPT = 1024;
 /** The children fork() shared each mapping with: how many in all, and the latest EXITS_KEPT pids. */
 const recipients = new WeakMap<Mapping, { count: number; pids: number[] }>();
 
-/** How child `pid` ended, if this process forked it and has seen it exit. */
-export function forkedChildExit(pid: number): ChildExit | undefined {
-  return exits.get(pid);
+/** The children that are still running, until their exit event has been handled. */
+const running = new Map<number, Promise<unknown>>();
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+
+/**
+ * How child `pid` ended, if this process forked it and it has exited: from its exit event,
+ * or, before the event loop got to that (a parent blocked in a wait), read from the kernel
+ * without reaping it (memmap_child_exit).
+ */
+export function forkedChildExit(backend: Backend, pid: number): ChildExit | undefined {
+  const seen = exits.get(pid);
+  if (seen || !running.has(pid)) return seen;
+  const status = backend.childExit(pid);
+  if (status < 0) return undefined; // running, or already reaped by the runtime (its event is on its way)
+  return status < 256 ? { code: status, signal: null } : { code: null, signal: SIGNAL_NAMES.get(status - 256) ?? String(status - 256) };
+}
+
+/** Resolves once child `pid`'s exit event has been handled (at once if it is not running), or after `ms`. */
+export function forkedChildSettled(pid: number, ms: number): Promise<void> {
+  const exited = running.get(pid);
+  if (!exited) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }
 
 /** How many children fork() has shared `mapping` with. */
@@ -186,11 +207,13 @@ export function forkModule(
         if (pid !== undefined) {
           exits.set(pid, { code, signal });
           if (exits.size > EXITS_KEPT) exits.delete(exits.keys().next().value!);
+          running.delete(pid);
         }
         resolve({ code, signal });
       });
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
+    if (pid !== undefined) running.set(pid, exited.catch(() => {}));
     return {
       // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
       pid,

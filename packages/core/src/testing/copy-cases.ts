@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { canDropRoot, isLinux, isRoot, isWindows, pattern, type Suite, thrownAsNobody, throwsLike, withTempDir } from "./context.ts";
+import { canDropRoot, emulator, isLinux, isRoot, isWindows, pattern, type Suite, thrownAsNobody, throwsLike, withTempDir } from "./context.ts";
 
 const MiB = 2 ** 20;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -301,9 +301,11 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
         // least the shortest window. Off the thread the gaps are scheduling noise: 2-17 ms measured on every
         // runtime against 70-150 ms windows, and 54 ms against 218 ms at load 4 on 2 cores, where the copying
         // thread slows too: never more than a quarter of the shortest window.
+        // Not under qemu-user: there the emulated runtime's own JIT and GC pauses outlast a window
+        // (seen: Deno for arm64), so a gap says nothing about where the copy ran.
         const shortest = Math.min(...windowMs);
         assert.ok(
-          longestGap < shortest / 2,
+          emulator !== undefined || longestGap < shortest / 2,
           `the event loop stood still for ${longestGap.toFixed(1)} ms; windows took ${windowMs.map((ms) => ms.toFixed(1)).join(", ")} ms`,
         );
         assert.equal(sha256(join(dir, "big-copy")), sha256(src));

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import process from "node:process";
 import type { ChildHandle } from "../fork.ts";
-import { emulator, isLinux, pattern, sleep, type Suite, throwsLike, until, withTempDir } from "./context.ts";
+import { emulator, isLinux, isWindows, pattern, sleep, type Suite, throwsLike, until, withTempDir } from "./context.ts";
 
 /** A child script (plain JS, so every runtime runs it) that imports memmap as `m`. */
 function childScript(dir: string, name: string, entry: string, body: string): string {
@@ -426,6 +426,20 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             await assert.rejects(channel.receiveAsync(20_000), gone(3));
             // Once the exit was seen, a blocking receive() reports it too.
             throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/);
+          });
+          shm.close();
+        }
+        // A parent blocked in receive() from the start: its event loop never runs, so the child
+        // stays unreaped, and its exit code is read from the kernel without reaping it.
+        if (!isWindows) {
+          const shm = mapAnonymous(64 * 1024);
+          const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+          await withChild(child, async (c) => {
+            const channel = Channel.create(shm, { peer: c.pid });
+            const e = throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/) as InstanceType<typeof MmapError>;
+            assert.equal(e.code, "ERR_PEER_GONE");
+            assert.equal(e.exitCode, 3);
+            assert.deepEqual(await c.exited, { code: 3, signal: null }, "the runtime still reaps it and reports its exit");
           });
           shm.close();
         }
