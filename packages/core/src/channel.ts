@@ -81,7 +81,7 @@ export class Channel {
   /** @internal Formats `mapping` as a channel and returns the creator's end. */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const room = Math.floor((mapping.length - HEADER) / 2);
-    let capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
+    const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
     if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
       throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
     }

@@ -11,7 +11,7 @@ for (const call of Object.values(ABI) as AbiCall[]) {
 
 /** Opens the shim with Deno.dlopen; Deno may return an i64 as a number, so i64 results are widened. */
 export function openBackend(path: string): Backend {
-  // deno-lint-ignore no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the symbols are typed by the ABI table, not by Deno's inference
   const s = Deno.dlopen(path, SYMBOLS).symbols as Record<string, (...args: any[]) => unknown>;
   return {
     name: "deno",
