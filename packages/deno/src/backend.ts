@@ -1,4 +1,4 @@
-import { ABI, type AbiCall, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core";
+import { ABI, type AbiCall, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core/backend";
 
 const TYPES = { i32: "i32", i64: "i64", buffer: "buffer", void: "void" } as const satisfies Record<AbiType, Deno.NativeResultType>;
 const declare = (call: AbiCall) => ({ parameters: call.parameters.map((t) => TYPES[t]), result: TYPES[call.result] });
