@@ -20,5 +20,5 @@ export { copyCli, type CopyCliIo } from "./copy-cli.ts";
 export { Channel, CHANNEL_VERSION, type ChannelOptions } from "./channel.ts";
 export { type ChildExit, type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
 export { Mutex, type MutexGuard } from "./mutex.ts";
-export type { SharedOptions } from "./shared.ts";
+export type { SharedOptions } from "./shared-memory.ts";
 export type { WaitResult } from "./wait.ts";

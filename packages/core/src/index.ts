@@ -13,5 +13,5 @@ export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export type { Channel, ChannelOptions } from "./channel.ts";
 export type { ChildExit, ChildHandle, ForkOptions } from "./fork.ts";
 export type { Mutex, MutexGuard } from "./mutex.ts";
-export type { SharedOptions } from "./shared.ts";
+export type { SharedOptions } from "./shared-memory.ts";
 export type { WaitResult } from "./wait.ts";
