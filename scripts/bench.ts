@@ -194,7 +194,7 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
     console.log("");
     printTable(rows);
     for (const note of c.notes ?? []) console.log(`  note: ${note}`);
-    footnotes.forEach((text, n) => console.log(`  [${n + 1}] ${text}`));
+    for (const [n, text] of footnotes.entries()) console.log(`  [${n + 1}] ${text}`);
     for (const ratio of ratios.filter((r) => r.target)) {
       const verdicts = ok.map(([id, r]) => {
         const value = ratioOf(r.cases[i], ratio);

@@ -1,4 +1,4 @@
-// npm run demo: the seed's main scenario on all three runtimes, one after another:
+// npm run demo: the fork scenario on all three runtimes, one after another:
 // a parent maps a file and forks, the child reads a line from stdin into the
 // mapping, the parent waits for it and prints it.
 import { spawnSync } from "node:child_process";

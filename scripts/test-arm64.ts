@@ -72,6 +72,7 @@ function fetchRuntime(name: Runtime): string {
 
 /** Pass/fail/skip counts from each runner's summary. */
 function counts(name: Runtime, out: string): { passed: number; failed: number; skipped: number } {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the runners' ANSI colour codes, which start with ESC
   const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
   const n = (re: RegExp) => Number(plain.match(re)?.[1] ?? 0);
   if (name === "bun") return bunCounts(plain);

@@ -1,6 +1,6 @@
-// npm test: every suite on every runtime through turbo (all of them, even after a
-// failure), then one line that sums
-// them all ("N passed, N failed"), which CI reads.
+// npm test: lint and typecheck, then every suite on every runtime through turbo (all of
+// them, even after a failure), then one line that sums them all ("N passed, N failed"),
+// which CI reads.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +28,19 @@ export function countJunit(xml: string): Counts {
   return counts;
 }
 
+// Lint (with the format check) and the typecheck of every file first, each one check.
+const CHECKS = [
+  { name: "lint", command: "npm", args: ["run", "--silent", "lint"] },
+  { name: "typecheck", command: "npm", args: ["run", "--silent", "typecheck"] },
+];
+const checks = CHECKS.map(({ name, command, args }) => {
+  const start = performance.now();
+  const run = spawnSync(command, args, { cwd: ROOT, stdio: "inherit" });
+  const seconds = ((performance.now() - start) / 1000).toFixed(1);
+  console.log(`${name}: ${run.status === 0 ? "passed" : "failed"} in ${seconds} s`);
+  return { name, passed: run.status === 0 };
+});
+
 rmSync(RESULTS, { recursive: true, force: true });
 const turbo = spawnSync(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   cwd: ROOT,
@@ -41,6 +54,11 @@ const EMULATED = [
 
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 const summary = ["", "suite     passed  failed  skipped"];
+for (const { name, passed } of checks) {
+  summary.push(`${name.padEnd(9)} ${String(passed ? 1 : 0).padStart(6)}  ${String(passed ? 0 : 1).padStart(6)}  ${"0".padStart(7)}`);
+  if (passed) total.passed++;
+  else total.failed++;
+}
 for (const name of Object.keys(SUITES)) {
   const file = join(RESULTS, `${name}.xml`);
   let c: Counts;

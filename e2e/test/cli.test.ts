@@ -113,6 +113,7 @@ function exited(child: ChildProcess): Promise<number | string> {
 interface ParityCase {
   name: string;
   /** Builds the inputs in an empty folder; returns what to undo (a writer to reap, a server to close). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most setups are one writeFileSync, whose result is void
   setup(folder: string): void | Promise<{ writer?: ChildProcess; server?: Server }>;
   args: string[];
   /** An error: what cp's message and memmap-cp's say, in each one's words. */
@@ -127,7 +128,10 @@ const fieldNames = (path: string) => readFileSync(path, "utf8").split("\n").map(
 
 const PARITY: ParityCase[] = [
   { name: "a regular file", setup: (f) => writeFileSync(join(f, "src"), SRC), args: ["src", "dst"] },
-  { name: "into a folder", setup: (f) => (writeFileSync(join(f, "src"), SRC), mkdirSync(join(f, "folder"))), args: ["src", "folder"] },
+  { name: "into a folder", setup: (f) => {
+      writeFileSync(join(f, "src"), SRC);
+      mkdirSync(join(f, "folder"));
+    }, args: ["src", "folder"] },
   { name: "/dev/null onto an existing file", setup: (f) => writeFileSync(join(f, "log"), "old log lines\n"), args: ["/dev/null", "log"] },
   {
     name: "a FIFO fed by a writer",
@@ -170,7 +174,10 @@ const PARITY: ParityCase[] = [
   },
   {
     name: "a file with a trailing slash",
-    setup: (f) => (writeFileSync(join(f, "src"), SRC), writeFileSync(join(f, "file"), "old")),
+    setup: (f) => {
+      writeFileSync(join(f, "src"), SRC);
+      writeFileSync(join(f, "file"), "old");
+    },
     args: ["src", "file/"],
     meaning: [/Not a directory/, /^memmap-cp: ENOTDIR: .*names a folder/],
   },
@@ -182,14 +189,20 @@ const PARITY: ParityCase[] = [
   },
   {
     name: "a dangling symlink",
-    setup: (f) => (writeFileSync(join(f, "src"), SRC), symlinkSync("nowhere", join(f, "link"))),
+    setup: (f) => {
+      writeFileSync(join(f, "src"), SRC);
+      symlinkSync("nowhere", join(f, "link"));
+    },
     args: ["src", "link"],
     meaning: [/not writing through dangling symlink 'link'/, /^memmap-cp: destination 'link' is a symbolic link to 'nowhere', which does not exist/],
   },
   {
     // No writer: opening the FIFO first would wait forever (the run's timeout ends that).
     name: "a FIFO onto itself, through a symlink",
-    setup: (f) => (execFileSync("mkfifo", [join(f, "fifo")]), symlinkSync("fifo", join(f, "link"))),
+    setup: (f) => {
+      execFileSync("mkfifo", [join(f, "fifo")]);
+      symlinkSync("fifo", join(f, "link"));
+    },
     args: ["fifo", "link"],
     meaning: [/are the same file/, /^memmap-cp: source and destination are the same file/],
   },

@@ -97,7 +97,7 @@ describe("Deno package", () => {
       writeFileSync(join(app, "deno.json"), JSON.stringify({
         imports: {
           "@memmap/core": `${base}/core/src/index.ts`,
-          "@memmap/core/public": `${base}/core/src/public.ts`,
+          "@memmap/core/backend": `${base}/core/src/backend-api.ts`,
         },
       }));
       writeFileSync(join(app, "main.ts"), readmeSnippet("jsr:@memmap/deno").replace('"jsr:@memmap/deno"', `"${base}/deno/mod.ts"`));

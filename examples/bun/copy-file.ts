@@ -1,4 +1,4 @@
-// The seed's copy program: copy a file through two mappings, window by window.
+// Copies a file through two mappings, window by window.
 // Run: bun examples/bun/copy-file.ts [SRC DST]   (without arguments it copies a demo file)
 import { copyFile } from "@memmap/bun";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The seed's parent and child: the parent maps a file and forks; the child reads a
+// A parent and its child: the parent maps a file and forks; the child reads a
 // line from stdin, writes it into the mapping and notifies; the parent waits and prints it.
 // Run: echo hello | bun examples/bun/ipc-fork.ts
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The seed's copy program: copy a file through two mappings, window by window.
+// Copies a file through two mappings, window by window.
 // Run: deno run --allow-ffi --allow-read --allow-write examples/deno/copy-file.ts [SRC DST]
 import { copyFile } from "@memmap/deno";
 

@@ -1,4 +1,4 @@
-// The seed's copy program: copy a file through two mappings, window by window.
+// Copies a file through two mappings, window by window.
 // Run: node examples/node/copy-file.ts [SRC DST]   (without arguments it copies a demo file)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", public: "src/public.ts", "testing/index": "src/testing/index.ts" },
+  entry: { index: "src/index.ts", "backend-api": "src/backend-api.ts", "testing/index": "src/testing/index.ts" },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,

@@ -4,7 +4,7 @@
  * (in this repository: `deno run --allow-ffi --allow-read --allow-write packages/deno/cp.ts SRC DST`). See `--help`.
  */
 import process from "node:process";
-import { copyCli } from "@memmap/core";
+import { copyCli } from "@memmap/core/backend";
 import { copyFile } from "./mod.ts";
 
 if (import.meta.main) {

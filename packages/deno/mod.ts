@@ -11,7 +11,7 @@
  * m.flush();
  * ```
  */
-import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@memmap/core";
+import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@memmap/core/backend";
 import { openBackend } from "./src/backend.ts";
 import { cachedPrebuiltDir } from "./src/remote.ts";
 import { readRunFlags } from "./src/run-flags.ts";
@@ -80,4 +80,4 @@ export const pageSize: Memmap["pageSize"] = memmap.pageSize;
 export const configure: Memmap["configure"] = memmap.configure;
 /** The loaded backend, for diagnostics and benchmarks. */
 export const backend: Memmap["backend"] = memmap.backend;
-export * from "@memmap/core/public";
+export * from "@memmap/core";

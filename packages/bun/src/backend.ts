@@ -1,5 +1,5 @@
 import { dlopen, ptr, toArrayBuffer } from "bun:ffi";
-import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core";
+import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core/backend";
 
 const TYPES = { i32: "i32", i64: "i64", buffer: "ptr", void: "void" } as const satisfies Record<AbiType, string>;
 

@@ -11,7 +11,7 @@
  * m.flush();
  * ```
  */
-import { bindMemmap, type Memmap, nodeStyleLoader } from "@memmap/core";
+import { bindMemmap, type Memmap, nodeStyleLoader } from "@memmap/core/backend";
 import { openBackend } from "./backend.ts";
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
@@ -34,4 +34,4 @@ export const {
   configure,
   backend,
 }: Memmap = memmap;
-export * from "@memmap/core/public";
+export * from "@memmap/core";

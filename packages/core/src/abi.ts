@@ -95,6 +95,7 @@ type Abi = typeof ABI;
 type JsValue<T extends AbiType> = T extends "i32" ? number
   : T extends "i64" ? bigint
   : T extends "buffer" ? ArrayBufferView
+  // biome-ignore lint/suspicious/noConfusingVoidType: the type of a "void" result, used only as a return type
   : void;
 type JsParameters<P extends readonly AbiParameter[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
 
@@ -110,7 +111,7 @@ export type OffThreadCalls = {
   [K in OffThreadName as `${K}Async`]: (...args: Parameters<ShimCalls[K]>) => Promise<ReturnType<ShimCalls[K]>>;
 };
 
-// deno-lint-ignore no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each FFI's functions take their own argument types; the ABI table types the calls
 type NativeFunction = (...args: any[]) => unknown;
 
 /** An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary. */

@@ -3,11 +3,11 @@ import { ABI_VERSION, type Backend } from "./backend.ts";
 import { loadErrnos, MmapError } from "./errors.ts";
 import { Channel, type ChannelOptions } from "./channel.ts";
 import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
-import { type ChildHandle, type ForkOptions, forkModule, inheritedMappings } from "./fork.ts";
+import { type ChildHandle, type ForkOptions, fork, inherited } from "./fork.ts";
 import { Mutex } from "./mutex.ts";
-import { openSharedMemory, type SharedOptions, unlinkSharedMemory } from "./shared.ts";
-import { notifyWord, waitWord, waitWordAsync, type WaitResult } from "./wait.ts";
-import { type AnonymousOptions, mapAnonymousMemory, mapFile, type MapOptions, pageSize, pageSizeOf } from "./map.ts";
+import { openSharedMemory, type SharedOptions, unlinkSharedMemory } from "./shared-memory.ts";
+import { notify, wait, waitAsync, type WaitResult } from "./wait.ts";
+import { type AnonymousOptions, mapAnonymous, mapFile, type MapOptions, pageSizeOf } from "./map.ts";
 import type { Mapping } from "./mapping.ts";
 
 /** Options of configure(). */
@@ -131,7 +131,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
   };
   return {
     map: (pathOrFd, options) => mapFile(backend(), pathOrFd, options),
-    mapAnonymous: (size, options) => mapAnonymousMemory(backend(), size, options),
+    mapAnonymous: (size, options) => mapAnonymous(backend(), size, options),
     copyFile: async (src, dst, options) => {
       const b = backend();
       return await copyFile(b, pageSizeOf(b), src, dst, options);
@@ -140,13 +140,13 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
       const b = backend();
       return copyFileSync(b, pageSizeOf(b), src, dst, options);
     },
-    fork: (module, options) => forkModule(backend(), module, options, bindOptions.ownFlags),
-    inherited: () => inheritedMappings(backend()),
+    fork: (module, options) => fork(backend(), module, options, bindOptions.ownFlags),
+    inherited: () => inherited(backend()),
     openShared: (name, options) => openSharedMemory(backend(), name, options),
     unlinkShared: (name) => unlinkSharedMemory(backend(), name),
-    wait: (i32, index, expected, timeoutMs) => waitWord(backend(), i32, index, expected, timeoutMs),
-    waitAsync: (i32, index, expected, timeoutMs) => waitWordAsync(backend(), i32, index, expected, timeoutMs),
-    notify: (i32, index, count) => notifyWord(backend(), i32, index, count),
+    wait: (i32, index, expected, timeoutMs) => wait(backend(), i32, index, expected, timeoutMs),
+    waitAsync: (i32, index, expected, timeoutMs) => waitAsync(backend(), i32, index, expected, timeoutMs),
+    notify: (i32, index, count) => notify(backend(), i32, index, count),
     Mutex: class BoundMutex extends Mutex {
       constructor(i32: Int32Array, index = 0) {
         super(backend(), i32, index);
@@ -156,7 +156,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
       create: (mapping, options) => Channel.createOn(backend(), mapping, options),
       attach: (mapping) => Channel.attachTo(backend(), mapping),
     },
-    pageSize: () => pageSize(backend()),
+    pageSize: () => pageSizeOf(backend()),
     configure(options) {
       if (loaded) {
         throw new MmapError("configure() must be called before the first mapping: the native shim is already loaded", {

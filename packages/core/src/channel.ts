@@ -4,7 +4,7 @@ import { MmapError } from "./errors.ts";
 import { type ChildExit, forkedChildExit, forkedChildSettled, forkedCount, forkedSince } from "./fork.ts";
 import type { Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
-import { notifyWord, waitWord, waitWordAsync } from "./wait.ts";
+import { notify, wait, waitAsync } from "./wait.ts";
 
 /*
  * Channel layout, version 1 (all words little-endian 32-bit, offsets in bytes):
@@ -81,7 +81,7 @@ export class Channel {
   /** @internal Formats `mapping` as a channel and returns the creator's end. */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const room = Math.floor((mapping.length - HEADER) / 2);
-    let capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
+    const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
     if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
       throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
     }
@@ -203,7 +203,7 @@ export class Channel {
     for (const ring of RING_CONTROL) {
       for (const seq of [R.dataSeq, R.spaceSeq]) {
         Atomics.add(this.#i32, ring / 4 + seq, 1);
-        notifyWord(this.#b, this.#i32, ring / 4 + seq);
+        notify(this.#b, this.#i32, ring / 4 + seq);
       }
     }
   }
@@ -276,7 +276,7 @@ export class Channel {
     // The store publishes the record: the consumer's Atomics.load of head orders after it.
     Atomics.store(this.#i32, ring + R.head, (head + record) | 0);
     Atomics.add(this.#i32, ring + R.dataSeq, 1);
-    if (Atomics.load(this.#i32, ring + R.consumerWaiting)) notifyWord(this.#b, this.#i32, ring + R.dataSeq, 1);
+    if (Atomics.load(this.#i32, ring + R.consumerWaiting)) notify(this.#b, this.#i32, ring + R.dataSeq, 1);
     return true;
   }
 
@@ -321,7 +321,7 @@ export class Channel {
       }
       Atomics.store(this.#i32, ring + R.tail, (tail + ((4 + length + 7) & ~7)) | 0);
       Atomics.add(this.#i32, ring + R.spaceSeq, 1);
-      if (Atomics.load(this.#i32, ring + R.producerWaiting)) notifyWord(this.#b, this.#i32, ring + R.spaceSeq, 1);
+      if (Atomics.load(this.#i32, ring + R.producerWaiting)) notify(this.#b, this.#i32, ring + R.spaceSeq, 1);
       return message;
     }
   }
@@ -348,7 +348,7 @@ export class Channel {
       if (ready()) break;
       const left = deadline - performance.now();
       this.#checkWaiting(left);
-      waitWord(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      wait(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
       if (ready()) break;
     }
     Atomics.store(this.#i32, ring + flag, 0);
@@ -362,7 +362,7 @@ export class Channel {
       const left = deadline - performance.now();
       await this.#settleDeadPeers();
       this.#checkWaiting(left);
-      await waitWordAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      await waitAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
       if (ready()) break;
     }
     Atomics.store(this.#i32, ring + flag, 0);

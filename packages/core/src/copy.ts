@@ -28,7 +28,7 @@ const STRATEGIES: readonly CopyStrategy[] = ["auto", "clone", "copy_file_range",
 export interface CopyOptions {
   /**
    * "auto" (default): a copy-on-write clone where the file system can, else the
-   * kernel's copy_file_range, else "mmap": the seed's method, two mappings per window.
+   * kernel's copy_file_range, else "mmap": two mappings per window.
    * A FIFO, a device or a file without a size (/proc's) has none of these: "auto" streams it
    * with read(2), and the others refuse it.
    */
@@ -571,7 +571,7 @@ class CopyJob {
     if (copied < BigInt(length)) this.#sourceShrank();
   }
 
-  /** The seed's method, one window: both files mapped over the same range. */
+  /** One window of the mmap strategy: both files mapped over the same range. */
   #mapWindow(start: number, length: number): [src: bigint, dst: bigint, length: bigint] {
     const b = this.#b;
     // A source truncated under a mapping faults on touch: check its size first (see README, "Reliability").

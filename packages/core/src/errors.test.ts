@@ -26,7 +26,10 @@ describe("the shim's errno table", () => {
     let reads = 0;
     const b = withTable(`EPERM=1\n${numbered}`);
     const read = b.errnoTable;
-    b.errnoTable = (out, capacity) => (reads++, read(out, capacity));
+    b.errnoTable = (out, capacity) => {
+      reads++;
+      return read(out, capacity);
+    };
     const e = loadErrnos(b);
     assert.equal(e.ENOTTY, 100 + ERRNO_NAMES.indexOf("ENOTTY"));
     assert.equal(e.ENOSYS, 100 + ERRNO_NAMES.indexOf("ENOSYS"));

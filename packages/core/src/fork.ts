@@ -152,7 +152,7 @@ export function forkedSince(mapping: Mapping, count: number): number[] {
  * for anonymous memory, the file itself otherwise), so nothing has a name that
  * could outlive the processes. JS runtimes cannot fork() safely, so this spawns.
  */
-export function forkModule(
+export function fork(
   backend: Backend,
   module: string | URL,
   forkOptions: ForkOptions = {},
@@ -232,7 +232,7 @@ export function forkModule(
 let inheritedCache: Record<string, Mapping> | undefined;
 
 /** In a child started by fork(): the mappings its parent shared, by name (empty elsewhere). */
-export function inheritedMappings(backend: Backend): Record<string, Mapping> {
+export function inherited(backend: Backend): Record<string, Mapping> {
   if (inheritedCache) return inheritedCache;
   const text = process.env[INHERIT_ENV];
   const out: Record<string, Mapping> = {};

@@ -1,23 +1,17 @@
 /**
  * @module
- * Runtime-agnostic core of memmap: the Backend interface, Mapping, errors and
- * the API binder. Applications import a runtime package instead
- * (@memmap/bun, @memmap/deno, @memmap/node), which binds this to its FFI.
+ * The user API's classes and types, which every runtime package re-exports
+ * beside its bound functions. Runtime packages themselves import
+ * @memmap/core/backend.
  */
-export { bindMemmap, type BindOptions, type ConfigureOptions, type Memmap } from "./api.ts";
-export * from "./abi.ts";
-export * from "./backend.ts";
-export { check, checkBig, MmapError, type MmapErrorInit } from "./errors.ts";
-export { libraryCandidates, type LibrarySearch, openFirst } from "./library.ts";
+export type { Backend } from "./backend.ts";
+export type { ConfigureOptions, Memmap } from "./api.ts";
+export { MmapError } from "./errors.ts";
 export type { AnonymousOptions, MapOptions } from "./map.ts";
 export { type FlushOptions, type MapMode, Mapping, type RangeOptions, type Residency } from "./mapping.ts";
-export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
-export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
-export { OffThread, OffThreadPool, serveOffThread, workerOffThread } from "./off-thread.ts";
-export { copyCli, type CopyCliIo } from "./copy-cli.ts";
-export { Channel, CHANNEL_VERSION, type ChannelOptions } from "./channel.ts";
-export { type ChildExit, type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
-export { Mutex, type MutexGuard } from "./mutex.ts";
-export type { SharedOptions } from "./shared.ts";
+export type { Channel, ChannelOptions } from "./channel.ts";
+export type { ChildExit, ChildHandle, ForkOptions } from "./fork.ts";
+export type { Mutex, MutexGuard } from "./mutex.ts";
+export type { SharedOptions } from "./shared-memory.ts";
 export type { WaitResult } from "./wait.ts";

@@ -226,7 +226,7 @@ let anonymousCounter = 0;
  * an immediately unlinked POSIX shm object elsewhere), so it can be shared
  * with child processes. The mapping owns that descriptor until close().
  */
-export function mapAnonymousMemory(backend: Backend, size: unknown, anonOptions?: AnonymousOptions): Mapping {
+export function mapAnonymous(backend: Backend, size: unknown, anonOptions?: AnonymousOptions): Mapping {
   const n = toIndex(size, "size");
   const opts = options<AnonymousOptions>(anonOptions);
   const populate = optionalBoolean(opts.populate, "options.populate");
@@ -265,11 +265,6 @@ function anonymousShm(backend: Backend): number {
   const fd = check(backend, backend.shmOpen(name, OPEN_WRITE | OPEN_CREATE | OPEN_EXCL, 0o600), "shm_open");
   backend.shmUnlink(name);
   return fd;
-}
-
-/** The system page size in bytes. */
-export function pageSize(backend: Backend): number {
-  return pageSizeOf(backend);
 }
 
 export { ADVICE };

@@ -2,7 +2,7 @@ import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
 import { holderDied, ownTag } from "./process-identity.ts";
-import { waitWord, notifyWord } from "./wait.ts";
+import { wait, notify } from "./wait.ts";
 
 /** A held lock; `using` releases it. */
 export interface MutexGuard {
@@ -36,7 +36,7 @@ export class Mutex {
   constructor(backend: Backend, i32: Int32Array, index = 0) {
     if (!(i32 instanceof Int32Array)) throw new TypeError("Mutex needs an Int32Array over shared memory");
     // Validates that the word lies in an open mapping.
-    notifyWord(backend, i32, index, 0);
+    notify(backend, i32, index, 0);
     if (index + TAG >= i32.length) {
       throw new RangeError(`a Mutex takes two 32-bit words, index and index + 1, but index ${index} is the Int32Array's last`);
     }
@@ -55,7 +55,7 @@ export class Mutex {
       const holder = Atomics.load(this.#i32, this.#owner);
       const left = deadline - Date.now();
       if (left <= 0) throw new MmapError(`ETIMEDOUT: the mutex is still held by pid ${holder}`, { code: "ETIMEDOUT" });
-      if (holder !== 0) waitWord(this.#b, this.#i32, this.#owner, holder, Math.min(LIVENESS_SLICE_MS, left));
+      if (holder !== 0) wait(this.#b, this.#i32, this.#owner, holder, Math.min(LIVENESS_SLICE_MS, left));
     }
   }
 
@@ -96,7 +96,7 @@ export class Mutex {
     if (Atomics.compareExchange(i32, this.#owner, me, 0) !== me) {
       throw new MmapError("unlock: this process does not hold the mutex", { code: "ERR_MUTEX_NOT_HELD" });
     }
-    notifyWord(this.#b, i32, this.#owner, 1);
+    notify(this.#b, i32, this.#owner, 1);
   }
 
   #guard(ownerDied: boolean): MutexGuard {

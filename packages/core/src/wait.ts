@@ -35,7 +35,7 @@ function result(backend: Backend, r: number): WaitResult {
 }
 
 /** Blocks until i32[index] is notified, if it still equals `expected`; works across processes. */
-export function waitWord(backend: Backend, i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
+export function wait(backend: Backend, i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
   const addr = wordAddress(backend, i32, index);
   if (typeof expected !== "number") throw new TypeError("expected must be a number");
   const t = timeoutOf(timeoutMs);
@@ -44,7 +44,7 @@ export function waitWord(backend: Backend, i32: Int32Array, index: number, expec
 }
 
 /** wait() without blocking the event loop. */
-export async function waitWordAsync(
+export async function waitAsync(
   backend: Backend,
   i32: Int32Array,
   index: number,
@@ -59,7 +59,7 @@ export async function waitWordAsync(
 }
 
 /** Wakes up to `count` waiters on i32[index] in any process; returns how many woke. */
-export function notifyWord(backend: Backend, i32: Int32Array, index: number, count?: number): number {
+export function notify(backend: Backend, i32: Int32Array, index: number, count?: number): number {
   const addr = wordAddress(backend, i32, index);
   const n = count === undefined || count === Infinity ? -1 : toIndex(count, "count");
   const r = backend.notify(addr, Math.min(n, 0x7fffffff));

@@ -1,4 +1,4 @@
-import { ABI, type AbiCall, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core";
+import { ABI, type AbiCall, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core/backend";
 
 const TYPES = { i32: "i32", i64: "i64", buffer: "buffer", void: "void" } as const satisfies Record<AbiType, Deno.NativeResultType>;
 const declare = (call: AbiCall) => ({ parameters: call.parameters.map((t) => TYPES[t]), result: TYPES[call.result] });
@@ -11,7 +11,7 @@ for (const call of Object.values(ABI) as AbiCall[]) {
 
 /** Opens the shim with Deno.dlopen; Deno may return an i64 as a number, so i64 results are widened. */
 export function openBackend(path: string): Backend {
-  // deno-lint-ignore no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the symbols are typed by the ABI table, not by Deno's inference
   const s = Deno.dlopen(path, SYMBOLS).symbols as Record<string, (...args: any[]) => unknown>;
   return {
     name: "deno",

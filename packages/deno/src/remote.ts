@@ -1,4 +1,4 @@
-import { MmapError, type TargetName, TARGETS } from "@memmap/core";
+import { MmapError, type TargetName, TARGETS } from "@memmap/core/backend";
 
 /**
  * Deno cannot dlopen a library at an https URL (as a module from JSR has), so

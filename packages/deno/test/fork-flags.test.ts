@@ -10,7 +10,7 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 const IMPORTS = {
   "memmap-under-test": new URL("../mod.ts", import.meta.url).href,
   "@memmap/core": new URL("../../core/src/index.ts", import.meta.url).href,
-  "@memmap/core/public": new URL("../../core/src/public.ts", import.meta.url).href,
+  "@memmap/core/backend": new URL("../../core/src/backend-api.ts", import.meta.url).href,
 };
 
 const PARENT = `import { fork, mapAnonymous } from "memmap-under-test";

@@ -1,4 +1,4 @@
-import { ABI, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core";
+import { ABI, type AbiType, type Backend, offThreadCalls, shimCalls, symbolTable } from "@memmap/core/backend";
 
 /** A koffi function: callable, and .async(...args, callback) runs it on koffi's worker threads. */
 type KoffiFunction = ((...args: unknown[]) => unknown) & {

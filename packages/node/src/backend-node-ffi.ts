@@ -1,4 +1,4 @@
-import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core";
+import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core/backend";
 
 export type NodeFfi = {
   dlopen(path: string, defs: Record<string, { return: string; arguments: string[] }>): {

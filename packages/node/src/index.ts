@@ -12,7 +12,7 @@
  * ```
  */
 import { createRequire } from "node:module";
-import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core";
+import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core/backend";
 import { openKoffiBackend } from "./backend-koffi.ts";
 import { openNodeFfiBackend } from "./backend-node-ffi.ts";
 
@@ -72,4 +72,4 @@ export const {
   configure,
   backend,
 }: Memmap = memmap;
-export * from "@memmap/core/public";
+export * from "@memmap/core";

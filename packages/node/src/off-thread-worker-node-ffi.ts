@@ -1,5 +1,5 @@
 // The worker thread behind workerOffThread for node:ffi: its own handle on the shim.
-import { serveOffThread } from "@memmap/core";
+import { serveOffThread } from "@memmap/core/backend";
 import { type NodeFfi, SYMBOLS } from "./backend-node-ffi.ts";
 
 serveOffThread((path) => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
-import { type Backend, bindMemmap, MmapError, STAT_DEV } from "@memmap/core";
+import { type Backend, bindMemmap, MmapError, STAT_DEV } from "@memmap/core/backend";
 import { backend } from "@memmap/node";
 
 /** ENOTTY is 25 on Linux, macOS and Windows (mingw) alike. */

@@ -149,7 +149,7 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         }
       }));
 
-    itWithFd("readwrite over a read-only descriptor is EACCES saying it is not writable (the seed's pitfall)", () =>
+    itWithFd("readwrite over a read-only descriptor is EACCES saying it is not writable", () =>
       withTempDir((dir) => {
         const path = join(dir, "ro.bin");
         writeFileSync(path, pattern(100));
