@@ -23,7 +23,8 @@ for (const target of targets) {
   const [program, args] = command({ ...windows, binary: join(CACHE, "selftest.exe") }, []);
   const r = spawnSync(program, args, { cwd: CACHE, env: { ...process.env, ...windows.env }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   process.stdout.write(r.stdout ?? "");
-  for (const line of (r.stdout ?? "").split("\n")) {
+  // Windows programs end their lines with \r\n.
+  for (const line of (r.stdout ?? "").split(/\r?\n/)) {
     const check = /^(ok|FAIL)\s+(.*)$/.exec(line);
     if (check) cases.push({ name: `C self-test win32-x64: ${check[2]}`, failure: check[1] === "FAIL" ? line : undefined });
   }
