@@ -8,8 +8,8 @@ import { join } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import type { ChildHandle } from "@memmap/core";
-import { CHILD_RUNTIMES } from "../scripts/child-runtimes.ts";
-import { NODE22 } from "../scripts/suites.ts";
+import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
+import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
 import { type AsyncContender, compareAsync, loadNote } from "./harness.ts";
 
@@ -24,18 +24,11 @@ const PING_MAPPING = 2 * 64 * 1024 + HEADER;
 const READY_MS = 60_000;
 
 type RuntimeId = "node26" | "node22" | "bun" | "deno";
-interface ChildRuntime {
-  execPath: string;
-  entry: string;
-  runtimeArgs: string[];
-  env: Record<string, string>;
-}
-
 const RUNTIMES: Record<RuntimeId, ChildRuntime> = {
-  node26: { ...CHILD_RUNTIMES.node, env: { MEMMAP_NODE_FFI: "node:ffi" } },
-  node22: { execPath: NODE22, entry: CHILD_RUNTIMES.node.entry, runtimeArgs: [], env: { MEMMAP_NODE_FFI: "koffi" } },
-  bun: { ...CHILD_RUNTIMES.bun, env: {} },
-  deno: { ...CHILD_RUNTIMES.deno, env: {} },
+  node26: CHILD_RUNTIMES.node,
+  node22: childRuntime(TABLE.node22),
+  bun: CHILD_RUNTIMES.bun,
+  deno: CHILD_RUNTIMES.deno,
 };
 
 /** The other runtime each parent talks to (at least node26 -> bun, bun -> deno, deno -> node26). */

@@ -8,13 +8,13 @@ import { join } from "node:path";
 import type { CaseResult, Goal, GroupResult, Ratio } from "../bench/groups.ts";
 import { GROUPS } from "../bench/groups.ts";
 import { machineInfo, type Outcome } from "../bench/harness.ts";
-import { BUN, DENO, NODE22, NODE26, ROOT } from "./suites.ts";
+import { ROOT, RUNTIMES as TABLE, scriptCommand } from "./runtimes.ts";
 
 interface RuntimeSpec {
   id: string;
   command: string;
   args: string[];
-  env?: Record<string, string>;
+  env: Record<string, string>;
 }
 
 // V8's mid tier (Maglev) sometimes keeps a hot loop in code ~5x slower than
@@ -22,17 +22,12 @@ interface RuntimeSpec {
 // Node 26 and Deno): the scan would then time the JIT, not the I/O.
 const V8_FLAGS = "--no-maglev";
 
-const RUNTIMES: RuntimeSpec[] = [
-  {
-    id: "node26",
-    command: NODE26,
-    args: [V8_FLAGS, "--disable-warning=ExperimentalWarning", "bench/run-node.ts"],
-    env: { MEMMAP_NODE_FFI: "node:ffi" },
-  },
-  { id: "node22", command: NODE22, args: [V8_FLAGS, "bench/run-node.ts"], env: { MEMMAP_NODE_FFI: "koffi" } },
-  { id: "bun", command: BUN, args: ["bench/run-bun.ts"] },
-  { id: "deno", command: DENO, args: ["run", "--allow-all", `--v8-flags=${V8_FLAGS}`, "bench/run-deno.ts"] },
-];
+const RUNTIMES: RuntimeSpec[] = (["node26", "node22", "bun", "deno"] as const).map((id) => {
+  const rt = TABLE[id];
+  const entry = id === "bun" ? "bench/run-bun.ts" : id === "deno" ? "bench/run-deno.ts" : "bench/run-node.ts";
+  const [command, args] = scriptCommand(rt, entry, { v8Flags: [V8_FLAGS], allowAll: true });
+  return { id, command, args, env: rt.env };
+});
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((g) => !(g in GROUPS));

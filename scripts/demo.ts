@@ -3,7 +3,7 @@
 // mapping, the parent waits for it and prints it.
 import { spawnSync } from "node:child_process";
 import { exampleCommand, RUNTIMES } from "./examples.ts";
-import { ROOT } from "./suites.ts";
+import { ROOT } from "./runtimes.ts";
 
 let failed = 0;
 for (const runtime of RUNTIMES) {

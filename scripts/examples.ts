@@ -1,19 +1,13 @@
-// How each runtime runs an example script; used by npm run demo and by the examples test.
+// How each runtime runs an example script (from runtimes.ts); used by npm run demo and by the examples test.
 import { join } from "node:path";
-import { BUN, DENO, NODE26, ROOT } from "./suites.ts";
+import { RUNTIMES as TABLE, ROOT, scriptCommand } from "./runtimes.ts";
 
 export const RUNTIMES = ["node", "bun", "deno"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
+const ROWS = { node: TABLE.node26, bun: TABLE.bun, deno: TABLE.deno };
+
 /** argv that runs examples/<runtime>/<name>.ts from the repo root. */
 export function exampleCommand(runtime: Runtime, name: string): [string, string[]] {
-  const file = join(ROOT, "examples", runtime, `${name}.ts`);
-  switch (runtime) {
-    case "node":
-      return [NODE26, ["--disable-warning=ExperimentalWarning", file]];
-    case "bun":
-      return [BUN, [file]];
-    case "deno":
-      return [DENO, ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-run", file]];
-  }
+  return scriptCommand(ROWS[runtime], join(ROOT, "examples", runtime, `${name}.ts`));
 }

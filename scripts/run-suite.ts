@@ -1,20 +1,79 @@
-// Runs one suite from suites.ts: node ../../scripts/run-suite.ts <name>
+// Runs suites of suites.ts, one at a time, each on its runtime row of runtimes.ts:
+//   node scripts/run-suite.ts <name>...    (what each package's npm test runs)
+//   node scripts/run-suite.ts --group=arm64 (npm run test:arm64: the group's suites, their table and "N passed, N failed")
+// An emulated suite's group is prepared first (once), and cleaned up after.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { RESULTS, ROOT, SUITES } from "./suites.ts";
+import { absentTools, GROUPS } from "./emulated.ts";
+import { addFailures, type Counts, finalLine, printSummary, readCounts } from "./junit.ts";
+import { command, RUNTIMES } from "./runtimes.ts";
+import { type Group, RESULTS, ROOT, SUITES } from "./suites.ts";
 
 /**
  * The longest a whole suite may run, in seconds (MEMMAP_SUITE_LIMIT overrides it): far above a
- * conformance suite's run (15-60 s here with both cores busy), so it only ends a hang that no
- * case's own timeout can interrupt, such as a case blocked in an FFI call.
+ * conformance suite's run (15-60 s here with both cores busy; 20 minutes emulated), so it only
+ * ends a hang that no case's own timeout can interrupt, such as a case blocked in an FFI call.
  */
 const DEFAULT_LIMIT_S = 1800;
 
-const name = process.argv[2] ?? "";
-const suite = SUITES[name];
-if (!suite) {
-  console.error(`run-suite: unknown suite "${name}"; known: ${Object.keys(SUITES).join(", ")}`);
+/** Runs one suite; whatever happens, its report then holds a case for it (a hang, a crash, no report). */
+function runSuite(name: string, limitS: number): Promise<void> {
+  const suite = SUITES[name]!;
+  const runtime = RUNTIMES[suite.runtime];
+  const junit = join(RESULTS, `${name}.xml`);
+  rmSync(junit, { force: true });
+  const [program, args] = command(runtime, suite.script ? runtime.script(suite.script[0], { args: [junit, ...suite.script.slice(1)] }) : runtime.test(junit, suite.files ?? []));
+  const fail = (what: string, message: string) => addFailures(junit, "run-suite", [{ name: `${name} ${what}`, failure: message }]);
+  // detached: the runner leads a process group of its own, so a hang is ended with everything it started.
+  const runner = spawn(program, args, {
+    cwd: join(ROOT, suite.cwd),
+    stdio: "inherit",
+    env: { ...process.env, ...runtime.env, ...suite.env },
+    detached: true,
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-runner.pid!, signal);
+    } catch {
+      // the group has already exited
+    }
+  };
+  // A Ctrl-C or turbo's SIGTERM reaches only this process now: pass it on.
+  const forward = (signal: NodeJS.Signals) => signalGroup(signal);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    console.error(`run-suite: ${name} did not finish in ${limitS} s: killing its process group (a case blocked where no timeout reaches it?)`);
+    signalGroup("SIGKILL");
+  }, limitS * 1000);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, forward);
+      resolve();
+    };
+    runner.on("error", (e) => {
+      fail("starts", `could not start ${program}: ${e.message}. Run npm install first.`);
+      done();
+    });
+    runner.on("exit", (code, signal) => {
+      const counts = readCounts(junit);
+      if (timedOut) fail(`finishes within ${limitS} s`, `killed after ${limitS} s; the cases that were running are in the output above`);
+      else if (!counts || counts.passed + counts.failed + counts.skipped === 0) fail("writes a report", `no cases reported (exit ${code ?? signal})`);
+      else if (code !== 0 && counts.failed === 0) fail("exits with 0", `exit ${code ?? signal} though every case passed`);
+      done();
+    });
+  });
+}
+
+const argv = process.argv.slice(2);
+const group = argv.find((a) => a.startsWith("--group="))?.slice("--group=".length);
+const names = group ? Object.keys(SUITES).filter((n) => SUITES[n]!.group === group) : argv;
+const unknown = names.length ? names.filter((n) => !SUITES[n]) : ["(none)"];
+if (unknown.length) {
+  console.error(`run-suite: unknown suite ${unknown.join(", ")}; known: ${Object.keys(SUITES).join(", ")}; or --group=${Object.keys(GROUPS).join("|")}`);
   process.exit(2);
 }
 const limitS = Number(process.env.MEMMAP_SUITE_LIMIT ?? DEFAULT_LIMIT_S);
@@ -23,56 +82,40 @@ if (!(limitS > 0)) {
   process.exit(2);
 }
 mkdirSync(RESULTS, { recursive: true });
-const junit = join(RESULTS, `${name}.xml`);
-rmSync(junit, { force: true });
 
-// detached: the runner leads a process group of its own, so a hang is ended with everything it started.
-const runner = spawn(suite.command, suite.args(junit), {
-  cwd: join(ROOT, suite.cwd),
-  stdio: "inherit",
-  env: { ...process.env, ...suite.env },
-  detached: true,
-});
-const signalGroup = (signal: NodeJS.Signals) => {
-  try {
-    process.kill(-runner.pid!, signal);
-  } catch {
-    // the group has already exited
+const started = performance.now();
+const prepared = new Set<Group>();
+const unprepared = new Map<Group, string>();
+try {
+  for (const name of names) {
+    const g = SUITES[name]!.group;
+    if (g !== "native" && !prepared.has(g) && !unprepared.has(g)) {
+      const absent = absentTools(GROUPS[g]);
+      try {
+        if (absent.length) throw new Error(`${absent.join(", ")} missing; run native/scripts/install-cross-tools.sh --wine (as root) first`);
+        console.log(`run-suite: preparing ${g}`);
+        GROUPS[g].prepare();
+        prepared.add(g);
+      } catch (e) {
+        unprepared.set(g, (e as Error).message);
+      }
+    }
+    if (unprepared.has(g)) {
+      addFailures(join(RESULTS, `${name}.xml`), "run-suite", [{ name: `${name}: ${g} is prepared`, failure: unprepared.get(g)! }]);
+      continue;
+    }
+    console.log(`run-suite: ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    await runSuite(name, limitS);
   }
-};
-// A Ctrl-C or turbo's SIGTERM reaches only this process now: pass it on.
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => signalGroup(signal));
-
-let timedOut = false;
-const timer = setTimeout(() => {
-  timedOut = true;
-  console.error(`run-suite: ${name} did not finish in ${limitS} s: killing its process group (a case blocked where no timeout reaches it?)`);
-  signalGroup("SIGKILL");
-}, limitS * 1000);
-
-runner.on("error", (e) => {
-  console.error(`run-suite: could not start ${suite.command}: ${e.message}. Run npm install first.`);
-  process.exit(2);
-});
-runner.on("exit", (code) => {
-  clearTimeout(timer);
-  if (timedOut) {
-    recordTimeout();
-    process.exit(1);
-  }
-  process.exit(code ?? 1);
-});
-
-/** Adds a failed case to the suite's JUnit report (writing one if the runner did not), so scripts/test.ts counts it. */
-function recordTimeout(): void {
-  const failure = `<testsuite name="run-suite" tests="1" failures="1"><testcase classname="run-suite" name="${name} finishes within ${limitS} s">` +
-    `<failure message="killed after ${limitS} s; the cases that were running are in the output above"/></testcase></testsuite>`;
-  const report = existsSync(junit) ? readFileSync(junit, "utf8") : "";
-  const end = report.lastIndexOf("</testsuites>");
-  writeFileSync(
-    junit,
-    end < 0
-      ? `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${name}">\n${failure}\n</testsuites>\n`
-      : `${report.slice(0, end)}${failure}\n${report.slice(end)}`,
-  );
+} finally {
+  for (const g of prepared) if (g !== "native") GROUPS[g].cleanUp?.();
 }
+
+const rows = names.map((n): [string, Counts] => [n, readCounts(join(RESULTS, `${n}.xml`))!]);
+const failed = rows.some(([, c]) => c.failed > 0);
+if (group) {
+  const total = printSummary(rows);
+  console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(finalLine(total));
+}
+process.exit(failed ? 1 : 0);

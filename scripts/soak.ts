@@ -2,13 +2,16 @@
 // MEMMAP_SOAK_SCALE=0.1 runs a tenth of the counts.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { BUN, DENO, NODE22, NODE26, ROOT } from "./suites.ts";
+import { ROOT, RUNTIMES, scriptCommand } from "./runtimes.ts";
+
+const soak = (runtime: "node" | "bun" | "deno") => join(ROOT, `soak/run-${runtime}.ts`);
+const GC = { v8Flags: ["--expose-gc"], allowAll: true };
 
 export const SOAK_RUNS: Record<string, [string, string[]]> = {
-  node26: [NODE26, ["--expose-gc", "--disable-warning=ExperimentalWarning", join(ROOT, "soak/run-node.ts")]],
-  node22: [NODE22, ["--expose-gc", join(ROOT, "soak/run-node.ts")]],
-  bun: [BUN, [join(ROOT, "soak/run-bun.ts")]],
-  deno: [DENO, ["run", "-A", "--v8-flags=--expose-gc", join(ROOT, "soak/run-deno.ts")]],
+  node26: scriptCommand(RUNTIMES.node26, soak("node"), GC),
+  node22: scriptCommand(RUNTIMES.node22, soak("node"), GC),
+  bun: scriptCommand(RUNTIMES.bun, soak("bun")),
+  deno: scriptCommand(RUNTIMES.deno, soak("deno"), GC),
 };
 
 if (import.meta.main) {

@@ -1,4 +1,4 @@
-// Small helpers the emulated test runs, npm test and the native e2e tests share.
+// Small helpers the emulated suites, npm test and the native e2e tests share.
 import { execFileSync, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 
@@ -15,10 +15,4 @@ export function fetchNpmPackage(spec: string, dir: string): void {
   } finally {
     rmSync(`${dir}/${tgz}`, { force: true });
   }
-}
-
-/** The counts in `bun test`'s summary (" 35 pass", " 0 fail", " 2 skip"). */
-export function bunCounts(output: string): { passed: number; failed: number; skipped: number } {
-  const n = (word: string) => Number(output.match(new RegExp(`^\\s*(\\d+) ${word}\\s*$`, "m"))?.[1] ?? 0);
-  return { passed: n("pass"), failed: n("fail"), skipped: n("skip") };
 }

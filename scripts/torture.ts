@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { NODE26, ROOT } from "./suites.ts";
+import { ROOT, RUNTIMES, scriptCommand } from "./runtimes.ts";
 
 export interface TortureCheck {
   name: string;
@@ -51,9 +51,10 @@ export async function torture(env: Record<string, string> = {}, echo: (line: str
   // A full run (scale 1) took 200 s on 2 cores: this bound only catches a controller that hangs.
   const boundMs = Math.min(600, 60 + 540 * scale) * 1000;
   const dir = mkdtempSync(join(tmpdir(), "memmap-torture-"));
-  const controller = spawn(NODE26, ["--disable-warning=ExperimentalWarning", join(ROOT, "torture/torture.ts"), dir], {
+  const [command, args] = scriptCommand(RUNTIMES.node26, join(ROOT, "torture/torture.ts"), { args: [dir] });
+  const controller = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...RUNTIMES.node26.env, ...env },
     detached: true,
     stdio: ["ignore", "pipe", "inherit"],
   });

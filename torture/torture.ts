@@ -12,15 +12,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { ChildHandle, Mapping } from "@memmap/core";
 import * as memmap from "@memmap/node";
-import { CHILD_RUNTIMES, type ChildRuntime } from "../scripts/child-runtimes.ts";
-import { NODE22 } from "../scripts/suites.ts";
+import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
+import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import { C, M, MAX_SLOTS, MUTEX_BYTES, OUTCOME, PHASE, RING, SLOT, VIOLATION, xorshift } from "./layout.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RUNTIMES: Record<string, ChildRuntime> = {
   node26: CHILD_RUNTIMES.node,
-  // The same entry as Node 26's: on Node 22 it loads koffi.
-  node22: { ...CHILD_RUNTIMES.node, execPath: NODE22 },
+  node22: childRuntime(TABLE.node22),
   bun: CHILD_RUNTIMES.bun,
   deno: CHILD_RUNTIMES.deno,
 };
@@ -80,6 +79,7 @@ function start(script: string, runtime: string, args: string[], share: Record<st
     execPath: rt.execPath,
     runtimeArgs: rt.runtimeArgs,
     args: [rt.entry, ...args],
+    env: rt.env,
     // Piped, not inherited: a child left behind must not hold the launcher's pipe open.
     stdio: "pipe",
   });

@@ -5,14 +5,15 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { BUN, DENO, NODE26, ROOT } from "../../scripts/suites.ts";
+import { ROOT, RUNTIMES, scriptCommand } from "../../scripts/runtimes.ts";
 
 /** memmap-cp as each runtime's users run it. */
+const cli = (...[command, args]: [string, string[]]) => [command, ...args];
 const CLIS: Record<string, string[]> = {
   // As its shebang runs it (#!/usr/bin/env -S node --disable-warning=ExperimentalWarning).
-  node: [NODE26, "--disable-warning=ExperimentalWarning", join(ROOT, "packages/node/dist/bin/memmap-cp.js")],
-  bun: [BUN, join(ROOT, "packages/bun/dist/bin/memmap-cp.js")],
-  deno: [DENO, "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", join(ROOT, "packages/deno/cp.ts")],
+  node: cli(...scriptCommand(RUNTIMES.node26, join(ROOT, "packages/node/dist/bin/memmap-cp.js"))),
+  bun: cli(...scriptCommand(RUNTIMES.bun, join(ROOT, "packages/bun/dist/bin/memmap-cp.js"))),
+  deno: cli(...scriptCommand(RUNTIMES.deno, join(ROOT, "packages/deno/cp.ts"))),
 };
 
 let dir = "";
@@ -215,7 +216,7 @@ const PARITY: ParityCase[] = [
 ];
 
 /** Deno's file API reads /proc only with --allow-all; memmap-cp says so (see the README). */
-const DENO_ALL = [DENO, "run", "--allow-all", join(ROOT, "packages/deno/cp.ts")];
+const DENO_ALL = cli(...scriptCommand(RUNTIMES.deno, join(ROOT, "packages/deno/cp.ts"), { allowAll: true }));
 
 describe("memmap-cp matches GNU cp on the same inputs", () => {
   const run = async (command: string[], c: ParityCase, folder: string) => {

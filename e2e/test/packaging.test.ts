@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { BUN, DENO, NODE22, NODE26, ROOT } from "../../scripts/suites.ts";
+import { command, ROOT, RUNTIMES, scriptCommand } from "../../scripts/runtimes.ts";
 
 const NPM_PACKAGES = ["core", "bun", "node"] as const;
 let scratch = "";
@@ -67,7 +67,7 @@ describe("npm packages", () => {
     assert.ok(!existsSync(join(app, "node_modules/@memmap/node/src")), "installed package has no sources");
     writeFileSync(join(app, "node.mjs"), readmeSnippet("@memmap/node"));
     writeFileSync(join(app, "bun.mjs"), readmeSnippet("@memmap/node").replace('"@memmap/node"', '"@memmap/bun"'));
-    const runs: [string, string[]][] = [[NODE26, ["node.mjs"]], [NODE22, ["node.mjs"]], [BUN, ["bun.mjs"]]];
+    const runs = [scriptCommand(RUNTIMES.node26, "node.mjs"), scriptCommand(RUNTIMES.node22, "node.mjs"), scriptCommand(RUNTIMES.bun, "bun.mjs")];
     for (const [command, args] of runs) {
       writeFileSync(join(app, "data.bin"), new Uint8Array(16));
       const r = spawnSync(command, args, { cwd: app, encoding: "utf8" });
@@ -80,7 +80,7 @@ describe("npm packages", () => {
 describe("Deno package", () => {
   it("passes deno publish --dry-run (core and deno)", () => {
     for (const name of ["core", "deno"]) {
-      const r = spawnSync(DENO, ["publish", "--dry-run", "--allow-dirty"], { cwd: join(ROOT, "packages", name), encoding: "utf8" });
+      const r = spawnSync(...command(RUNTIMES.deno, ["publish", "--dry-run", "--allow-dirty"]), { cwd: join(ROOT, "packages", name), encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       if (name === "deno") assert.match(r.stderr + r.stdout, /prebuilt\/linux-x64-gnu\/libmemmap\.so/, "the prebuilt is published");
     }
@@ -103,11 +103,11 @@ describe("Deno package", () => {
       writeFileSync(join(app, "main.ts"), readmeSnippet("jsr:@memmap/deno").replace('"jsr:@memmap/deno"', `"${base}/deno/mod.ts"`));
       const cache = join(app, "memmap-cache");
       const env = { ...process.env, MEMMAP_CACHE_DIR: cache, DENO_DIR: join(app, "deno-dir") };
-      const flags = ["run", `--allow-import=127.0.0.1:${port}`, `--allow-net=127.0.0.1:${port}`, "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "main.ts"];
+      const main = scriptCommand(RUNTIMES.deno, "main.ts", { flags: [`--allow-import=127.0.0.1:${port}`, `--allow-net=127.0.0.1:${port}`] });
       for (let attempt = 0; attempt < 2; attempt++) {
         writeFileSync(join(app, "data.bin"), new Uint8Array(16));
         // Asynchronous: the HTTP server answering Deno lives in this process.
-        const r = await run(DENO, flags, { cwd: app, env });
+        const r = await run(...main, { cwd: app, env });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(readFileSync(join(app, "data.bin"))[0], 42);
       }
