@@ -77,7 +77,7 @@ function digest(path: string): number {
       for (let i = n & ~3; i < n; i++) h = Math.imul(h ^ block[i]!, 16777619);
     };
     if (size <= MEDIUM_SIZE) {
-      for (let n; (n = readSync(fd, block, 0, MiB, null)) > 0;) mix(n);
+      for (let n; (n = readSync(fd, block, 0, MiB, null)) > 0; ) mix(n);
     } else {
       for (let k = 0; k < 64; k++) mix(readSync(fd, block, 0, 4096, Math.floor(((size - 4096) * k) / 63 / 4096) * 4096));
     }
@@ -163,7 +163,12 @@ function copiers(api: Api, extras: Extras, strategies: Set<string>): Record<stri
  * the destinations are removed before each op (outside timing; OVERWRITE's
  * instead exist), and the first op's output is checked against the source.
  */
-function contenders(copy: Record<string, CopyFn>, pairs: (tag: string) => [string, string][], expected: number, outDir: string): Record<string, AsyncContender> {
+function contenders(
+  copy: Record<string, CopyFn>,
+  pairs: (tag: string) => [string, string][],
+  expected: number,
+  outDir: string,
+): Record<string, AsyncContender> {
   const out: Record<string, AsyncContender> = {};
   Object.entries(copy).forEach(([name, fn], index) => {
     const list = pairs(`c${index}`);
@@ -213,7 +218,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
     `each op copies to a destination that does not exist (removed before the op, outside timing), except "${OVERWRITE}" (the last op's copy is replaced); not fsynced`,
     "ext4 (this /tmp): a file truncated to 0 is flushed at close (auto_da_alloc): libuv's copyFileSync truncates even a new file, and memmap truncates an existing destination to 0 before sizing it; both then pay writeback at close (seen with strace: ~0.5 s per GiB)",
     `memmap auto chose: ${[...strategies].join(", ")}`,
-    "built-ins: fs.copyFileSync on Node, Bun.write(dst, Bun.file(src)) on Bun, Deno.copyFileSync on Deno; cp = spawnSync(\"cp\", [src, dst]) per file",
+    'built-ins: fs.copyFileSync on Node, Bun.write(dst, Bun.file(src)) on Bun, Deno.copyFileSync on Deno; cp = spawnSync("cp", [src, dst]) per file',
     "mmap, TypedArray.set: memmap's mmap strategy by hand through backend() (fallocate, madvise, two MAP_SHARED windows of 64 MiB), copying with TypedArray.set instead of memcpy in C",
   ];
   const cases: CaseResult[] = [];

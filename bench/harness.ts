@@ -121,10 +121,7 @@ export interface AsyncContender {
  * stats. Kept apart from compare() so the map group's synchronous loops stay
  * free of awaits.
  */
-export async function compareAsync(
-  contenders: Record<string, AsyncContender>,
-  { ops, samples, warmup }: MeasureOptions,
-): Promise<Record<string, Outcome>> {
+export async function compareAsync(contenders: Record<string, AsyncContender>, { ops, samples, warmup }: MeasureOptions): Promise<Record<string, Outcome>> {
   const live = new Map<string, AsyncContender>();
   const times = new Map<string, number[]>();
   const firsts = new Map<string, number>();
@@ -185,7 +182,10 @@ export async function compareAsync(
   } finally {
     // Every teardown runs (each may stop a child process); the first failure is thrown after.
     const failures: unknown[] = [];
-    for (const c of live.values()) await Promise.resolve().then(() => c.teardown?.()).catch((e) => failures.push(e));
+    for (const c of live.values())
+      await Promise.resolve()
+        .then(() => c.teardown?.())
+        .catch((e) => failures.push(e));
     // biome-ignore lint/correctness/noUnsafeFinally: the rounds catch each contender's errors (drop), so nothing thrown there is hidden
     if (failures.length > 0) throw failures[0];
   }

@@ -120,7 +120,10 @@ const running = new Set<{ kill(): void; exited: Promise<unknown> }>();
 function track<T extends { kill(): void; exited: Promise<unknown> }>(child: T): T {
   const entry = { kill: () => child.kill(), exited: child.exited };
   running.add(entry);
-  child.exited.then(() => running.delete(entry), () => running.delete(entry));
+  child.exited.then(
+    () => running.delete(entry),
+    () => running.delete(entry),
+  );
   return child;
 }
 
@@ -128,7 +131,10 @@ function track<T extends { kill(): void; exited: Promise<unknown> }>(child: T): 
 async function stop(child: { kill(): void; exited: Promise<unknown> }, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const gone = await Promise.race([
-    child.exited.then(() => true, () => true),
+    child.exited.then(
+      () => true,
+      () => true,
+    ),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
   ]);
   clearTimeout(timer);
@@ -151,18 +157,23 @@ async function channelPeer(api: Api, dir: string, kind: "echo" | "stream", id: R
   let child: ChildHandle | undefined;
   let exit: unknown;
   try {
-    child = track(api.fork(script(dir, `channel-${kind}-${id}.mjs`), {
-      share: { shm },
-      execPath: rt.execPath,
-      runtimeArgs: rt.runtimeArgs,
-      env: rt.env,
-      stdio: "pipe",
-    }));
+    child = track(
+      api.fork(script(dir, `channel-${kind}-${id}.mjs`), {
+        share: { shm },
+        execPath: rt.execPath,
+        runtimeArgs: rt.runtimeArgs,
+        env: rt.env,
+        stdio: "pipe",
+      }),
+    );
     const c = child;
     c.stdin?.end();
     forward(c.stdout);
     forward(c.stderr);
-    c.exited.then((e) => (exit = e), (e) => (exit = e));
+    c.exited.then(
+      (e) => (exit = e),
+      (e) => (exit = e),
+    );
     // Polled: a blocking receive() would also block the event loop that reports the child's exit.
     const deadline = performance.now() + READY_MS;
     for (;;) {
@@ -238,17 +249,18 @@ const forkIpc: SpawnIpc = (path, serialization) => {
 };
 
 /** A contender over a runtime-IPC child: messages are handed to whoever waits in `next()`. */
-function ipcContender(dir: string, spawnIpc: SpawnIpc, serialization: "json" | "advanced", op: (child: IpcChild, next: () => Promise<unknown>) => Promise<number>): AsyncContender {
+function ipcContender(
+  dir: string,
+  spawnIpc: SpawnIpc,
+  serialization: "json" | "advanced",
+  op: (child: IpcChild, next: () => Promise<unknown>) => Promise<number>,
+): AsyncContender {
   let child: IpcChild | undefined;
   const queue: unknown[] = [];
   let waiter: { resolve: (m: unknown) => void; reject: (e: Error) => void } | undefined;
   let gone: Error | undefined;
   const next = () =>
-    queue.length > 0
-      ? Promise.resolve(queue.shift())
-      : gone
-      ? Promise.reject(gone)
-      : new Promise<unknown>((resolve, reject) => (waiter = { resolve, reject }));
+    queue.length > 0 ? Promise.resolve(queue.shift()) : gone ? Promise.reject(gone) : new Promise<unknown>((resolve, reject) => (waiter = { resolve, reject }));
   return {
     setup: async () => {
       child = track(spawnIpc(script(dir, "ipc-child.mjs"), serialization));
@@ -290,7 +302,10 @@ function lengthOf(m: unknown): number {
 }
 
 /** A pipe contender: stdin and stdout of a child, with whoever waits for `bytes` more bytes resolved once they came. */
-function pipeContender(start: () => { stdin: Writable; stdout: Readable; kill(): void; exited: Promise<unknown> }, op: (stdin: Writable, expect: (bytes: number) => Promise<number>) => Promise<number>): AsyncContender {
+function pipeContender(
+  start: () => { stdin: Writable; stdout: Readable; kill(): void; exited: Promise<unknown> },
+  op: (stdin: Writable, expect: (bytes: number) => Promise<number>) => Promise<number>,
+): AsyncContender {
   let child: ReturnType<typeof start> | undefined;
   let want = 0;
   let got = 0;
@@ -414,7 +429,10 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { numerator: "pipe (cat)", denominator: sameName },
         { numerator: crossName, denominator: sameName },
       ],
-      goals: [{ contender: sameName, maxNs: 5000 }, { contender: crossName, maxNs: 5000 }],
+      goals: [
+        { contender: sameName, maxNs: 5000 },
+        { contender: crossName, maxNs: 5000 },
+      ],
     });
 
     progress(`1 MiB messages, ${BURST} per op`);
@@ -491,7 +509,10 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { numerator: "pipe (child's stdout)", denominator: sameName },
         { numerator: "(reference) slice, no IPC", denominator: sameName },
       ],
-      goals: [{ contender: sameName, minGBps: 4 }, { contender: crossName, minGBps: 4 }],
+      goals: [
+        { contender: sameName, minGBps: 4 },
+        { contender: crossName, minGBps: 4 },
+      ],
     });
   } finally {
     for (const child of [...running]) await stop(child, 0);

@@ -161,7 +161,7 @@ export function run(api: Api, dir: string, extras: Extras): CaseResult[] {
       op: () => {
         const fd = openSync(large, "r");
         let sum = 0;
-        for (let n; (n = readSync(fd, chunk, 0, MiB, null)) > 0;) sum = (sum + scan(chunk.subarray(0, n))) | 0;
+        for (let n; (n = readSync(fd, chunk, 0, MiB, null)) > 0; ) sum = (sum + scan(chunk.subarray(0, n))) | 0;
         closeSync(fd);
         return sum;
       },
@@ -175,7 +175,7 @@ export function run(api: Api, dir: string, extras: Extras): CaseResult[] {
     bytesPerOp: size,
     notes: [
       "each op opens, reads every byte and closes",
-      "map() populate: MAP_POPULATE, informational; a \"read\" mapping is private and writable, so populating it copies every page (copy-on-write broken up front)",
+      'map() populate: MAP_POPULATE, informational; a "read" mapping is private and writable, so populating it copies every page (copy-on-write broken up front)',
     ],
     outcomes: scanOutcomes,
     ratios: [

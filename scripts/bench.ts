@@ -32,7 +32,9 @@ const RUNTIMES: RuntimeSpec[] = (["node26", "node22", "bun", "deno"] as const).m
 const requested = process.argv.slice(2);
 const unknown = requested.filter((g) => !(g in GROUPS));
 if (unknown.length > 0) {
-  console.error(`bench: unknown group${unknown.length > 1 ? "s" : ""} ${unknown.map((g) => `"${g}"`).join(", ")}; known groups: ${Object.keys(GROUPS).join(", ")}`);
+  console.error(
+    `bench: unknown group${unknown.length > 1 ? "s" : ""} ${unknown.map((g) => `"${g}"`).join(", ")}; known groups: ${Object.keys(GROUPS).join(", ")}`,
+  );
   process.exit(2);
 }
 const groups = requested.length > 0 ? requested : Object.keys(GROUPS);
@@ -139,10 +141,14 @@ function describeGoal(g: Goal): string {
 /** "met" or how far off, for a contender's own median. */
 function goalVerdict(g: Goal, median: number, bytesPerOp: number | undefined): string {
   if (g.maxNs !== undefined) {
-    return median > g.maxNs ? `MISSED by ${formatTime(median - g.maxNs)} (${((median / g.maxNs - 1) * 100).toFixed(0)}% over; ${formatTime(median)})` : `met (${formatTime(median)})`;
+    return median > g.maxNs
+      ? `MISSED by ${formatTime(median - g.maxNs)} (${((median / g.maxNs - 1) * 100).toFixed(0)}% over; ${formatTime(median)})`
+      : `met (${formatTime(median)})`;
   }
   const gbps = (bytesPerOp ?? 0) / median;
-  return gbps < g.minGBps! ? `MISSED by ${(g.minGBps! - gbps).toFixed(2)} GB/s (${((1 - gbps / g.minGBps!) * 100).toFixed(0)}% short; ${gbps.toFixed(2)} GB/s)` : `met (${gbps.toFixed(2)} GB/s)`;
+  return gbps < g.minGBps!
+    ? `MISSED by ${(g.minGBps! - gbps).toFixed(2)} GB/s (${((1 - gbps / g.minGBps!) * 100).toFixed(0)}% short; ${gbps.toFixed(2)} GB/s)`
+    : `met (${gbps.toFixed(2)} GB/s)`;
 }
 
 function describeTarget(r: Ratio): string {
@@ -159,7 +165,13 @@ function verdict(r: Ratio, value: number): string {
 
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ").trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join("   ")
+        .trimEnd(),
+    );
 }
 
 function printGroup(group: string, results: Record<string, GroupResult | { error: string }>): void {

@@ -61,15 +61,35 @@ export const GROUPS: Record<Exclude<Group, "native">, GroupSetup> = {
       if (!existsSync(join(WINE_PREFIX, "system.reg"))) run("wineboot", ["-i"], WINE_ENV);
       // wine 8 has no bcryptprimitives.dll; Bun for Windows imports ProcessPrng from it.
       const system32 = join(WINE_PREFIX, "drive_c", "windows", "system32");
-      run("x86_64-w64-mingw32-gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-s", "-o", join(system32, "bcryptprimitives.dll"),
-        join(ROOT, "scripts", "windows", "bcryptprimitives.c"), "-ladvapi32"]);
+      run("x86_64-w64-mingw32-gcc", [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-shared",
+        "-s",
+        "-o",
+        join(system32, "bcryptprimitives.dll"),
+        join(ROOT, "scripts", "windows", "bcryptprimitives.c"),
+        "-ladvapi32",
+      ]);
       run("npm", ["run", "build", "--silent"]);
       // After turbo: its cache restores native/prebuilt/, so the dll is built last and copied
       // out of the folders turbo owns; the suite loads it through MEMMAP_LIBRARY_PATH.
       run(process.execPath, [join(ROOT, "native", "scripts", "build.ts"), "--target", "win32-x64"]);
       copyFileSync(join(ROOT, "native", "prebuilt", "win32-x64", "memmap.dll"), WINDOWS_DLL);
-      run("x86_64-w64-mingw32-gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-o", join(CACHE, "selftest.exe"),
-        join(ROOT, "scripts", "windows", "selftest.c"), ...WIN32_SOURCES.map((s) => join(ROOT, "native", "src", s)), "-lsynchronization"]);
+      run("x86_64-w64-mingw32-gcc", [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-std=c11",
+        "-o",
+        join(CACHE, "selftest.exe"),
+        join(ROOT, "scripts", "windows", "selftest.c"),
+        ...WIN32_SOURCES.map((s) => join(ROOT, "native", "src", s)),
+        "-lsynchronization",
+      ]);
     },
     cleanUp() {
       spawnSync("wineserver", ["-k"], { env: { ...process.env, ...WINE_ENV }, stdio: "ignore" });

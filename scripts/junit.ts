@@ -24,7 +24,7 @@ export function countJunit(xml: string): Counts {
   return counts;
 }
 
-const escape = (s: string) => s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
+const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 
 export interface Case {
   name: string;
@@ -33,15 +33,16 @@ export interface Case {
 }
 
 function testsuite(suite: string, cases: Case[]): string {
-  const body = cases.map((c) =>
-    `<testcase classname="${escape(suite)}" name="${escape(c.name)}"${c.failure === undefined ? "/>" : `><failure message="${escape(c.failure)}"/></testcase>`}`
+  const body = cases.map(
+    (c) =>
+      `<testcase classname="${escapeXml(suite)}" name="${escapeXml(c.name)}"${c.failure === undefined ? "/>" : `><failure message="${escapeXml(c.failure)}"/></testcase>`}`,
   );
-  return `<testsuite name="${escape(suite)}" tests="${cases.length}" failures="${cases.filter((c) => c.failure !== undefined).length}">\n${body.join("\n")}\n</testsuite>`;
+  return `<testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${cases.filter((c) => c.failure !== undefined).length}">\n${body.join("\n")}\n</testsuite>`;
 }
 
 /** Writes a JUnit report of the given cases. */
 export function writeJunit(file: string, suite: string, cases: Case[]): void {
-  writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escape(suite)}">\n${testsuite(suite, cases)}\n</testsuites>\n`);
+  writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeXml(suite)}">\n${testsuite(suite, cases)}\n</testsuites>\n`);
 }
 
 /** Adds failed cases to a report (writing one if there is none), so the suite counts as failed. */

@@ -23,7 +23,10 @@ function runSuite(name: string, limitS: number): Promise<void> {
   const runtime = RUNTIMES[suite.runtime];
   const junit = join(RESULTS, `${name}.xml`);
   rmSync(junit, { force: true });
-  const [program, args] = command(runtime, suite.script ? runtime.script(suite.script[0], { args: [junit, ...suite.script.slice(1)] }) : runtime.test(junit, suite.files ?? []));
+  const [program, args] = command(
+    runtime,
+    suite.script ? runtime.script(suite.script[0], { args: [junit, ...suite.script.slice(1)] }) : runtime.test(junit, suite.files ?? []),
+  );
   const fail = (what: string, message: string) => addFailures(junit, "run-suite", [{ name: `${name} ${what}`, failure: message }]);
   // detached: the runner leads a process group of its own, so a hang is ended with everything it started.
   const runner = spawn(program, args, {

@@ -79,7 +79,15 @@ function node(v: Variant & { runner: "vitest" | "node:test" }): Runtime {
       v.runner === "vitest"
         ? [VITEST, "run", "--reporter=default", "--reporter=junit", `--outputFile.junit=${junit}`, ...files]
         : // node:test where vitest cannot run (vite's bundler ships no arm64 binding in this x64 install).
-          [...flags, "--expose-gc", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${junit}`, ...files],
+          [
+            ...flags,
+            "--expose-gc",
+            "--test-reporter=spec",
+            "--test-reporter-destination=stdout",
+            "--test-reporter=junit",
+            `--test-reporter-destination=${junit}`,
+            ...files,
+          ],
   };
 }
 
@@ -114,11 +122,12 @@ function deno(v: Variant & { testFlags?: string[] }): Runtime {
     pkg: v.pkg,
     // runtimeCommand adds the permissions fork() gives a Deno child, as core decides them.
     script: (file, o = {}) =>
-      runtimeCommand(v.binary, file, [
-        ...(o.allowAll ? ["--allow-all"] : permissions),
-        ...(o.flags ?? []),
-        ...(o.v8Flags?.length ? [`--v8-flags=${o.v8Flags.join(",")}`] : []),
-      ], o.args ?? []),
+      runtimeCommand(
+        v.binary,
+        file,
+        [...(o.allowAll ? ["--allow-all"] : permissions), ...(o.flags ?? []), ...(o.v8Flags?.length ? [`--v8-flags=${o.v8Flags.join(",")}`] : [])],
+        o.args ?? [],
+      ),
     // FFI can do anything a process can, so the suite runs with every permission;
     // packages/deno/test/permissions.test.ts checks the minimal flags in a subprocess.
     test: (junit, files) => ["test", ...(v.testFlags ?? []), "--allow-all", "--v8-flags=--expose-gc", `--junit-path=${junit}`, ...files],

@@ -25,7 +25,9 @@ if (import.meta.main) {
       continue;
     }
     for (const c of JSON.parse(line) as { name: string; count: number; seconds: number; pass: boolean; detail: string }[]) {
-      console.log(`${name.padEnd(7)} ${c.pass ? "ok  " : "FAIL"} ${c.count.toLocaleString("en").padStart(9)} ${c.name} in ${c.seconds.toFixed(1)} s: ${c.detail}`);
+      console.log(
+        `${name.padEnd(7)} ${c.pass ? "ok  " : "FAIL"} ${c.count.toLocaleString("en").padStart(9)} ${c.name} in ${c.seconds.toFixed(1)} s: ${c.detail}`,
+      );
       if (!c.pass) failed++;
     }
   }

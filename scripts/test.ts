@@ -52,7 +52,9 @@ const checkRows = checks.map(({ name, passed }): [string, Counts] => [name, { pa
 const total = printSummary([...checkRows, ...rows]);
 for (const line of skipped) console.log(line);
 if ((turbo.status !== 0 || groupsFailed) && total.failed === 0) {
-  console.log(`${turbo.status !== 0 ? `turbo exited with ${turbo.status}` : "an emulated group's runner crashed"} though every report passed - counted as 1 failure`);
+  console.log(
+    `${turbo.status !== 0 ? `turbo exited with ${turbo.status}` : "an emulated group's runner crashed"} though every report passed - counted as 1 failure`,
+  );
   total.failed = 1;
 }
 console.log(finalLine(total));

@@ -91,7 +91,8 @@ export async function torture(env: Record<string, string> = {}, echo: (line: str
     add({
       name: "nothing left behind",
       pass: left.length === 0 && files.length === 0,
-      detail: `processes ${code === "timed out" ? "running at the time-out (killed now)" : "left"}: ${left.length ? left.join(", ") : "none"}; ` +
+      detail:
+        `processes ${code === "timed out" ? "running at the time-out (killed now)" : "left"}: ${left.length ? left.join(", ") : "none"}; ` +
         `files left in the temporary folder: ${files.length ? files.join(", ") : "none"}`,
     });
   } finally {

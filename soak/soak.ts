@@ -74,38 +74,53 @@ export async function soak(api: Api, gc: () => void, scale = Number(process.env.
     // Warm up with the same loop first, so JIT code and the heap sizes the runtime settles
     // on are part of the baseline: a leak grows with the count, a warm-up cost does not.
     await cycle(Math.max(2000, cycles / 10));
-    await measure("map/view/close cycles", cycles, () => cycle(cycles), (b, a) => [
-      // A few descriptors may be the runtime's own (Deno opens some lazily); a leak would be one per cycle.
-      // RSS within 10% (plus 8 MiB of noise for the short runs of npm test).
-      a.fds - b.fds <= 4 && a.maps - b.maps < 200 && a.rssMiB <= b.rssMiB * 1.1 + (scale < 1 ? 8 : 0),
-      `fds ${b.fds}->${a.fds}, maps ${b.maps}->${a.maps}, RSS ${b.rssMiB.toFixed(1)}->${a.rssMiB.toFixed(1)} MiB`,
-    ]);
+    await measure(
+      "map/view/close cycles",
+      cycles,
+      () => cycle(cycles),
+      (b, a) => [
+        // A few descriptors may be the runtime's own (Deno opens some lazily); a leak would be one per cycle.
+        // RSS within 10% (plus 8 MiB of noise for the short runs of npm test).
+        a.fds - b.fds <= 4 && a.maps - b.maps < 200 && a.rssMiB <= b.rssMiB * 1.1 + (scale < 1 ? 8 : 0),
+        `fds ${b.fds}->${a.fds}, maps ${b.maps}->${a.maps}, RSS ${b.rssMiB.toFixed(1)}->${a.rssMiB.toFixed(1)} MiB`,
+      ],
+    );
 
     const dropped = Math.max(500, Math.round(100_000 * scale));
     const marker = join(dir, "dropped.bin");
     writeFileSync(marker, new Uint8Array(4096));
     const mapped = () => readFileSync("/proc/self/maps", "utf8").split(marker).length - 1;
-    await measure("mappings dropped without close()", dropped, async () => {
-      // In batches, with the GC given a chance between them, as in a running program: the
-      // kernel allows ~65,530 mappings (vm.max_map_count) and GC does not count them.
-      for (let done = 0; done < dropped; done += 10_000) {
-        for (let i = done; i < Math.min(dropped, done + 10_000); i++) void api.map(marker).bytes[0];
-        await settle(gc);
-      }
-      for (let i = 0; i < 100 && mapped() > 0; i++) await settle(gc);
-    }, (b, a) => [mapped() === 0 && a.fds - b.fds <= 4, `${mapped()} of ${dropped} still mapped after GC; fds ${b.fds}->${a.fds}`]);
+    await measure(
+      "mappings dropped without close()",
+      dropped,
+      async () => {
+        // In batches, with the GC given a chance between them, as in a running program: the
+        // kernel allows ~65,530 mappings (vm.max_map_count) and GC does not count them.
+        for (let done = 0; done < dropped; done += 10_000) {
+          for (let i = done; i < Math.min(dropped, done + 10_000); i++) void api.map(marker).bytes[0];
+          await settle(gc);
+        }
+        for (let i = 0; i < 100 && mapped() > 0; i++) await settle(gc);
+      },
+      (b, a) => [mapped() === 0 && a.fds - b.fds <= 4, `${mapped()} of ${dropped} still mapped after GC; fds ${b.fds}->${a.fds}`],
+    );
 
     const copies = Math.max(20, Math.round(1000 * scale));
     const src = join(dir, "src.bin");
     writeFileSync(src, new Uint8Array(2 ** 20).fill(3));
-    await measure("copies of 1 MiB (atomic, mmap and auto)", copies, () => {
-      for (let i = 0; i < copies; i++) {
-        api.copyFileSync(src, join(dir, "dst.bin"), { atomic: i % 2 === 0, strategy: i % 3 === 0 ? "mmap" : "auto" });
-      }
-    }, (b, a) => {
-      const left = readdirSync(dir).filter((n) => n.includes("memmap-tmp"));
-      return [left.length === 0 && a.fds - b.fds <= 4 && existsSync(join(dir, "dst.bin")), `temp files left: ${left.length}; fds ${b.fds}->${a.fds}`];
-    });
+    await measure(
+      "copies of 1 MiB (atomic, mmap and auto)",
+      copies,
+      () => {
+        for (let i = 0; i < copies; i++) {
+          api.copyFileSync(src, join(dir, "dst.bin"), { atomic: i % 2 === 0, strategy: i % 3 === 0 ? "mmap" : "auto" });
+        }
+      },
+      (b, a) => {
+        const left = readdirSync(dir).filter((n) => n.includes("memmap-tmp"));
+        return [left.length === 0 && a.fds - b.fds <= 4 && existsSync(join(dir, "dst.bin")), `temp files left: ${left.length}; fds ${b.fds}->${a.fds}`];
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

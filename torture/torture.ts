@@ -192,7 +192,7 @@ async function mutexRound(round: number, name: string, file: string | undefined,
     const deadline = performance.now() + 20_000;
     while (performance.now() < deadline) {
       let victim: Proc | undefined;
-      for (const pollUntil = performance.now() + 20; !victim && performance.now() < pollUntil;) {
+      for (const pollUntil = performance.now() + 20; !victim && performance.now() < pollUntil; ) {
         victim = [...workers.values()].find((p) => inState(p, how));
       }
       if (!victim) {
@@ -213,7 +213,10 @@ async function mutexRound(round: number, name: string, file: string | undefined,
     let settled = 0;
     for (let k = 0; k < kills; k++) {
       const gone = [...workers.values()].filter((p) => p.exit);
-      if (gone.length) throw new Error(`workers exited on their own: ${gone.map((p) => `${p.runtime} pid ${p.pid} ${JSON.stringify(p.exit)}`).join(", ")}; broken invariants: ${violationText(i32)}`);
+      if (gone.length)
+        throw new Error(
+          `workers exited on their own: ${gone.map((p) => `${p.runtime} pid ${p.pid} ${JSON.stringify(p.exit)}`).join(", ")}; broken invariants: ${violationText(i32)}`,
+        );
       const style: Style = k % 2 === 0 ? "idle" : "busy";
       const c = choices(round, k + 1);
       // The first six cover every forced kind with either parent; then a mix with plain random kills.
@@ -247,9 +250,14 @@ async function mutexRound(round: number, name: string, file: string | undefined,
         const stuck = survivors.filter((p, i) => word(p, SLOT.done) <= doneBefore[i]!).map((p) => `${p.runtime} pid ${p.pid}`);
         const dead = deathOf(victim.pid);
         const late = await until(progressed, LATE_BOUND_MS);
-        check(`${label}: no survivor hangs`, false,
+        check(
+          `${label}: no survivor hangs`,
+          false,
           `${stuck.join(", ")} made no update within ${DEATH_BOUND_MS} ms of the kill; the killed pid ${victim.pid} was ${dead}; ` +
-            (late === undefined ? `still stuck ${LATE_BOUND_MS} ms later` : `they went on ${late} ms after this controller's event loop ran again (and reaped it)`));
+            (late === undefined
+              ? `still stuck ${LATE_BOUND_MS} ms later`
+              : `they went on ${late} ms after this controller's event loop ran again (and reaped it)`),
+        );
         if (late === undefined) throw new Error(`${label}: survivors stuck`);
       } else {
         check(`${label}: no survivor hangs`, !survivors.some((p) => p.exit), `all ${survivors.length} survivors went on within ${took} ms`);
@@ -258,19 +266,23 @@ async function mutexRound(round: number, name: string, file: string | undefined,
       const takeovers = Atomics.load(i32, M.takeovers) - takeoversBefore;
       const spurious = takeoversBefore - settled;
       const expected = held === undefined ? "0 or 1 (it died inside lock() or unlock())" : held ? "1" : "0";
-      check(`${label}: ownerDied exactly when it held the lock`,
+      check(
+        `${label}: ownerDied exactly when it held the lock`,
         spurious === 0 && (held === undefined ? takeovers <= 1 : takeovers === (held ? 1 : 0)),
         `died ${PHASES[phase]}: ${takeovers} lock()s returned ownerDied, expected ${expected}` +
-          (spurious ? `; ${spurious} returned ownerDied before, with nobody dead` : ""));
+          (spurious ? `; ${spurious} returned ownerDied before, with nobody dead` : ""),
+      );
       settled = Atomics.load(i32, M.takeovers);
 
       const repairs = Atomics.load(i32, M.repairs) - repairsBefore;
       const repairedIt = repairs === 1 && i32[M.repaired] === victim.slot + 1;
       const violations = Atomics.load(i32, M.violations) - violationsBefore;
-      check(`${label}: its half-made update is rolled back, the counter stays consistent`,
+      check(
+        `${label}: its half-made update is rolled back, the counter stays consistent`,
         violations === 0 && (midUpdate === undefined ? repairs === 0 || (repairedIt && takeovers === 1) : midUpdate ? repairedIt : repairs === 0),
         `${repairs} rollbacks (expected ${midUpdate === undefined ? "0, or 1 of its update" : midUpdate ? "1, of its update" : "0"}); ` +
-          `broken invariants seen by workers: ${violations ? violationText(i32) : "none"}`);
+          `broken invariants seen by workers: ${violations ? violationText(i32) : "none"}`,
+      );
 
       await launch(c.pick(NAMES), c.next());
     }
@@ -283,13 +295,21 @@ async function mutexRound(round: number, name: string, file: string | undefined,
     for (let s = 0; s < i32[M.slotCount]!; s++) sum += i32[M.slots + s * SLOT.words + SLOT.done]!;
     const guard = new memmap.Mutex(i32, M.mutex).tryLock();
     const clean = live.every((p) => p.exit?.code === 0);
-    check(`${name}: at rest after ${kills} kills`,
-      ended !== undefined && clean && i32[M.counter] === sum && i32[M.dirty] === 0 && i32[M.violations] === 0 &&
-        i32[M.takeovers] === settled && guard !== undefined && !guard.ownerDied,
+    check(
+      `${name}: at rest after ${kills} kills`,
+      ended !== undefined &&
+        clean &&
+        i32[M.counter] === sum &&
+        i32[M.dirty] === 0 &&
+        i32[M.violations] === 0 &&
+        i32[M.takeovers] === settled &&
+        guard !== undefined &&
+        !guard.ownerDied,
       `counter ${i32[M.counter]}, sum of every worker's completed updates ${sum}, half-made update: ${i32[M.dirty] ? `slot ${i32[M.dirty]! - 1}` : "none"}; ` +
         `ownerDied ${i32[M.takeovers]} times (${settled} after kills); broken invariants: ${violationText(i32)}; ` +
         `workers exited ${clean ? "cleanly" : JSON.stringify(live.map((p) => p.exit ?? "still running"))}; ` +
-        `the lock is ${guard ? (guard.ownerDied ? "free only by takeover" : "free") : "still held"}`);
+        `the lock is ${guard ? (guard.ownerDied ? "free only by takeover" : "free") : "still held"}`,
+    );
     guard?.unlock();
   } catch (e) {
     check(`${name}: runs to the end`, false, (e as Error).message);
@@ -334,13 +354,15 @@ async function channelRound(k: number, from: string, to: string, style: Style): 
     `the receiver found a ${OUTCOMES[c32[C.receiverOutcome]!]} at message ${c32[C.received]}: expected ${c32[C.expected]! >>> 0}, got ${c32[C.got]! >>> 0}`;
   try {
     const flowing = await until(() => c32[C.received]! > 0 || sender.exit !== undefined || receiver.exit !== undefined, START_BOUND_MS);
-    if (flowing === undefined || c32[C.received] === 0) throw new Error(`no message arrived (sender ${JSON.stringify(sender.exit)}, receiver ${JSON.stringify(receiver.exit)})`);
+    if (flowing === undefined || c32[C.received] === 0)
+      throw new Error(`no message arrived (sender ${JSON.stringify(sender.exit)}, receiver ${JSON.stringify(receiver.exit)})`);
     // Some traffic first (the moment of the kill is the choice here, not a condition of the checks).
     const target = c.between(100, 5000);
     await until(() => c32[C.received]! >= target || broken() || sender.exit !== undefined || receiver.exit !== undefined, 2000);
     const intact = () => {
       if (broken()) throw new Error(brokenText());
-      for (const p of [sender, receiver]) if (p.exit) throw new Error(`the ${p.runtime} ${p === sender ? "sender" : "receiver"} exited on its own: ${JSON.stringify(p.exit)}`);
+      for (const p of [sender, receiver])
+        if (p.exit) throw new Error(`the ${p.runtime} ${p === sender ? "sender" : "receiver"} exited on its own: ${JSON.stringify(p.exit)}`);
     };
     intact();
     let victim: Proc;
@@ -377,21 +399,30 @@ async function channelRound(k: number, from: string, to: string, style: Style): 
     if (took === undefined) {
       const dead = deathOf(victim.pid);
       const late = await until(() => c32[outcome] !== OUTCOME.none, LATE_BOUND_MS);
-      seen = `saw nothing within ${DEATH_BOUND_MS} ms; the killed pid ${victim.pid} was ${dead}; ` +
-        (late === undefined ? `still nothing ${LATE_BOUND_MS} ms later` : `${OUTCOMES[c32[outcome]!]} ${late} ms after this controller's event loop ran again (and reaped it)`);
+      seen =
+        `saw nothing within ${DEATH_BOUND_MS} ms; the killed pid ${victim.pid} was ${dead}; ` +
+        (late === undefined
+          ? `still nothing ${LATE_BOUND_MS} ms later`
+          : `${OUTCOMES[c32[outcome]!]} ${late} ms after this controller's event loop ran again (and reaped it)`);
     }
     const exited = await until(() => survivor.exit !== undefined, LATE_BOUND_MS);
-    check(`${label}: the ${survivor.runtime} survivor sees ERR_PEER_GONE within ${DEATH_BOUND_MS} ms, and exits`,
+    check(
+      `${label}: the ${survivor.runtime} survivor sees ERR_PEER_GONE within ${DEATH_BOUND_MS} ms, and exits`,
       took !== undefined && c32[outcome] === OUTCOME.peerGone && exited !== undefined && survivor.exit?.code === 0,
-      `${seen}; exit ${JSON.stringify(survivor.exit ?? "none")}`);
+      `${seen}; exit ${JSON.stringify(survivor.exit ?? "none")}`,
+    );
 
     const received = c32[C.received]!;
     const complete = victim === sender ? sent <= received && received <= attempted : received <= c32[C.sent]!;
-    check(`${label}: what arrived before the kill is exactly what was sent`, !broken() && complete,
-      broken() ? brokenText() :
-        victim === sender
+    check(
+      `${label}: what arrived before the kill is exactly what was sent`,
+      !broken() && complete,
+      broken()
+        ? brokenText()
+        : victim === sender
           ? `${received} messages checked in order; the sender had finished ${sent} sends and started ${attempted}`
-          : `${received} messages checked in order of ${c32[C.sent]} sent`);
+          : `${received} messages checked in order of ${c32[C.sent]} sent`,
+    );
     count("messages checked", to, received);
     if (c32[outcome] === OUTCOME.peerGone) count("peer deaths seen", survivor.runtime);
   } catch (e) {

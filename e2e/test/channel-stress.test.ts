@@ -30,7 +30,11 @@ ch.close();
 `;
 
 describe("Channel stress across runtimes", () => {
-  for (const [from, to] of [["bun", "node"], ["deno", "node"], ["node", "node"]] as const) {
+  for (const [from, to] of [
+    ["bun", "node"],
+    ["deno", "node"],
+    ["node", "node"],
+  ] as const) {
     it(`${from} sends ${COUNT.toLocaleString("en")} messages to ${to}: all arrive once, in order, intact`, async () => {
       const rt = CHILD_RUNTIMES[from];
       const script = join(dir, `sender-${from}.mjs`);
@@ -41,7 +45,7 @@ describe("Channel stress across runtimes", () => {
       try {
         let n = 0;
         for (let message; (message = await channel.receiveAsync(60_000)) !== null; n++) {
-          const size = 4 + ((n * 2654435761) >>> 0) % 251;
+          const size = 4 + (((n * 2654435761) >>> 0) % 251);
           const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
           if (message.length !== size || view.getUint32(0, true) !== n) {
             assert.fail(`message ${n}: got ${message.length} bytes numbered ${message.length >= 4 ? view.getUint32(0, true) : "?"}`);

@@ -94,14 +94,14 @@ function snapshot(folder: string, skip: string[] = []): Record<string, string> {
     out[name] = st.isSymbolicLink()
       ? `link -> ${readlinkSync(path)}`
       : st.isFile()
-      ? `file ${mode} ${readFileSync(path).toString("base64")}`
-      : st.isDirectory()
-      ? `folder ${mode}`
-      : st.isFIFO()
-      ? "fifo"
-      : st.isSocket()
-      ? "socket"
-      : "other";
+        ? `file ${mode} ${readFileSync(path).toString("base64")}`
+        : st.isDirectory()
+          ? `folder ${mode}`
+          : st.isFIFO()
+            ? "fifo"
+            : st.isSocket()
+              ? "socket"
+              : "other";
   }
   return out;
 }
@@ -125,14 +125,21 @@ interface ParityCase {
 }
 
 const SRC = "some bytes\n".repeat(1000);
-const fieldNames = (path: string) => readFileSync(path, "utf8").split("\n").map((line) => line.split(":")[0]);
+const fieldNames = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .map((line) => line.split(":")[0]);
 
 const PARITY: ParityCase[] = [
   { name: "a regular file", setup: (f) => writeFileSync(join(f, "src"), SRC), args: ["src", "dst"] },
-  { name: "into a folder", setup: (f) => {
+  {
+    name: "into a folder",
+    setup: (f) => {
       writeFileSync(join(f, "src"), SRC);
       mkdirSync(join(f, "folder"));
-    }, args: ["src", "folder"] },
+    },
+    args: ["src", "folder"],
+  },
   { name: "/dev/null onto an existing file", setup: (f) => writeFileSync(join(f, "log"), "old log lines\n"), args: ["/dev/null", "log"] },
   {
     name: "a FIFO fed by a writer",
@@ -140,7 +147,7 @@ const PARITY: ParityCase[] = [
       writeFileSync(join(f, "fed"), SRC.repeat(30)); // 330 kB: several pipe buffers
       execFileSync("mkfifo", [join(f, "fifo")]);
       // One process (bash exec'd into cat): killing it leaves nothing behind.
-      return { writer: spawn("bash", ["-c", 'exec cat fed > fifo'], { cwd: f, stdio: "ignore" }) };
+      return { writer: spawn("bash", ["-c", "exec cat fed > fifo"], { cwd: f, stdio: "ignore" }) };
     },
     args: ["fifo", "dst"],
   },
@@ -155,8 +162,18 @@ const PARITY: ParityCase[] = [
       assert.deepEqual(fieldNames(join(b, "status")), fieldNames(join(a, "status")));
     },
   },
-  { name: "a missing source", setup: () => {}, args: ["missing", "dst"], meaning: [/No such file or directory/, /^memmap-cp: ENOENT: .*source file does not exist/] },
-  { name: "a folder as source", setup: (f) => mkdirSync(join(f, "folder")), args: ["folder", "dst"], meaning: [/omitting directory/, /^memmap-cp: EISDIR: .*is a directory/] },
+  {
+    name: "a missing source",
+    setup: () => {},
+    args: ["missing", "dst"],
+    meaning: [/No such file or directory/, /^memmap-cp: ENOENT: .*source file does not exist/],
+  },
+  {
+    name: "a folder as source",
+    setup: (f) => mkdirSync(join(f, "folder")),
+    args: ["folder", "dst"],
+    meaning: [/omitting directory/, /^memmap-cp: EISDIR: .*is a directory/],
+  },
   {
     name: "a socket as source",
     setup: async (f) => {

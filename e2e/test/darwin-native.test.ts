@@ -32,8 +32,18 @@ function stubSymbols(tapiTarget: string): string[] {
   const tbd = readFileSync(join(ROOT, "native/darwin/libSystem.tbd"), "utf8");
   const symbols: string[] = [];
   for (const m of tbd.matchAll(/targets:\s*\[([^\]]*)\]\s*\n\s*symbols:\s*\[([^\]]*)\]/g)) {
-    if (m[1]!.split(",").map((s) => s.trim()).includes(tapiTarget)) {
-      symbols.push(...m[2]!.split(",").map((s) => s.trim().replace(/^'|'$/g, "")).filter(Boolean));
+    if (
+      m[1]!
+        .split(",")
+        .map((s) => s.trim())
+        .includes(tapiTarget)
+    ) {
+      symbols.push(
+        ...m[2]!
+          .split(",")
+          .map((s) => s.trim().replace(/^'|'$/g, ""))
+          .filter(Boolean),
+      );
     }
   }
   return symbols.sort();
@@ -68,7 +78,10 @@ describe("native shim (darwin, static checks)", () => {
 
     test(`${target}: builds with -Wall -Wextra -Werror and exports exactly the memmap_ functions of memmap.h${note}`, () => {
       const exported = execFileSync("llvm-nm", ["-gU", lib()], { encoding: "utf8" })
-        .split("\n").filter(Boolean).map((l) => l.split(" ").at(-1)!).sort();
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(" ").at(-1)!)
+        .sort();
       assert.ok(declared.length >= 30, `${declared.length} declarations found`);
       assert.deepEqual(exported, declared);
     });
@@ -79,9 +92,15 @@ describe("native shim (darwin, static checks)", () => {
       assert.deepEqual(notLibSystem, [], "every undefined symbol binds to libSystem");
       const imported = lines.map((l) => l.split(" ").at(-3)!).sort();
       assert.deepEqual(imported, stubSymbols(tapi), "libSystem.tbd lists exactly the imports");
-      const weak = lines.filter((l) => l.includes("weak external")).map((l) => l.split(" ").at(-3)!).sort();
-      assert.deepEqual(weak, ["_os_sync_wait_on_address", "_os_sync_wait_on_address_with_timeout",
-        "_os_sync_wake_by_address_all", "_os_sync_wake_by_address_any"], "only the macOS 14.4 functions are weak");
+      const weak = lines
+        .filter((l) => l.includes("weak external"))
+        .map((l) => l.split(" ").at(-3)!)
+        .sort();
+      assert.deepEqual(
+        weak,
+        ["_os_sync_wait_on_address", "_os_sync_wait_on_address_with_timeout", "_os_sync_wake_by_address_all", "_os_sync_wake_by_address_any"],
+        "only the macOS 14.4 functions are weak",
+      );
       assert.ok(imported.includes(target === "darwin-x64" ? "_fstat$INODE64" : "_fstat"), "the 64-bit-inode fstat");
     });
 

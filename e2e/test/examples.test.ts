@@ -36,12 +36,22 @@ describe("examples run as the README says", () => {
       const [command, args] = exampleCommand(runtime, "channel-ping");
       const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.replace(/ \(\d+ µs\)$/, "")), [1, 2, 3, 4, 5].map((i) => `pong ${i}`));
+      assert.deepEqual(
+        r.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.replace(/ \(\d+ µs\)$/, "")),
+        [1, 2, 3, 4, 5].map((i) => `pong ${i}`),
+      );
     });
   }
 
   it("unrelated processes of different runtimes meet through a file (reader first, then writer)", async () => {
-    for (const [reader, writer] of [["node", "bun"], ["bun", "deno"], ["deno", "node"]] as const) {
+    for (const [reader, writer] of [
+      ["node", "bun"],
+      ["bun", "deno"],
+      ["deno", "node"],
+    ] as const) {
       const file = join(tmpdir(), `memmap-unrelated-${process.pid}-${reader}.bin`);
       rmSync(file, { force: true }); // its appearing is the reader's sign of life
       try {

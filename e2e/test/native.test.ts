@@ -18,7 +18,10 @@ function missing(target: LinuxTarget): string | undefined {
   const needs: Record<LinuxTarget, [string, () => boolean][]> = {
     "linux-x64-gnu": [],
     "linux-x64-musl": [["musl-gcc", () => hasCommand("musl-gcc")]],
-    "linux-arm64-gnu": [["aarch64-linux-gnu-gcc", () => hasCommand("aarch64-linux-gnu-gcc")], ["qemu-aarch64-static", () => hasCommand("qemu-aarch64-static")]],
+    "linux-arm64-gnu": [
+      ["aarch64-linux-gnu-gcc", () => hasCommand("aarch64-linux-gnu-gcc")],
+      ["qemu-aarch64-static", () => hasCommand("qemu-aarch64-static")],
+    ],
     "linux-arm64-musl": [
       ["aarch64-linux-gnu-gcc", () => hasCommand("aarch64-linux-gnu-gcc")],
       ["qemu-aarch64-static", () => hasCommand("qemu-aarch64-static")],
@@ -34,8 +37,9 @@ const declared = [...header.matchAll(/MEMMAP_EXPORT [^(]*?\b(memmap_\w+)\(/g)].m
 
 /** The newest GLIBC_x.y symbol version a shared object needs. */
 function newestGlibc(lib: string): [number, number] {
-  const versions = [...execFileSync("readelf", ["--dyn-syms", "-W", lib], { encoding: "utf8" }).matchAll(/GLIBC_(\d+)\.(\d+)/g)]
-    .map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+  const versions = [...execFileSync("readelf", ["--dyn-syms", "-W", lib], { encoding: "utf8" }).matchAll(/GLIBC_(\d+)\.(\d+)/g)].map(
+    (m) => [Number(m[1]), Number(m[2])] as [number, number],
+  );
   assert.ok(versions.length > 0, "no versioned glibc symbols found");
   return versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a));
 }
@@ -52,9 +56,12 @@ for (const target of TARGETS) {
   describe(`native shim (${target})`, () => {
     test(`exports exactly the memmap_ functions its header declares, nothing else${note}`, () => {
       const exported = execFileSync("readelf", ["--dyn-syms", "-W", lib()], { encoding: "utf8" })
-        .split("\n").filter((l) => /\sFUNC\s+GLOBAL\s+DEFAULT\s+\d+\s/.test(l)).map((l) => l.trim().split(/\s+/).at(-1)!)
+        .split("\n")
+        .filter((l) => /\sFUNC\s+GLOBAL\s+DEFAULT\s+\d+\s/.test(l))
+        .map((l) => l.trim().split(/\s+/).at(-1)!)
         // musl's crti.o/crtn.o define the init/fini section entry points as globals.
-        .filter((name) => !(target.endsWith("musl") && (name === "_init" || name === "_fini"))).sort();
+        .filter((name) => !(target.endsWith("musl") && (name === "_init" || name === "_fini")))
+        .sort();
       assert.ok(declared.length >= 30, `${declared.length} declarations found`);
       assert.deepEqual(exported, declared);
     }, 60_000);

@@ -12,7 +12,9 @@ function oldNode(): string | undefined {
     try {
       const version = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
       if (Number(version.slice(1).split(".")[0]) < 22) return candidate;
-    } catch { /* not there */ }
+    } catch {
+      /* not there */
+    }
   }
   return undefined;
 }

@@ -57,12 +57,15 @@ describe("npm packages", () => {
   it("installed from the tarballs outside the repo, the README quick start runs on Node 26, Node 22 and Bun", () => {
     const app = join(scratch, "app");
     mkdirSync(app);
-    writeFileSync(join(app, "package.json"), JSON.stringify({
-      name: "memmap-user",
-      private: true,
-      type: "module",
-      dependencies: Object.fromEntries(NPM_PACKAGES.map((n) => [`@memmap/${n}`, `file:${tarballs[n]}`])),
-    }));
+    writeFileSync(
+      join(app, "package.json"),
+      JSON.stringify({
+        name: "memmap-user",
+        private: true,
+        type: "module",
+        dependencies: Object.fromEntries(NPM_PACKAGES.map((n) => [`@memmap/${n}`, `file:${tarballs[n]}`])),
+      }),
+    );
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, stdio: "pipe" });
     assert.ok(!existsSync(join(app, "node_modules/@memmap/node/src")), "installed package has no sources");
     writeFileSync(join(app, "node.mjs"), readmeSnippet("@memmap/node"));
@@ -94,12 +97,15 @@ describe("Deno package", () => {
       const app = join(scratch, "deno-app");
       mkdirSync(app);
       // What JSR does on publish (bare @memmap/core -> the published core), an import map does here.
-      writeFileSync(join(app, "deno.json"), JSON.stringify({
-        imports: {
-          "@memmap/core": `${base}/core/src/index.ts`,
-          "@memmap/core/backend": `${base}/core/src/backend-api.ts`,
-        },
-      }));
+      writeFileSync(
+        join(app, "deno.json"),
+        JSON.stringify({
+          imports: {
+            "@memmap/core": `${base}/core/src/index.ts`,
+            "@memmap/core/backend": `${base}/core/src/backend-api.ts`,
+          },
+        }),
+      );
       writeFileSync(join(app, "main.ts"), readmeSnippet("jsr:@memmap/deno").replace('"jsr:@memmap/deno"', `"${base}/deno/mod.ts"`));
       const cache = join(app, "memmap-cache");
       const env = { ...process.env, MEMMAP_CACHE_DIR: cache, DENO_DIR: join(app, "deno-dir") };
@@ -134,8 +140,6 @@ function serve(root: string): Promise<Server & { prebuiltFetches: number }> {
   counted.prebuiltFetches = 0;
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
-
-
 
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {

@@ -7,7 +7,15 @@ import { command, ROOT, RUNTIMES } from "../../scripts/runtimes.ts";
 describe("Node's permission model", () => {
   const entry = join(ROOT, "packages/node/dist/index.js");
   const run = (flags: string[]) =>
-    spawnSync(...command(RUNTIMES.node26, [...flags, "--input-type=module", "-e", `import { mapAnonymous } from ${JSON.stringify(entry)}; const m = mapAnonymous(8); m.bytes[0] = 9; console.log(m.bytes[0]);`]), { encoding: "utf8" });
+    spawnSync(
+      ...command(RUNTIMES.node26, [
+        ...flags,
+        "--input-type=module",
+        "-e",
+        `import { mapAnonymous } from ${JSON.stringify(entry)}; const m = mapAnonymous(8); m.bytes[0] = 9; console.log(m.bytes[0]);`,
+      ]),
+      { encoding: "utf8" },
+    );
 
   it("without --allow-ffi the error is an MmapError naming the flag", () => {
     const r = run(["--permission", "--allow-fs-read=*"]);

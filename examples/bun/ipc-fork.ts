@@ -23,8 +23,8 @@ if (file) {
     const child = fork(import.meta.path, { share: { file: shared } });
     const length = new Int32Array(shared.bytes.buffer, 0, 1);
     // Returns at once if the child was quicker; the race ends it if the child fails instead.
-  await Promise.race([waitAsync(length, 0, 0), child.exited]);
-  if (length[0] === 0) throw new Error("the child exited without writing");
+    await Promise.race([waitAsync(length, 0, 0), child.exited]);
+    if (length[0] === 0) throw new Error("the child exited without writing");
     console.log(`read data: ${new TextDecoder().decode(shared.bytes.subarray(4, 4 + length[0]!))}`);
     await child.exited;
     shared.close();

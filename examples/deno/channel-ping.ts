@@ -5,7 +5,7 @@ import { Channel, fork, inherited, mapAnonymous } from "@memmap/deno";
 const { ring } = inherited();
 if (ring) {
   const channel = Channel.attach(ring);
-  for (let message; (message = channel.receive()) !== null;) {
+  for (let message; (message = channel.receive()) !== null; ) {
     channel.send(new TextDecoder().decode(message).replace("ping", "pong"));
   }
   channel.close();

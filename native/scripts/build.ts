@@ -45,7 +45,9 @@ export function build(target: TargetName, host = hostTarget()): string {
     rmSync(temp, { force: true });
     throw new Error(
       `native: building ${target} with ${cc} failed. ` +
-        (target === host ? "Install a C compiler (apt-get install gcc) or set CC." : `Cross tools: apt-get install ${recipe.apt} (see native/scripts/install-cross-tools.sh).`),
+        (target === host
+          ? "Install a C compiler (apt-get install gcc) or set CC."
+          : `Cross tools: apt-get install ${recipe.apt} (see native/scripts/install-cross-tools.sh).`),
     );
   }
   // Rename into place so a running process never loads a half-written library.
@@ -55,8 +57,9 @@ export function build(target: TargetName, host = hostTarget()): string {
 
 /** llvm-lipo, or Debian's versioned name for it (llvm-lipo-14); undefined if there is none. */
 export function findLipo(): string | undefined {
-  return ["llvm-lipo", ...[20, 19, 18, 17, 16, 15, 14].map((v) => `llvm-lipo-${v}`)]
-    .find((name) => spawnSync(name, ["-version"], { stdio: "ignore" }).status === 0);
+  return ["llvm-lipo", ...[20, 19, 18, 17, 16, 15, 14].map((v) => `llvm-lipo-${v}`)].find(
+    (name) => spawnSync(name, ["-version"], { stdio: "ignore" }).status === 0,
+  );
 }
 
 export const UNIVERSAL = join(root, "prebuilt", "darwin-universal", TARGETS["darwin-arm64"].file);

@@ -86,7 +86,10 @@ function main(): number {
     for (const { clang: arch, zig } of ARCHES) {
       const real = realIncludes(zig);
       const constants = join(native, "darwin", "check-constants.c");
-      for (const [name, inc] of [["hand-written", MINE], ["real", real]] as const) {
+      for (const [name, inc] of [
+        ["hand-written", MINE],
+        ["real", real],
+      ] as const) {
         try {
           clang(arch, inc, ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", constants]);
           check(`${arch}: check-constants.c against the ${name} headers`, true);
@@ -103,8 +106,11 @@ function main(): number {
         };
         const mine = imports(MINE, "mine");
         const theirs = imports(real, "real");
-        check(`${arch}: ${file} imports the same ${mine.length} symbols under both`, mine.join() === theirs.join(),
-          `only hand-written: ${mine.filter((s) => !theirs.includes(s))}; only real: ${theirs.filter((s) => !mine.includes(s))}`);
+        check(
+          `${arch}: ${file} imports the same ${mine.length} symbols under both`,
+          mine.join() === theirs.join(),
+          `only hand-written: ${mine.filter((s) => !theirs.includes(s))}; only real: ${theirs.filter((s) => !mine.includes(s))}`,
+        );
         const ir = (inc: string[], tag: string) => {
           const out = join(work, `${arch}-${file}-${tag}.ll`);
           clang(arch, inc, ["-O0", "-Xclang", "-disable-O0-optnone", "-fvisibility=hidden", "-S", "-emit-llvm", source, "-o", out]);
@@ -113,8 +119,11 @@ function main(): number {
         const a = ir(MINE, "mine");
         const b = ir(real, "real");
         const firstDiff = a.split("\n").findIndex((l, i) => l !== b.split("\n")[i]);
-        check(`${arch}: ${file}'s -O0 IR is the same under both`, a === b,
-          firstDiff < 0 ? "" : `first difference: ${a.split("\n")[firstDiff]} | ${b.split("\n")[firstDiff]}`);
+        check(
+          `${arch}: ${file}'s -O0 IR is the same under both`,
+          a === b,
+          firstDiff < 0 ? "" : `first difference: ${a.split("\n")[firstDiff]} | ${b.split("\n")[firstDiff]}`,
+        );
       }
     }
   } finally {

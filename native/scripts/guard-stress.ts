@@ -21,7 +21,11 @@ export function guardStress({ asan = false, iterations }: { asan?: boolean; iter
     const exe = join(scratch, "guard-stress");
     const sanitize = asan ? ["-fsanitize=address", "-fno-omit-frame-pointer"] : [];
     const sources = [join(root, "test", "guard-stress.c"), ...LINUX_SOURCES.map((s) => join(root, "src", s))];
-    execFileSync(process.env.CC ?? "cc", ["-O2", "-g", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-DMEMMAP_TEST_HOOKS", "-Wl,--wrap=sigaction", ...sanitize, "-o", exe, ...sources], { stdio: "pipe" });
+    execFileSync(
+      process.env.CC ?? "cc",
+      ["-O2", "-g", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-DMEMMAP_TEST_HOOKS", "-Wl,--wrap=sigaction", ...sanitize, "-o", exe, ...sources],
+      { stdio: "pipe" },
+    );
     // AddressSanitizer takes SIGBUS for itself and ignores sigaction() for it unless told not to.
     const env = { ...process.env, ASAN_OPTIONS: "handle_sigbus=0:allow_user_segv_handler=1" };
     const r = spawnSync(exe, [scratch, ...(iterations ? [String(iterations)] : [])], { env, encoding: "utf8", timeout: 300_000 });

@@ -38,10 +38,18 @@ const ARM64_MUSL = ["-specs", "/usr/lib/aarch64-linux-musl/musl-gcc.specs", "-mn
  */
 function darwin(triple: string, nativeDir: string): string[] {
   return [
-    ...WARNINGS, "-fvisibility=hidden", `--target=${triple}`, "-nostdlibinc",
-    "-isystem", join(nativeDir, "darwin", "include"),
-    "-dynamiclib", "-fuse-ld=lld", "-nostdlib", join(nativeDir, "darwin", "libSystem.tbd"),
-    "-install_name", "@rpath/libmemmap.dylib",
+    ...WARNINGS,
+    "-fvisibility=hidden",
+    `--target=${triple}`,
+    "-nostdlibinc",
+    "-isystem",
+    join(nativeDir, "darwin", "include"),
+    "-dynamiclib",
+    "-fuse-ld=lld",
+    "-nostdlib",
+    join(nativeDir, "darwin", "libSystem.tbd"),
+    "-install_name",
+    "@rpath/libmemmap.dylib",
   ];
 }
 
@@ -51,7 +59,12 @@ export const DARWIN_MIN_OS = "11.0";
 export function recipes(nativeDir: string): Record<TargetName, Recipe> {
   return {
     "linux-x64-gnu": { cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc", args: ELF, sources: LINUX_SOURCES, apt: "gcc" },
-    "linux-arm64-gnu": { cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc", args: ELF, sources: LINUX_SOURCES, apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
+    "linux-arm64-gnu": {
+      cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc",
+      args: ELF,
+      sources: LINUX_SOURCES,
+      apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+    },
     "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: LINUX_SOURCES, apt: "musl-tools" },
     "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: LINUX_SOURCES, apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
     "darwin-x64": { cc: "clang", args: darwin(`x86_64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: DARWIN_SOURCES, apt: "clang lld" },

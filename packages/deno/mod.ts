@@ -26,9 +26,7 @@ function env(name: string): string | undefined {
 
 // From JSR or any https URL the prebuilt cannot be dlopen'ed in place: fetch it
 // once into a local cache, before the first call (map() is synchronous).
-const localPrebuiltDir = prebuiltDir.protocol === "file:"
-  ? decodeURIComponent(prebuiltDir.pathname)
-  : await cachedPrebuiltDir(prebuiltDir, target(), env);
+const localPrebuiltDir = prebuiltDir.protocol === "file:" ? decodeURIComponent(prebuiltDir.pathname) : await cachedPrebuiltDir(prebuiltDir, target(), env);
 
 // Read now (through libc, not the shim, which still loads on first use): setting
 // process.title later overwrites the command line the flags are read from.

@@ -66,7 +66,9 @@ describe(`Windows specifics (bun ${Bun.version} ${process.platform})`, () => {
     const script = join(dir, "waiter.mjs");
     try {
       // The word never changes: only the named semaphore (not a poll of the word) can wake the child.
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
         const m = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
         const s = m.openShared(${JSON.stringify(name)});
         const words = new Int32Array(s.bytes.buffer, 0, 2);
@@ -75,7 +77,8 @@ describe(`Windows specifics (bun ${Bun.version} ${process.platform})`, () => {
         const result = m.wait(words, 0, 0, 20000);
         console.log(result, Math.round(performance.now() - started));
         s.close();
-      `);
+      `,
+      );
       const child = Bun.spawn([process.execPath, script], { stdout: "pipe", stderr: "pipe" });
       for (let i = 0; i < 3000 && Atomics.load(words, 1) === 0; i++) await Bun.sleep(10);
       assert.equal(Atomics.load(words, 1), 1, "the child opened the memory");

@@ -8,7 +8,10 @@ const header = readFileSync(new URL("../../../native/src/memmap.h", import.meta.
 
 /** A C type of memmap.h in the table's vocabulary. */
 function abiType(c: string): AbiType {
-  const t = c.replace(/\bconst\b/g, "").replace(/\s+/g, " ").trim();
+  const t = c
+    .replace(/\bconst\b/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
   if (t.endsWith("*")) return "buffer";
   if (t === "int32_t") return "i32";
   if (t === "int64_t") return "i64";
@@ -20,12 +23,15 @@ function abiType(c: string): AbiType {
 function prototypes(): Map<string, { result: AbiType; parameters: AbiType[] }> {
   const found = new Map<string, { result: AbiType; parameters: AbiType[] }>();
   for (const [, result, name, list] of header.matchAll(/MEMMAP_EXPORT\s+([\w\s*]+?)\s*\b(memmap_\w+)\s*\(([^)]*)\)\s*;/g)) {
-    const parameters = list!.trim() === "void" ? [] : list!.split(",").map((p) => {
-      // "int64_t *out" -> "int64_t *": the type is all but the trailing parameter name.
-      const m = /^(.*?[\s*])\w+$/.exec(p.trim());
-      if (!m) throw new Error(`cannot read parameter '${p.trim()}' of ${name}`);
-      return abiType(m[1]!);
-    });
+    const parameters =
+      list!.trim() === "void"
+        ? []
+        : list!.split(",").map((p) => {
+            // "int64_t *out" -> "int64_t *": the type is all but the trailing parameter name.
+            const m = /^(.*?[\s*])\w+$/.exec(p.trim());
+            if (!m) throw new Error(`cannot read parameter '${p.trim()}' of ${name}`);
+            return abiType(m[1]!);
+          });
     found.set(name!, { result: abiType(result!), parameters });
   }
   return found;
@@ -35,9 +41,7 @@ describe("ABI table", () => {
   it("declares exactly the prototypes of native/src/memmap.h, with the same types", () => {
     const c = prototypes();
     assert.ok(c.size >= 30, `read only ${c.size} prototypes from memmap.h: the parser is broken`);
-    const table = new Map<string, { name: string; call: AbiCall }>(
-      Object.entries(ABI).map(([name, call]) => [call.symbol, { name, call }]),
-    );
+    const table = new Map<string, { name: string; call: AbiCall }>(Object.entries(ABI).map(([name, call]) => [call.symbol, { name, call }]));
     assert.deepEqual([...table.keys()].sort(), [...c.keys()].sort(), "C names in the table vs memmap.h");
     for (const [symbol, proto] of c) {
       const { name, call } = table.get(symbol)!;

@@ -92,11 +92,14 @@ export const ABI = {
 } as const satisfies Record<string, AbiCall>;
 
 type Abi = typeof ABI;
-type JsValue<T extends AbiType> = T extends "i32" ? number
-  : T extends "i64" ? bigint
-  : T extends "buffer" ? ArrayBufferView
-  // biome-ignore lint/suspicious/noConfusingVoidType: the type of a "void" result, used only as a return type
-  : void;
+type JsValue<T extends AbiType> = T extends "i32"
+  ? number
+  : T extends "i64"
+    ? bigint
+    : T extends "buffer"
+      ? ArrayBufferView
+      : // biome-ignore lint/suspicious/noConfusingVoidType: the type of a "void" result, used only as a return type
+        void;
 type JsParameters<P extends readonly AbiParameter[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
 
 /** Every shim call as the Backend offers it, one member per table entry. */

@@ -84,7 +84,10 @@ export interface Memmap {
   /** Like Atomics.notify, across processes; returns how many waiters woke. */
   notify(i32: Int32Array, index: number, count?: number): number;
   /** A robust inter-process mutex in one Int32Array word of shared memory. */
-  Mutex: new (i32: Int32Array, index?: number) => Mutex;
+  Mutex: new (
+    i32: Int32Array,
+    index?: number,
+  ) => Mutex;
   /** Message channels over a shared mapping. */
   Channel: {
     /** Formats the mapping as a channel; this process is one end. */

@@ -86,9 +86,7 @@ export class Channel {
       throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
     }
     if (HEADER + 2 * capacity > mapping.length) {
-      throw new RangeError(
-        `a channel with ${capacity}-byte rings needs a mapping of ${HEADER + 2 * capacity} bytes, this one has ${mapping.length}`,
-      );
+      throw new RangeError(`a channel with ${capacity}-byte rings needs a mapping of ${HEADER + 2 * capacity} bytes, this one has ${mapping.length}`);
     }
     const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
     i32.fill(0);
@@ -282,8 +280,7 @@ export class Channel {
 
   #readable(): boolean {
     const ring = this.#inRing();
-    return Atomics.load(this.#i32, ring + R.head) !== Atomics.load(this.#i32, ring + R.tail) ||
-      this.#closedBy((1 - this.#side) as 0 | 1);
+    return Atomics.load(this.#i32, ring + R.head) !== Atomics.load(this.#i32, ring + R.tail) || this.#closedBy((1 - this.#side) as 0 | 1);
   }
 
   /**

@@ -83,7 +83,9 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   try {
     // As cp: a folder as DST means "into it, under the source's name".
     if (statSync(given).isDirectory()) dst = `${given.replace(/\/+$/, "")}/${src.split("/").pop()}`;
-  } catch { /* DST does not exist yet */ }
+  } catch {
+    /* DST does not exist yet */
+  }
 
   const bar = progress ?? Boolean(io.stderr.isTTY);
   let shown = false;

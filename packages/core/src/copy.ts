@@ -64,8 +64,9 @@ const NO_CLONE = new Set<string>();
 /** Whether a positive errno means "this file system or kernel cannot do that", after which "auto" tries the next strategy. */
 function unsupported(backend: Backend, errno: number): boolean {
   const e = errnos(backend);
-  return errno === e.ENOSYS || errno === e.EOPNOTSUPP || errno === e.ENOTSUP || errno === e.EXDEV ||
-    errno === e.EINVAL || errno === e.ENOTTY || errno === e.EBADF;
+  return (
+    errno === e.ENOSYS || errno === e.EOPNOTSUPP || errno === e.ENOTSUP || errno === e.EXDEV || errno === e.EINVAL || errno === e.ENOTTY || errno === e.EBADF
+  );
 }
 /** Bytes asked of a streamed source per read (a pipe gives at most 64 KiB anyway). */
 const STREAM_CHUNK = 2 ** 20;
@@ -119,18 +120,20 @@ function streamKind(path: string, dst: string, strategy: CopyStrategy): StreamKi
   }
   if (st.isSocket()) {
     throw new MmapError(`ENXIO: source '${path}' is a socket, which cannot be opened for reading; copyFile copies files, FIFOs and devices`, {
-      code: "ENXIO", syscall: "open", path,
+      code: "ENXIO",
+      syscall: "open",
+      path,
     });
   }
   const kind = st.isFIFO()
     ? "FIFO"
     : st.isCharacterDevice()
-    ? "character device"
-    : st.isBlockDevice()
-    ? "block device"
-    : st.isFile() && st.size === 0
-    ? "file without a size"
-    : undefined;
+      ? "character device"
+      : st.isBlockDevice()
+        ? "block device"
+        : st.isFile() && st.size === 0
+          ? "file without a size"
+          : undefined;
   if (kind === undefined || kind === "file without a size") return kind; // most often simply empty: its probe tells (see probed)
   if (strategy !== "auto") throw notMappable(path, kind, strategy);
   // Said now, as cp does: opening a FIFO would wait for a writer first.
@@ -333,7 +336,9 @@ class CopyJob {
       const st = statOf(b, this.#srcFd, this.#src);
       if (Number(st[STAT_KIND]) === KIND_DIRECTORY) {
         throw new MmapError(`EISDIR: source '${this.#src}' is a directory; copyFile copies files, not folders`, {
-          code: "EISDIR", syscall: "open", path: this.#src,
+          code: "EISDIR",
+          syscall: "open",
+          path: this.#src,
         });
       }
       this.#size = Number(st[STAT_SIZE]);
@@ -369,7 +374,9 @@ class CopyJob {
       if (this.#opts.exclusive) {
         b.close(existing);
         throw new MmapError(`EEXIST: destination '${this.#dst}' exists and exclusive/overwrite: false forbids replacing it`, {
-          code: "EEXIST", syscall: "open", path: this.#dst,
+          code: "EEXIST",
+          syscall: "open",
+          path: this.#dst,
         });
       }
       if (this.#opts.atomic) {
@@ -387,7 +394,9 @@ class CopyJob {
       const e = errnos(b);
       if (existing === -e.EISDIR) {
         throw new MmapError(`EISDIR: destination '${this.#dst}' is a directory; give the full path of the new file`, {
-          code: "EISDIR", syscall: "open", path: this.#dst,
+          code: "EISDIR",
+          syscall: "open",
+          path: this.#dst,
         });
       }
       const folder = withoutTrailingSeparators(this.#dst);
@@ -566,8 +575,9 @@ class CopyJob {
       code === "EXDEV"
         ? "This kernel cannot copy_file_range between these two file systems; strategy 'auto' falls back to mmap."
         : code === "ENOSYS"
-        ? "This operating system has no copy_file_range (Windows, macOS); use strategy 'auto' or 'mmap'."
-        : undefined);
+          ? "This operating system has no copy_file_range (Windows, macOS); use strategy 'auto' or 'mmap'."
+          : undefined,
+    );
     if (copied < BigInt(length)) this.#sourceShrank();
   }
 
@@ -603,10 +613,10 @@ class CopyJob {
   }
 
   #sourceShrank(): never {
-    throw new MmapError(
-      `source '${this.#src}' shrank during the copy (it was ${this.#size} bytes); the partial destination was removed`,
-      { code: "ERR_SOURCE_CHANGED", path: this.#src },
-    );
+    throw new MmapError(`source '${this.#src}' shrank during the copy (it was ${this.#size} bytes); the partial destination was removed`, {
+      code: "ERR_SOURCE_CHANGED",
+      path: this.#src,
+    });
   }
 
   /** fsync, mode, rename: the copy becomes visible. */
@@ -691,9 +701,5 @@ export async function copyFile(backend: Backend, pageSize: number, src: unknown,
 }
 
 function dirHint(code: string): string | undefined {
-  return code === "ENOENT"
-    ? "The destination's folder does not exist."
-    : code === "EACCES"
-    ? "The destination's folder is not writable."
-    : undefined;
+  return code === "ENOENT" ? "The destination's folder does not exist." : code === "EACCES" ? "The destination's folder is not writable." : undefined;
 }

@@ -44,8 +44,21 @@ const decoder = new TextDecoder();
 
 /** The errno names core compares results with; the shim knows more (native/src/errnos.h). */
 export const ERRNO_NAMES = [
-  "EAGAIN", "EBADF", "EBUSY", "EEXIST", "EINVAL", "EISDIR", "ENOENT", "ENOSYS", "ENOTDIR",
-  "ENOTSUP", "ENOTTY", "ENXIO", "EOPNOTSUPP", "ETIMEDOUT", "EXDEV",
+  "EAGAIN",
+  "EBADF",
+  "EBUSY",
+  "EEXIST",
+  "EINVAL",
+  "EISDIR",
+  "ENOENT",
+  "ENOSYS",
+  "ENOTDIR",
+  "ENOTSUP",
+  "ENOTTY",
+  "ENXIO",
+  "EOPNOTSUPP",
+  "ETIMEDOUT",
+  "EXDEV",
 ] as const;
 export type ErrnoName = (typeof ERRNO_NAMES)[number];
 /** This platform's number for each name, e.g. `errnos(b).ENOSYS`. */
@@ -114,36 +127,18 @@ const HINTS: Record<string, string> = {
  * Turns a shim result into a value: a negative result becomes an MmapError
  * naming the syscall, the path and what to do. `hint` overrides the generic one.
  */
-export function check(
-  backend: Backend,
-  result: number,
-  syscall: string,
-  path?: string,
-  hint?: (code: string) => string | undefined,
-): number {
+export function check(backend: Backend, result: number, syscall: string, path?: string, hint?: (code: string) => string | undefined): number {
   if (result >= 0) return result;
   throw errnoError(backend, -result, syscall, path, hint);
 }
 
 /** Same as {@linkcode check} for 64-bit results such as addresses. */
-export function checkBig(
-  backend: Backend,
-  result: bigint,
-  syscall: string,
-  path?: string,
-  hint?: (code: string) => string | undefined,
-): bigint {
+export function checkBig(backend: Backend, result: bigint, syscall: string, path?: string, hint?: (code: string) => string | undefined): bigint {
   if (result >= 0n || result < -4095n) return result;
   throw errnoError(backend, -Number(result), syscall, path, hint);
 }
 
-export function errnoError(
-  backend: Backend,
-  errno: number,
-  syscall: string,
-  path?: string,
-  hint?: (code: string) => string | undefined,
-): MmapError {
+export function errnoError(backend: Backend, errno: number, syscall: string, path?: string, hint?: (code: string) => string | undefined): MmapError {
   const { code, description } = describeErrno(backend, errno);
   const advice = hint?.(code) ?? HINTS[code];
   const where = path === undefined ? syscall : `${syscall} '${path}'`;

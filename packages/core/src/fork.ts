@@ -74,7 +74,12 @@ export function runtimeCommand(execPath: string, module: string, runtimeArgs: st
 }
 
 /** The permissions a Deno child gets unless its flags say otherwise, and their short flags. */
-const DENO_PERMISSIONS = [["ffi", ""], ["read", "R"], ["write", "W"], ["env", "E"]] as const;
+const DENO_PERMISSIONS = [
+  ["ffi", ""],
+  ["read", "R"],
+  ["write", "W"],
+  ["env", "E"],
+] as const;
 
 /** The letters of a short flag or bundle ("-RW", "-E=HOME"), up to one that takes a value (-c, -L). */
 function shortLetters(flag: string): string {
@@ -98,8 +103,8 @@ function withDenoPermissions(flags: string[]): string[] {
     if (!list || (list[1] !== "--allow-env" && !shortLetters(f).endsWith("E"))) return f;
     return list[2]!.split(",").includes(INHERIT_ENV) ? f : `${f},${INHERIT_ENV}`;
   });
-  const added = DENO_PERMISSIONS.filter(([name, letter]) =>
-    !flags.some((f) => f === `--allow-${name}` || f.startsWith(`--allow-${name}=`) || (letter && shortLetters(f).includes(letter)))
+  const added = DENO_PERMISSIONS.filter(
+    ([name, letter]) => !flags.some((f) => f === `--allow-${name}` || f.startsWith(`--allow-${name}=`) || (letter && shortLetters(f).includes(letter))),
   ).map(([name]) => `--allow-${name}`);
   return [...added, ...merged];
 }
@@ -152,12 +157,7 @@ export function forkedSince(mapping: Mapping, count: number): number[] {
  * for anonymous memory, the file itself otherwise), so nothing has a name that
  * could outlive the processes. JS runtimes cannot fork() safely, so this spawns.
  */
-export function fork(
-  backend: Backend,
-  module: string | URL,
-  forkOptions: ForkOptions = {},
-  ownFlags: () => string[] = () => process.execArgv,
-): ChildHandle {
+export function fork(backend: Backend, module: string | URL, forkOptions: ForkOptions = {}, ownFlags: () => string[] = () => process.execArgv): ChildHandle {
   if (typeof module !== "string" && !(module instanceof URL)) throw new TypeError("module must be a path or URL");
   if (typeof forkOptions !== "object" || forkOptions === null) throw new TypeError("options must be an object");
   const { share = {}, args = [], env = {}, stdio = "inherit", execPath = process.execPath } = forkOptions;
@@ -213,7 +213,11 @@ export function fork(
       });
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
-    if (pid !== undefined) running.set(pid, exited.catch(() => {}));
+    if (pid !== undefined)
+      running.set(
+        pid,
+        exited.catch(() => {}),
+      );
     return {
       // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
       pid,

@@ -55,10 +55,12 @@ export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): 
       // A missing permission is not about the path: say so plainly instead of listing paths.
       const { name, code, message } = (cause ?? {}) as { name?: string; code?: string; message?: string };
       if (code === "ERR_ACCESS_DENIED" || name === "NotCapable" || name === "PermissionDenied") {
-        throw cause instanceof MmapError ? cause : new MmapError(`memmap needs FFI permission: ${message}`, {
-          code: "ERR_ACCESS_DENIED",
-          cause,
-        });
+        throw cause instanceof MmapError
+          ? cause
+          : new MmapError(`memmap needs FFI permission: ${message}`, {
+              code: "ERR_ACCESS_DENIED",
+              cause,
+            });
       }
       const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
       tried.push(`  ${path} (${from}): ${reason}${loadHint(reason ?? "", path, search.target)}`);

@@ -98,8 +98,9 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
           ? `Mode 'readwrite' needs write permission on the file; use mode 'read' or 'copy' to map it without writing back.`
           : "Reading the file is not permitted."
         : code === "EISDIR"
-        ? "memmap maps regular files, not directories."
-        : undefined);
+          ? "memmap maps regular files, not directories."
+          : undefined,
+    );
   } else {
     fd = toFd(target as number, "fd");
     if (IS_WINDOWS) {
@@ -150,8 +151,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
     const prot = PROT_READ | PROT_WRITE;
     // "read" is private copy-on-write: a write through a plain Uint8Array cannot be
     // prevented, and into a PROT_READ page it would kill the process.
-    const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) |
-      (populate ? MAP_POPULATE : 0);
+    const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) | (populate ? MAP_POPULATE : 0);
     const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, released: false };
     if (len > 0) mapRegion(region, delta + len, prot, flags, fd, alignedOffset, path?.display);
     const identity = { dev: st[STAT_DEV]!, ino: st[STAT_INO]! };
@@ -164,9 +164,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
       prot,
       flags,
       path: path?.display,
-      file: writable
-        ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) }
-        : undefined,
+      file: writable ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) } : undefined,
       share: () => reacquire(backend, path?.display, path ? undefined : fd, identity, writable),
     });
     if (advice !== undefined && len > 0) mapping.advise(advice);
@@ -180,10 +178,10 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
 function checkDescriptorAccess(backend: Backend, fd: number, writable: boolean): void {
   const access = check(backend, backend.fdAccess(fd), "fcntl");
   if (!(access & ACCESS_READ)) {
-    throw new MmapError(
-      `EACCES: descriptor ${fd} is open write-only; mmap needs a descriptor opened for reading ('r' or 'r+')`,
-      { code: "EACCES", syscall: "mmap" },
-    );
+    throw new MmapError(`EACCES: descriptor ${fd} is open write-only; mmap needs a descriptor opened for reading ('r' or 'r+')`, {
+      code: "EACCES",
+      syscall: "mmap",
+    });
   }
   if (writable && !(access & ACCESS_WRITE)) {
     throw new MmapError(

@@ -34,7 +34,8 @@ export function mapRegion(region: Region, length: number, prot: number, flags: n
   region.base = checkBig(b, b.mmap(BigInt(length), prot, flags, fd, BigInt(offset)), "mmap", path, (code) =>
     code === "ENOMEM"
       ? "Out of address space or of mappings (vm.max_map_count, ~65,530): close() mappings you are done with instead of leaving them to the GC, or map smaller windows."
-      : undefined);
+      : undefined,
+  );
   region.mapLength = length;
   guard(region);
 }
@@ -288,7 +289,8 @@ export class Mapping {
     const r = this.#region;
     const bitmap = new Uint8Array(Math.ceil(Number(len) / r.pageSize));
     check(r.backend, r.backend.mincore(addr, len, bitmap), "mincore", this.path, (code) =>
-      code === "ENOSYS" ? "resident() is not available on this OS (Windows has no mincore)." : undefined);
+      code === "ENOSYS" ? "resident() is not available on this OS (Windows has no mincore)." : undefined,
+    );
     let resident = 0;
     for (const page of bitmap) resident += page;
     return { pages: bitmap.length, resident, bitmap };
@@ -301,7 +303,8 @@ export class Mapping {
     check(r.backend, r.backend.mlock(r.base, BigInt(r.mapLength)), "mlock", this.path, (code) =>
       code === "ENOMEM" || code === "EAGAIN" || code === "EPERM"
         ? "Locking needs RLIMIT_MEMLOCK (ulimit -l) to cover the mapping, or CAP_IPC_LOCK."
-        : undefined);
+        : undefined,
+    );
   }
 
   /** Lets the pages be swapped or evicted again (munlock). */
@@ -345,8 +348,9 @@ export class Mapping {
         code === "EPERM" && !file
           ? "Anonymous memory is sealed against shrinking (F_SEAL_SHRINK), so no process sharing it can truncate it under another; it can only grow."
           : code === "EBUSY"
-          ? "Windows cannot shrink a file while another mapping of it (in this or another process) is open; close those first."
-          : undefined);
+            ? "Windows cannot shrink a file while another mapping of it (in this or another process) is open; close those first."
+            : undefined,
+      );
       this.#detachAll();
       this.#remap(fd, init.delta + n);
       this.#length = n;

@@ -34,23 +34,40 @@ describe("library search", () => {
   const search = { prebuiltDir: "/pkg/prebuilt", target: "linux-x64-gnu" as const };
   it("tries explicit, then MEMMAP_LIBRARY_PATH, then the prebuilt", () => {
     const c = libraryCandidates({ ...search, explicit: "/a.so", env: "/b.so" });
-    assert.deepEqual(c.map((x) => x.path), ["/a.so", "/b.so", "/pkg/prebuilt/linux-x64-gnu/libmemmap.so"]);
+    assert.deepEqual(
+      c.map((x) => x.path),
+      ["/a.so", "/b.so", "/pkg/prebuilt/linux-x64-gnu/libmemmap.so"],
+    );
   });
   it("one error lists every path tried and the override", () => {
     assert.throws(
-      () => openFirst(search, () => { throw new Error("cannot open"); }),
-      (e: unknown) => e instanceof MmapError && e.code === "ERR_LIBRARY_LOAD" && /linux-x64-gnu\/libmemmap\.so/.test(e.message) && /MEMMAP_LIBRARY_PATH/.test(e.message),
+      () =>
+        openFirst(search, () => {
+          throw new Error("cannot open");
+        }),
+      (e: unknown) =>
+        e instanceof MmapError && e.code === "ERR_LIBRARY_LOAD" && /linux-x64-gnu\/libmemmap\.so/.test(e.message) && /MEMMAP_LIBRARY_PATH/.test(e.message),
     );
   });
   it("an explicit path that fails is an error at once, not a silent fallback", () => {
     const tried: string[] = [];
-    assert.throws(() => openFirst({ ...search, env: "/bad.so" }, (p) => { tried.push(p); throw new Error("nope"); }), /MEMMAP_LIBRARY_PATH/);
+    assert.throws(
+      () =>
+        openFirst({ ...search, env: "/bad.so" }, (p) => {
+          tried.push(p);
+          throw new Error("nope");
+        }),
+      /MEMMAP_LIBRARY_PATH/,
+    );
     assert.deepEqual(tried, ["/bad.so"]);
   });
   it("a missing FFI permission is one MmapError naming the flag, not a list of paths", () => {
     const denied = Object.assign(new Error('Requires ffi access to "x.so", run again with the --allow-ffi flag'), { name: "NotCapable" });
     assert.throws(
-      () => openFirst(search, () => { throw denied; }),
+      () =>
+        openFirst(search, () => {
+          throw denied;
+        }),
       (e: unknown) => e instanceof MmapError && e.code === "ERR_ACCESS_DENIED" && /--allow-ffi/.test(e.message) && !/Tried/.test(e.message),
     );
   });
@@ -63,7 +80,10 @@ describe("library search", () => {
     assert.match(loadHint("dlopen failed: /lib/x86_64-linux-gnu/libc.so: invalid ELF header", "/p/a.so", t), /another C library.*linux-x64-gnu/);
     assert.match(loadHint("Error relocating /p/a.so: __memcpy_chk: symbol not found (needs GLIBC_2.3.4)", "/p/a.so", t), /another C library/);
     assert.match(loadHint("/p/a.so: wrong ELF class: ELFCLASS32", "/p/a.so", t), /another platform or architecture/);
-    assert.match(loadHint("dlopen failed: /p/a.so: cannot open shared object file: No such file or directory", "/p/a.so", t), /missing, or built for another architecture/);
+    assert.match(
+      loadHint("dlopen failed: /p/a.so: cannot open shared object file: No such file or directory", "/p/a.so", t),
+      /missing, or built for another architecture/,
+    );
     assert.equal(loadHint("dlopen failed: /p/a.so: undefined symbol: foo", "/p/a.so", t), "");
   });
 });

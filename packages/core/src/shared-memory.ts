@@ -21,9 +21,7 @@ export function sharedName(name: unknown): string {
   if (typeof name !== "string") throw new TypeError("the shared memory name must be a string");
   const bare = name.startsWith("/") ? name.slice(1) : name;
   if (bare.length === 0 || bare.length > 250 || bare.includes("/") || bare.includes("\0") || bare === "." || bare === "..") {
-    throw new RangeError(
-      `invalid shared memory name ${JSON.stringify(name)}: use 1 to 250 characters without "/" (one leading "/" is allowed) or NUL`,
-    );
+    throw new RangeError(`invalid shared memory name ${JSON.stringify(name)}: use 1 to 250 characters without "/" (one leading "/" is allowed) or NUL`);
   }
   return `/${bare}`;
 }

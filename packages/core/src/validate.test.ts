@@ -10,12 +10,19 @@ describe("toIndex", () => {
   });
   it("gives RangeError for negative, fractional, NaN, infinite or too large values", () => {
     for (const v of [-1, 0.5, Number.NaN, Infinity, -Infinity, 2 ** 53, -1n, 2n ** 53n]) {
-      assert.throws(() => toIndex(v, "offset"), (e: unknown) => e instanceof RangeError && /offset/.test((e as Error).message), String(v));
+      assert.throws(
+        () => toIndex(v, "offset"),
+        (e: unknown) => e instanceof RangeError && /offset/.test((e as Error).message),
+        String(v),
+      );
     }
   });
   it("gives TypeError for other types, naming the argument", () => {
     for (const v of ["1", null, undefined, {}, [], true]) {
-      assert.throws(() => toIndex(v, "length"), (e: unknown) => e instanceof TypeError && /length/.test((e as Error).message));
+      assert.throws(
+        () => toIndex(v, "length"),
+        (e: unknown) => e instanceof TypeError && /length/.test((e as Error).message),
+      );
     }
   });
 });

@@ -10,9 +10,7 @@ export type WaitResult = "ok" | "not-equal" | "timed-out";
 function wordAddress(backend: Backend, i32: unknown, index: unknown): bigint {
   if (!(i32 instanceof Int32Array)) throw new TypeError("wait/notify need an Int32Array over a memmap mapping");
   if (!mappingOf(i32.buffer)) {
-    throw new TypeError(
-      "wait/notify need an Int32Array over an open memmap mapping (map, mapAnonymous, openShared); for ordinary memory use Atomics.wait",
-    );
+    throw new TypeError("wait/notify need an Int32Array over an open memmap mapping (map, mapAnonymous, openShared); for ordinary memory use Atomics.wait");
   }
   const i = toIndex(index, "index");
   if (i >= i32.length) throw new RangeError(`index ${i} is outside the Int32Array (length ${i32.length})`);
@@ -44,13 +42,7 @@ export function wait(backend: Backend, i32: Int32Array, index: number, expected:
 }
 
 /** wait() without blocking the event loop. */
-export async function waitAsync(
-  backend: Backend,
-  i32: Int32Array,
-  index: number,
-  expected: number,
-  timeoutMs?: number,
-): Promise<WaitResult> {
+export async function waitAsync(backend: Backend, i32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const addr = wordAddress(backend, i32, index);
   if (typeof expected !== "number") throw new TypeError("expected must be a number");
   const t = timeoutOf(timeoutMs);

@@ -5,11 +5,7 @@ import { MmapError, type TargetName, TARGETS } from "@memmap/core/backend";
  * the prebuilt is fetched once and kept in a local cache keyed by its URL.
  * Returns a local folder laid out like prebuilt/: <dir>/<target>/<file>.
  */
-export async function cachedPrebuiltDir(
-  remoteDir: URL,
-  target: TargetName,
-  env: (name: string) => string | undefined,
-): Promise<string> {
+export async function cachedPrebuiltDir(remoteDir: URL, target: TargetName, env: (name: string) => string | undefined): Promise<string> {
   const file = TARGETS[target].file;
   const url = new URL(`${target}/${file}`, remoteDir);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(url.href)));
@@ -19,7 +15,9 @@ export async function cachedPrebuiltDir(
   const path = `${dir}${target}/${file}`;
   try {
     if (Deno.statSync(path).isFile) return dir;
-  } catch { /* not cached yet */ }
+  } catch {
+    /* not cached yet */
+  }
   const response = await fetch(url);
   if (!response.ok) {
     await response.body?.cancel();
@@ -44,8 +42,5 @@ function cacheRoot(env: (name: string) => string | undefined): string {
   if (xdg) return `${xdg}/memmap`;
   const home = env("HOME") ?? env("LOCALAPPDATA");
   if (home) return `${home}/.cache/memmap`;
-  throw new MmapError(
-    "memmap needs a cache folder for its native shim: set MEMMAP_CACHE_DIR (and grant --allow-env for it)",
-    { code: "ERR_LIBRARY_FETCH" },
-  );
+  throw new MmapError("memmap needs a cache folder for its native shim: set MEMMAP_CACHE_DIR (and grant --allow-env for it)", { code: "ERR_LIBRARY_FETCH" });
 }

@@ -16,16 +16,20 @@ const TYPES = { i32: "int32_t", i64: "int64_t", buffer: "void *", void: "void" }
 /** Opens the shim with koffi (Node 22-25); koffi returns an int64_t as a number when it fits, so i64 results are widened. */
 export function openKoffiBackend(koffi: Koffi, path: string): Backend {
   const lib = koffi.load(path);
-  const f = symbolTable((call) => lib.func(call.symbol, TYPES[call.result], call.parameters.map((t) => TYPES[t])));
+  const f = symbolTable((call) =>
+    lib.func(
+      call.symbol,
+      TYPES[call.result],
+      call.parameters.map((t) => TYPES[t]),
+    ),
+  );
   return {
     name: "koffi",
     libraryPath: path,
     maxArrayBufferLength: Number.MAX_SAFE_INTEGER,
     ...shimCalls(f, true),
-    ...offThreadCalls((name, args) =>
-      new Promise((resolve, reject) =>
-        f[ABI[name].symbol]!.async(...args, (error, result) => (error ? reject(error) : resolve(result)))
-      )
+    ...offThreadCalls(
+      (name, args) => new Promise((resolve, reject) => f[ABI[name].symbol]!.async(...args, (error, result) => (error ? reject(error) : resolve(result)))),
     ),
     address: (view) => BigInt(koffi.address(view)),
     arrayBuffer: (addr, length) => koffi.view(addr, length),

@@ -1,7 +1,10 @@
 import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core/backend";
 
 export type NodeFfi = {
-  dlopen(path: string, defs: Record<string, { return: string; arguments: string[] }>): {
+  dlopen(
+    path: string,
+    defs: Record<string, { return: string; arguments: string[] }>,
+  ): {
     functions: Record<string, (...args: unknown[]) => unknown>;
   };
   toArrayBuffer(addr: bigint, length: number, copy: boolean): ArrayBuffer;

@@ -71,7 +71,10 @@ describe("copyFile 'auto' when FICLONE fails with ENOTTY", () => {
     assert.throws(
       () => memmap.copyFileSync(src.path, join(dir, "forced.copy"), { strategy: "clone" }),
       (e: unknown) =>
-        e instanceof MmapError && e.code === "ENOTTY" && e.errno === -ENOTTY && e.syscall === "ioctl(FICLONE)" &&
+        e instanceof MmapError &&
+        e.code === "ENOTTY" &&
+        e.errno === -ENOTTY &&
+        e.syscall === "ioctl(FICLONE)" &&
         e.message.startsWith("ENOTTY: inappropriate ioctl for device, ioctl(FICLONE)"),
     );
   });

@@ -14,7 +14,10 @@ describe("node runtime package", () => {
 
   it("configure() after the shim is loaded is a clear error", () => {
     backend();
-    assert.throws(() => configure({ libraryPath: "/x.so" }), (e: unknown) => e instanceof MmapError && /already loaded/.test(e.message));
+    assert.throws(
+      () => configure({ libraryPath: "/x.so" }),
+      (e: unknown) => e instanceof MmapError && /already loaded/.test(e.message),
+    );
   });
 
   it("a wrong MEMMAP_LIBRARY_PATH is one error naming the path and the variable", () => {
@@ -29,10 +32,14 @@ describe("node runtime package", () => {
 
   it("the CommonJS build works through require()", () => {
     const cjs = entry.replace(/index\.js$/, "index.cjs");
-    const out = execFileSync(process.execPath, ["-e", `const m = require(${JSON.stringify(cjs)}); const x = m.mapAnonymous(10); x.bytes[0] = 7; console.log(x.bytes[0]); x.close();`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const out = execFileSync(
+      process.execPath,
+      ["-e", `const m = require(${JSON.stringify(cjs)}); const x = m.mapAnonymous(10); x.bytes[0] = 7; console.log(x.bytes[0]); x.close();`],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     assert.equal(out.trim(), "7");
   });
 

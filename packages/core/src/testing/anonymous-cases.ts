@@ -7,11 +7,15 @@ import { isLinux, mapsText, throwsLike } from "./context.ts";
 
 /** The descriptor number of this process's newest memmap memfd. */
 function openMemfd(): number {
-  const fds = readdirSync("/proc/self/fd").map(Number).sort((a, b) => b - a);
+  const fds = readdirSync("/proc/self/fd")
+    .map(Number)
+    .sort((a, b) => b - a);
   for (const fd of fds) {
     try {
       if (readlinkSync(`/proc/self/fd/${fd}`).startsWith("/memfd:memmap:")) return fd;
-    } catch { /* closed meanwhile */ }
+    } catch {
+      /* closed meanwhile */
+    }
   }
   throw new Error("no memmap memfd is open");
 }

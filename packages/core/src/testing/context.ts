@@ -1,5 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, lchownSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lchownSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -133,7 +146,9 @@ export async function until(ready: () => boolean, what: string, limitMs: number)
 /** Max locked memory from /proc/self/limits, in bytes (Infinity when unlimited). */
 export function memlockLimit(): number {
   if (!isLinux) return Infinity;
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max locked memory"));
   const soft = line?.split(/\s{2,}/)[1];
   return soft === undefined || soft === "unlimited" ? Infinity : Number(soft);
 }
@@ -185,7 +200,13 @@ try {
 writeFileSync(${JSON.stringify(report)}, JSON.stringify(thrown));
 `,
   );
-  const args = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", runtime.execPath, ...runtimeCommand(runtime.execPath, script, runtime.runtimeArgs, [])];
+  const args = [
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    "--clear-groups",
+    runtime.execPath,
+    ...runtimeCommand(runtime.execPath, script, runtime.runtimeArgs, []),
+  ];
   const r = spawnSync("setpriv", args, { cwd: dir, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`setpriv ${args.join(" ")} failed (${r.error?.message ?? r.status ?? r.signal}): ${r.stderr}`);
   const owner = statSync(report).uid;

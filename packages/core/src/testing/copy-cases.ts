@@ -35,43 +35,51 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
   const itPosix = isWindows ? (name: string) => skip(name, "Windows has only a read-only attribute, no SEEK_DATA and no unprivileged symlinks") : it;
 
   describe("copyFile", () => {
-    it("copies byte-identically (sha256) at sizes 0, 1, 4095, 4096, 4097 and 64 MiB + 1, with every strategy", () =>
-      withTempDir((dir) => {
-        for (const size of [0, 1, 4095, 4096, 4097, 64 * MiB + 1]) {
-          const src = join(dir, `src-${size}`);
-          writeFileSync(src, pattern(size, size + 3));
-          for (const strategy of STRATEGIES) {
-            const dst = join(dir, `dst-${size}-${strategy}`);
-            const r = copyFileSync(src, dst, { strategy });
-            assert.equal(r.bytes, size);
-            assert.ok(strategy === "auto" ? ["clone", "copy_file_range", "mmap"].includes(r.strategy) : r.strategy === strategy);
-            assert.ok(r.ms >= 0);
-            assert.equal(statSync(dst).size, size);
-            assert.equal(sha256(dst), sha256(src), `${strategy} at ${size} bytes`);
+    it(
+      "copies byte-identically (sha256) at sizes 0, 1, 4095, 4096, 4097 and 64 MiB + 1, with every strategy",
+      () =>
+        withTempDir((dir) => {
+          for (const size of [0, 1, 4095, 4096, 4097, 64 * MiB + 1]) {
+            const src = join(dir, `src-${size}`);
+            writeFileSync(src, pattern(size, size + 3));
+            for (const strategy of STRATEGIES) {
+              const dst = join(dir, `dst-${size}-${strategy}`);
+              const r = copyFileSync(src, dst, { strategy });
+              assert.equal(r.bytes, size);
+              assert.ok(strategy === "auto" ? ["clone", "copy_file_range", "mmap"].includes(r.strategy) : r.strategy === strategy);
+              assert.ok(r.ms >= 0);
+              assert.equal(statSync(dst).size, size);
+              assert.equal(sha256(dst), sha256(src), `${strategy} at ${size} bytes`);
+            }
           }
-        }
-      }), 120_000);
+        }),
+      120_000,
+    );
 
-    itPosix("a sparse 6 GiB file copies exactly, and stays sparse", () =>
-      withTempDir((dir) => {
-        const src = join(dir, "sparse");
-        const fd = openSync(src, "w");
-        ftruncateSync(fd, 6 * 2 ** 30);
-        writeSync(fd, pattern(5000, 1), 0, 5000, 0);
-        writeSync(fd, pattern(5000, 2), 0, 5000, 4 * 2 ** 30 + 17);
-        writeSync(fd, pattern(100, 3), 0, 100, 6 * 2 ** 30 - 100);
-        closeSync(fd);
-        for (const strategy of ["auto", "mmap"] as const) {
-          const dst = join(dir, `sparse-${strategy}`);
-          copyFileSync(src, dst, { strategy });
-          assert.equal(statSync(dst).size, 6 * 2 ** 30);
-          assert.ok(statSync(dst).blocks * 512 < 64 * MiB, "holes are not written out");
-          assert.deepEqual(readAt(dst, 0, 5000), pattern(5000, 1));
-          assert.deepEqual(readAt(dst, 4 * 2 ** 30 + 17, 5000), pattern(5000, 2));
-          assert.deepEqual(readAt(dst, 6 * 2 ** 30 - 100, 100), pattern(100, 3));
-          assert.deepEqual(readAt(dst, 3 * 2 ** 30, 4096), new Uint8Array(4096), "a hole reads as zeros");
-        }
-      }), 120_000);
+    itPosix(
+      "a sparse 6 GiB file copies exactly, and stays sparse",
+      () =>
+        withTempDir((dir) => {
+          const src = join(dir, "sparse");
+          const fd = openSync(src, "w");
+          ftruncateSync(fd, 6 * 2 ** 30);
+          writeSync(fd, pattern(5000, 1), 0, 5000, 0);
+          writeSync(fd, pattern(5000, 2), 0, 5000, 4 * 2 ** 30 + 17);
+          writeSync(fd, pattern(100, 3), 0, 100, 6 * 2 ** 30 - 100);
+          closeSync(fd);
+          for (const strategy of ["auto", "mmap"] as const) {
+            const dst = join(dir, `sparse-${strategy}`);
+            copyFileSync(src, dst, { strategy });
+            assert.equal(statSync(dst).size, 6 * 2 ** 30);
+            assert.ok(statSync(dst).blocks * 512 < 64 * MiB, "holes are not written out");
+            assert.deepEqual(readAt(dst, 0, 5000), pattern(5000, 1));
+            assert.deepEqual(readAt(dst, 4 * 2 ** 30 + 17, 5000), pattern(5000, 2));
+            assert.deepEqual(readAt(dst, 6 * 2 ** 30 - 100, 100), pattern(100, 3));
+            assert.deepEqual(readAt(dst, 3 * 2 ** 30, 4096), new Uint8Array(4096), "a hole reads as zeros");
+          }
+        }),
+      120_000,
+    );
 
     itPosix("gives a new destination the source's mode, as cp does", () =>
       withTempDir((dir) => {
@@ -82,7 +90,8 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
         copyFileSync(src, join(dir, "atomic"), { atomic: true });
         assert.equal(statSync(join(dir, "plain")).mode & 0o777, 0o640);
         assert.equal(statSync(join(dir, "atomic")).mode & 0o777, 0o640);
-      }));
+      }),
+    );
 
     it("overwrite, exclusive and atomic decide what happens to an existing destination", () =>
       withTempDir((dir) => {
@@ -121,7 +130,8 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
         assert.ok(seen.length > 0 && seen.every((s) => s === "tmp:600"), seen.join(", "));
         assert.deepEqual(readdirSync(dir).sort(), ["dst", "src"]);
         assert.equal(sha256(join(dir, "dst")), sha256(src));
-      }));
+      }),
+    );
 
     itPosix("source and destination being the same file is refused and the file survives (path, symlink, hard link)", () =>
       withTempDir((dir) => {
@@ -136,7 +146,8 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
             assert.deepEqual(new Uint8Array(readFileSync(src)), pattern(10_000), `the bytes survive (${dst})`);
           }
         }
-      }));
+      }),
+    );
 
     if (isWindows) {
       it("on Windows, the same file under a hard link is refused; copy_file_range and clone are clear errors", () =>
@@ -149,7 +160,11 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
             assert.equal(e.code, "ERR_SAME_FILE");
           }
           assert.deepEqual(new Uint8Array(readFileSync(src)), pattern(10_000));
-          const cfr = throwsLike(() => copyFileSync(src, join(dir, "a"), { strategy: "copy_file_range" }), MmapError, /strategy 'auto' or 'mmap'/) as InstanceType<typeof MmapError>;
+          const cfr = throwsLike(
+            () => copyFileSync(src, join(dir, "a"), { strategy: "copy_file_range" }),
+            MmapError,
+            /strategy 'auto' or 'mmap'/,
+          ) as InstanceType<typeof MmapError>;
           assert.equal(cfr.code, "ENOSYS");
           const clone = throwsLike(() => copyFileSync(src, join(dir, "b"), { strategy: "clone" }), MmapError) as InstanceType<typeof MmapError>;
           assert.equal(clone.code, "ENOTSUP");
@@ -177,23 +192,29 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
     if (isWindows || (isRoot && !canDropRoot)) {
       skip(
         "a destination folder that is not writable is EACCES",
-        isWindows ? "Windows ignores a folder's mode bits (mkdir 0555)" : "root may write into any folder, and setpriv, which would run the copy as nobody, is not installed",
+        isWindows
+          ? "Windows ignores a folder's mode bits (mkdir 0555)"
+          : "root may write into any folder, and setpriv, which would run the copy as nobody, is not installed",
       );
     } else {
-      it("a destination folder that is not writable is EACCES", () =>
-        withTempDir((dir) => {
-          const src = join(dir, "src");
-          writeFileSync(src, "x");
-          mkdirSync(join(dir, "ro"), 0o555);
-          const dst = join(dir, "ro", "out");
-          const e = isRoot
-            ? thrownAsNobody(children[self]!, dir, `m.copyFileSync(${JSON.stringify(src)}, ${JSON.stringify(dst)})`)
-            : throwsLike(() => copyFileSync(src, dst), MmapError) as InstanceType<typeof MmapError>;
-          assert.equal(e.name, "MmapError", e.message);
-          assert.equal(e.code, "EACCES");
-          assert.match(e.message, /not writable/);
-          assert.ok(!existsSync(dst));
-        }), 30_000); // as root, it starts a runtime as nobody, which has no Deno cache to read
+      it(
+        "a destination folder that is not writable is EACCES",
+        () =>
+          withTempDir((dir) => {
+            const src = join(dir, "src");
+            writeFileSync(src, "x");
+            mkdirSync(join(dir, "ro"), 0o555);
+            const dst = join(dir, "ro", "out");
+            const e = isRoot
+              ? thrownAsNobody(children[self]!, dir, `m.copyFileSync(${JSON.stringify(src)}, ${JSON.stringify(dst)})`)
+              : (throwsLike(() => copyFileSync(src, dst), MmapError) as InstanceType<typeof MmapError>);
+            assert.equal(e.name, "MmapError", e.message);
+            assert.equal(e.code, "EACCES");
+            assert.match(e.message, /not writable/);
+            assert.ok(!existsSync(dst));
+          }),
+        30_000,
+      ); // as root, it starts a runtime as nobody, which has no Deno cache to read
     }
 
     it("a source that shrinks during the copy is an error, and the partial destination is removed", () =>
@@ -223,7 +244,9 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
             writeFileSync(src, pattern(4 * MiB));
             for (const strategy of STRATEGIES) {
               for (const atomic of [false, true]) {
-                const e = throwsLike(() => copyFileSync(src, join(small, "dst"), { strategy, atomic, windowSize: MiB }), MmapError) as InstanceType<typeof MmapError>;
+                const e = throwsLike(() => copyFileSync(src, join(small, "dst"), { strategy, atomic, windowSize: MiB }), MmapError) as InstanceType<
+                  typeof MmapError
+                >;
                 // A kernel without cross-file-system copy_file_range says so (EXDEV) before the disk fills.
                 if (strategy === "copy_file_range" && e.code === "EXDEV") assert.match(e.message, /strategy 'auto' falls back/);
                 else assert.equal(e.code, "ENOSPC", `${strategy}, atomic: ${atomic}: ${e.message}`);
@@ -239,77 +262,88 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
     }
 
     if (isLinux) {
-      it("an mmap copy holds at most a few windows in memory (peak RSS)", () =>
-        withTempDir((dir) => {
-          const src = join(dir, "src");
-          const chunk = pattern(16 * MiB);
-          const fd = openSync(src, "w");
-          for (let i = 0; i < 32; i++) writeSync(fd, chunk);
-          closeSync(fd);
-          const status = () => readFileSync("/proc/self/status", "utf8");
-          const kib = (field: string) => Number(status().match(new RegExp(`${field}:\\s+(\\d+) kB`))![1]) * 1024;
-          writeFileSync("/proc/self/clear_refs", "5"); // resets the peak (VmHWM) to the current RSS
-          const before = kib("VmRSS");
-          copyFileSync(src, join(dir, "dst"), { strategy: "mmap", windowSize: 16 * MiB });
-          const peak = kib("VmHWM") - before;
-          assert.ok(peak < 5 * 16 * MiB, `peak RSS grew by ${(peak / MiB).toFixed(1)} MiB copying 512 MiB in 16 MiB windows`);
-          assert.equal(statSync(join(dir, "dst")).size, 512 * MiB);
-        }), 120_000);
+      it(
+        "an mmap copy holds at most a few windows in memory (peak RSS)",
+        () =>
+          withTempDir((dir) => {
+            const src = join(dir, "src");
+            const chunk = pattern(16 * MiB);
+            const fd = openSync(src, "w");
+            for (let i = 0; i < 32; i++) writeSync(fd, chunk);
+            closeSync(fd);
+            const status = () => readFileSync("/proc/self/status", "utf8");
+            const kib = (field: string) => Number(status().match(new RegExp(`${field}:\\s+(\\d+) kB`))![1]) * 1024;
+            writeFileSync("/proc/self/clear_refs", "5"); // resets the peak (VmHWM) to the current RSS
+            const before = kib("VmRSS");
+            copyFileSync(src, join(dir, "dst"), { strategy: "mmap", windowSize: 16 * MiB });
+            const peak = kib("VmHWM") - before;
+            assert.ok(peak < 5 * 16 * MiB, `peak RSS grew by ${(peak / MiB).toFixed(1)} MiB copying 512 MiB in 16 MiB windows`);
+            assert.equal(statSync(join(dir, "dst")).size, 512 * MiB);
+          }),
+        120_000,
+      );
     }
 
-    it("copyFile does not block the event loop, reports progress once per window, and resolves", () =>
-      withTempDir(async (dir) => {
-        const src = join(dir, "big");
-        const chunk = pattern(16 * MiB);
-        const fd = openSync(src, "w");
-        for (let i = 0; i < 32; i++) {
-          chunk[0] = i; // every chunk differs, so a misplaced window changes the hash
-          writeSync(fd, chunk);
-        }
-        closeSync(fd);
-        // A first copy starts what the runtime starts once (the shim, a worker thread), which is not a window.
-        writeFileSync(join(dir, "warm-up"), pattern(2 * MiB));
-        await copyFile(join(dir, "warm-up"), join(dir, "warm-up-copy"));
-        gc?.(); // and a collection now is one that does not pause the measured copy
-        const progress: number[] = [];
-        const windowMs: number[] = [];
-        let windowStart = performance.now();
-        // How long the event loop went without a tick, at most, from the call until it resolved.
-        let lastTick = windowStart;
-        let longestGap = 0;
-        const tick = () => {
-          const now = performance.now();
-          longestGap = Math.max(longestGap, now - lastTick);
-          lastTick = now;
-        };
-        const timer = setInterval(tick, 1);
-        try {
-          const r = await copyFile(src, join(dir, "big-copy"), { windowSize: 256 * MiB, onProgress: (done, total) => {
+    it(
+      "copyFile does not block the event loop, reports progress once per window, and resolves",
+      () =>
+        withTempDir(async (dir) => {
+          const src = join(dir, "big");
+          const chunk = pattern(16 * MiB);
+          const fd = openSync(src, "w");
+          for (let i = 0; i < 32; i++) {
+            chunk[0] = i; // every chunk differs, so a misplaced window changes the hash
+            writeSync(fd, chunk);
+          }
+          closeSync(fd);
+          // A first copy starts what the runtime starts once (the shim, a worker thread), which is not a window.
+          writeFileSync(join(dir, "warm-up"), pattern(2 * MiB));
+          await copyFile(join(dir, "warm-up"), join(dir, "warm-up-copy"));
+          gc?.(); // and a collection now is one that does not pause the measured copy
+          const progress: number[] = [];
+          const windowMs: number[] = [];
+          let windowStart = performance.now();
+          // How long the event loop went without a tick, at most, from the call until it resolved.
+          let lastTick = windowStart;
+          let longestGap = 0;
+          const tick = () => {
             const now = performance.now();
-            windowMs.push(now - windowStart);
-            windowStart = now;
-            assert.equal(total, 512 * MiB);
-            progress.push(done);
-          } });
-          tick();
-          assert.equal(r.bytes, 512 * MiB);
-        } finally {
-          clearInterval(timer);
-        }
-        assert.deepEqual(progress, [256 * MiB, 512 * MiB]);
-        // A window copied on the JS thread stops the ticks for all of its time, so the longest gap would be at
-        // least the shortest window. Off the thread the gaps are scheduling noise: 2-17 ms measured on every
-        // runtime against 70-150 ms windows, and 54 ms against 218 ms at load 4 on 2 cores, where the copying
-        // thread slows too: never more than a quarter of the shortest window.
-        // Not under qemu-user: there the emulated runtime's own JIT and GC pauses outlast a window
-        // (seen: Deno for arm64), so a gap says nothing about where the copy ran.
-        const shortest = Math.min(...windowMs);
-        assert.ok(
-          emulator !== undefined || longestGap < shortest / 2,
-          `the event loop stood still for ${longestGap.toFixed(1)} ms; windows took ${windowMs.map((ms) => ms.toFixed(1)).join(", ")} ms`,
-        );
-        assert.equal(sha256(join(dir, "big-copy")), sha256(src));
-      }), 120_000);
+            longestGap = Math.max(longestGap, now - lastTick);
+            lastTick = now;
+          };
+          const timer = setInterval(tick, 1);
+          try {
+            const r = await copyFile(src, join(dir, "big-copy"), {
+              windowSize: 256 * MiB,
+              onProgress: (done, total) => {
+                const now = performance.now();
+                windowMs.push(now - windowStart);
+                windowStart = now;
+                assert.equal(total, 512 * MiB);
+                progress.push(done);
+              },
+            });
+            tick();
+            assert.equal(r.bytes, 512 * MiB);
+          } finally {
+            clearInterval(timer);
+          }
+          assert.deepEqual(progress, [256 * MiB, 512 * MiB]);
+          // A window copied on the JS thread stops the ticks for all of its time, so the longest gap would be at
+          // least the shortest window. Off the thread the gaps are scheduling noise: 2-17 ms measured on every
+          // runtime against 70-150 ms windows, and 54 ms against 218 ms at load 4 on 2 cores, where the copying
+          // thread slows too: never more than a quarter of the shortest window.
+          // Not under qemu-user: there the emulated runtime's own JIT and GC pauses outlast a window
+          // (seen: Deno for arm64), so a gap says nothing about where the copy ran.
+          const shortest = Math.min(...windowMs);
+          assert.ok(
+            emulator !== undefined || longestGap < shortest / 2,
+            `the event loop stood still for ${longestGap.toFixed(1)} ms; windows took ${windowMs.map((ms) => ms.toFixed(1)).join(", ")} ms`,
+          );
+          assert.equal(sha256(join(dir, "big-copy")), sha256(src));
+        }),
+      120_000,
+    );
 
     it("an AbortSignal cancels the copy and removes the partial destination", () =>
       withTempDir(async (dir) => {
@@ -329,44 +363,48 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
       }));
 
     if (isLinux) {
-      it("a FIFO fed by another process is streamed, by copyFile and copyFileSync", () =>
-        withTempDir(async (dir) => {
-          // Several pipe buffers (64 KiB each), and not a whole number of pages.
-          const src = join(dir, "src");
-          writeFileSync(src, pattern(300_007, 5));
-          const fifo = join(dir, "fifo");
-          execFileSync("mkfifo", [fifo]);
-          // One process (bash, then exec'd into cat), so killing it leaves nothing behind.
-          let writer = spawn("bash", ["-c", 'exec cat "$0" > "$1"', src, fifo], { stdio: "ignore" });
-          try {
-            const r = copyFileSync(fifo, join(dir, "sync"));
-            assert.equal(await exited(writer), 0);
-            assert.deepEqual([r.bytes, r.strategy], [300_007, "stream"]);
-            assert.equal(sha256(join(dir, "sync")), sha256(src));
+      it(
+        "a FIFO fed by another process is streamed, by copyFile and copyFileSync",
+        () =>
+          withTempDir(async (dir) => {
+            // Several pipe buffers (64 KiB each), and not a whole number of pages.
+            const src = join(dir, "src");
+            writeFileSync(src, pattern(300_007, 5));
+            const fifo = join(dir, "fifo");
+            execFileSync("mkfifo", [fifo]);
+            // One process (bash, then exec'd into cat), so killing it leaves nothing behind.
+            let writer = spawn("bash", ["-c", 'exec cat "$0" > "$1"', src, fifo], { stdio: "ignore" });
+            try {
+              const r = copyFileSync(fifo, join(dir, "sync"));
+              assert.equal(await exited(writer), 0);
+              assert.deepEqual([r.bytes, r.strategy], [300_007, "stream"]);
+              assert.equal(sha256(join(dir, "sync")), sha256(src));
 
-            // The writer starts only when the JS thread hands it a line, after copyFile returned:
-            // opening the FIFO (which waits for a writer) and reading it must happen off the JS thread.
-            // (read -t bounds a regression: the writer then starts by itself and says "timeout".)
-            writer = spawn("bash", ["-c", 'read -t 30 && echo parent || echo timeout; exec cat "$0" > "$1"', src, fifo], {
-              stdio: ["pipe", "pipe", "ignore"],
-            });
-            let said = "";
-            writer.stdout!.on("data", (chunk) => (said += String(chunk)));
-            const copying = copyFile(fifo, join(dir, "async"));
-            await new Promise((resolve) => setImmediate(resolve));
-            writer.stdin!.end("go\n");
-            const a = await copying;
-            assert.equal(await exited(writer), 0);
-            assert.equal(said, "parent\n", "copyFile let the JS thread run while it waited for the FIFO's writer");
-            assert.deepEqual([a.bytes, a.strategy], [300_007, "stream"]);
-            assert.equal(sha256(join(dir, "async")), sha256(src));
-          } finally {
-            if (writer.exitCode === null && writer.signalCode === null) {
-              writer.kill("SIGKILL");
-              await exited(writer);
+              // The writer starts only when the JS thread hands it a line, after copyFile returned:
+              // opening the FIFO (which waits for a writer) and reading it must happen off the JS thread.
+              // (read -t bounds a regression: the writer then starts by itself and says "timeout".)
+              writer = spawn("bash", ["-c", 'read -t 30 && echo parent || echo timeout; exec cat "$0" > "$1"', src, fifo], {
+                stdio: ["pipe", "pipe", "ignore"],
+              });
+              let said = "";
+              writer.stdout!.on("data", (chunk) => (said += String(chunk)));
+              const copying = copyFile(fifo, join(dir, "async"));
+              await new Promise((resolve) => setImmediate(resolve));
+              writer.stdin!.end("go\n");
+              const a = await copying;
+              assert.equal(await exited(writer), 0);
+              assert.equal(said, "parent\n", "copyFile let the JS thread run while it waited for the FIFO's writer");
+              assert.deepEqual([a.bytes, a.strategy], [300_007, "stream"]);
+              assert.equal(sha256(join(dir, "async")), sha256(src));
+            } finally {
+              if (writer.exitCode === null && writer.signalCode === null) {
+                writer.kill("SIGKILL");
+                await exited(writer);
+              }
             }
-          }
-        }), 60_000);
+          }),
+        60_000,
+      );
 
       it("/dev/null empties the destination (cp /dev/null log), a /proc file, whose size is 0, is copied whole, a socket is ENXIO", () =>
         withTempDir(async (dir) => {

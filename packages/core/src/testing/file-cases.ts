@@ -147,7 +147,8 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         } finally {
           closeSync(fd);
         }
-      }));
+      }),
+    );
 
     itWithFd("readwrite over a read-only descriptor is EACCES saying it is not writable", () =>
       withTempDir((dir) => {
@@ -163,7 +164,8 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         } finally {
           closeSync(fd);
         }
-      }));
+      }),
+    );
 
     itWithFd("a write-only descriptor is EACCES: mmap needs read access", () =>
       withTempDir((dir) => {
@@ -176,7 +178,8 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         } finally {
           closeSync(fd);
         }
-      }));
+      }),
+    );
 
     if (isWindows) {
       it("on Windows, mapping a descriptor is a clear ERR_UNSUPPORTED_PLATFORM error naming the alternative", () =>
@@ -206,22 +209,29 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
     }
 
     if (isRoot && !canDropRoot) {
-      skip("a file without write permission is EACCES for readwrite", "root may write any file, and setpriv, which would run the call as nobody, is not installed");
+      skip(
+        "a file without write permission is EACCES for readwrite",
+        "root may write any file, and setpriv, which would run the call as nobody, is not installed",
+      );
     } else {
-      it("a file without write permission is EACCES for readwrite", () =>
-        withTempDir((dir) => {
-          const path = join(dir, "0444.bin");
-          writeFileSync(path, pattern(10));
-          chmodSync(path, 0o444);
-          map(path).close();
-          const e = isRoot
-            ? thrownAsNobody(children[self]!, dir, `m.map(${JSON.stringify(path)}, { mode: "readwrite" })`)
-            : throwsLike(() => map(path, { mode: "readwrite" }), MmapError) as InstanceType<typeof MmapError>;
-          assert.equal(e.name, "MmapError", e.message);
-          assert.equal(e.code, "EACCES");
-          assert.match(e.message, /write permission/);
-          assert.equal(e.path, path);
-        }), 30_000); // as root, it starts a runtime as nobody, which has no Deno cache to read
+      it(
+        "a file without write permission is EACCES for readwrite",
+        () =>
+          withTempDir((dir) => {
+            const path = join(dir, "0444.bin");
+            writeFileSync(path, pattern(10));
+            chmodSync(path, 0o444);
+            map(path).close();
+            const e = isRoot
+              ? thrownAsNobody(children[self]!, dir, `m.map(${JSON.stringify(path)}, { mode: "readwrite" })`)
+              : (throwsLike(() => map(path, { mode: "readwrite" }), MmapError) as InstanceType<typeof MmapError>);
+            assert.equal(e.name, "MmapError", e.message);
+            assert.equal(e.code, "EACCES");
+            assert.match(e.message, /write permission/);
+            assert.equal(e.path, path);
+          }),
+        30_000,
+      ); // as root, it starts a runtime as nobody, which has no Deno cache to read
     }
 
     it("a missing path is ENOENT naming the path", () =>

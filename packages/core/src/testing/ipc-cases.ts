@@ -15,7 +15,10 @@ function childScript(dir: string, name: string, entry: string, body: string): st
 /** Runs fn with the child, and never leaves it running. */
 async function withChild<T>(child: ChildHandle, fn: (child: ChildHandle) => Promise<T>): Promise<T> {
   let done = false;
-  void child.exited.then(() => (done = true), () => (done = true));
+  void child.exited.then(
+    () => (done = true),
+    () => (done = true),
+  );
   try {
     return await fn(child);
   } finally {
@@ -35,50 +38,70 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
 
   describe("fork and inherited mappings", () => {
     for (const [name, rt] of other) {
-      it(`${self} -> ${name}: the child gets anonymous memory and a file mapping, same length and mode; writes meet`, () =>
-        withTempDir(async (dir) => {
-          const shmBefore = shmNames();
-          const filePath = join(dir, "shared.txt");
-          writeFileSync(filePath, "0123456789".repeat(10));
-          const anon = mapAnonymous(4096);
-          const file = map(filePath, { mode: "readwrite", offset: 10, length: 50 });
-          const script = childScript(dir, "child", rt.entry, `
+      it(
+        `${self} -> ${name}: the child gets anonymous memory and a file mapping, same length and mode; writes meet`,
+        () =>
+          withTempDir(async (dir) => {
+            const shmBefore = shmNames();
+            const filePath = join(dir, "shared.txt");
+            writeFileSync(filePath, "0123456789".repeat(10));
+            const anon = mapAnonymous(4096);
+            const file = map(filePath, { mode: "readwrite", offset: 10, length: 50 });
+            const script = childScript(
+              dir,
+              "child",
+              rt.entry,
+              `
             const { anon, file } = m.inherited();
             file.bytes.set(new TextEncoder().encode("from child"), 0);
             file.flush();
             const report = JSON.stringify({ anon: [anon.length, anon.mode], file: [file.length, file.mode, file.offset], zero: anon.bytes[100] });
             anon.bytes.set(new TextEncoder().encode(report), 8);
             new Int32Array(anon.bytes.buffer, 0, 1)[0] = report.length;
-          `);
-          const child = fork(script, { share: { anon, file }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "inherit" });
-          assert.ok(child.pid! > 0);
-          const exit = await withChild(child, (c) => c.exited);
-          assert.deepEqual(exit, { code: 0, signal: null });
-          const length = new Int32Array(anon.bytes.buffer, 0, 1)[0]!;
-          const report = JSON.parse(new TextDecoder().decode(anon.bytes.subarray(8, 8 + length)));
-          assert.deepEqual(report, { anon: [4096, "readwrite"], file: [50, "readwrite", 10], zero: 0 });
-          assert.equal(new TextDecoder().decode(file.bytes.subarray(0, 10)), "from child", "the parent's mapping sees the child's write");
-          file.close();
-          anon.close();
-          assert.equal(readFileSync(filePath, "utf8").slice(10, 20), "from child");
-          assert.deepEqual(shmNames(), shmBefore, "no shared memory name was created");
-        }), 60_000);
+          `,
+            );
+            const child = fork(script, { share: { anon, file }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "inherit" });
+            assert.ok(child.pid! > 0);
+            const exit = await withChild(child, (c) => c.exited);
+            assert.deepEqual(exit, { code: 0, signal: null });
+            const length = new Int32Array(anon.bytes.buffer, 0, 1)[0]!;
+            const report = JSON.parse(new TextDecoder().decode(anon.bytes.subarray(8, 8 + length)));
+            assert.deepEqual(report, { anon: [4096, "readwrite"], file: [50, "readwrite", 10], zero: 0 });
+            assert.equal(new TextDecoder().decode(file.bytes.subarray(0, 10)), "from child", "the parent's mapping sees the child's write");
+            file.close();
+            anon.close();
+            assert.equal(readFileSync(filePath, "utf8").slice(10, 20), "from child");
+            assert.deepEqual(shmNames(), shmBefore, "no shared memory name was created");
+          }),
+        60_000,
+      );
     }
 
     if (isLinux) {
-      it("a child keeps the memory when its parent is SIGKILLed, and no name is left anywhere", () =>
-        withTempDir(async (dir) => {
-          const rt = children[self]!;
-          const shmBefore = shmNames();
-          const leaf = childScript(dir, "leaf", rt.entry, `
+      it(
+        "a child keeps the memory when its parent is SIGKILLed, and no name is left anywhere",
+        () =>
+          withTempDir(async (dir) => {
+            const rt = children[self]!;
+            const shmBefore = shmNames();
+            const leaf = childScript(
+              dir,
+              "leaf",
+              rt.entry,
+              `
             import("node:fs").then(({ renameSync, writeFileSync }) => {
               const { shm } = m.inherited();
               const out = ${JSON.stringify(join(dir, "leaf.out"))};
               // Write then rename, so the test never reads a half-written file.
               setInterval(() => { shm.bytes[1]++; writeFileSync(out + ".tmp", shm.bytes[0] + "," + shm.bytes[1]); renameSync(out + ".tmp", out); }, 10);
             });
-          `);
-          const middle = childScript(dir, "middle", rt.entry, `
+          `,
+            );
+            const middle = childScript(
+              dir,
+              "middle",
+              rt.entry,
+              `
             const { renameSync, writeFileSync } = await import("node:fs");
             const shm = m.mapAnonymous(4096, { name: "orphan-case" });
             shm.bytes[0] = 123;
@@ -87,31 +110,34 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             writeFileSync(out + ".tmp", String(leaf.pid));
             renameSync(out + ".tmp", out);
             setInterval(() => {}, 1000);
-          `);
-          const child = fork(middle, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          const out = () => readFileSync(join(dir, "leaf.out"), "utf8");
-          // Two nested runtimes start in a second or two, in tens of seconds under qemu.
-          const limit = emulator ? 600_000 : 50_000;
-          let leafPid = 0;
-          try {
-            await withChild(child, async (c) => {
-              // Each file is written once its process runs: the middle's names the leaf, the leaf's shows it writing.
-              await until(() => existsSync(join(dir, "leaf.pid")) && existsSync(join(dir, "leaf.out")), "the middle process and its child running", limit);
-              leafPid = Number(readFileSync(join(dir, "leaf.pid"), "utf8"));
-              assert.ok(leafPid > 0, "the middle process started its child");
-              c.kill("SIGKILL");
-              assert.equal((await c.exited).signal, "SIGKILL");
-            });
-            const before = out();
-            await until(() => out() !== before, "the orphan writing again after its parent's SIGKILL", limit);
-            const after = out();
-            assert.equal(after.split(",")[0], "123", "the orphan still reads its parent's write");
-            assert.match(readFileSync(`/proc/${leafPid}/maps`, "utf8"), /memfd:memmap:orphan-case/);
-            assert.deepEqual(shmNames(), shmBefore, "no name in /dev/shm");
-          } finally {
-            if (leafPid > 0) process.kill(leafPid, "SIGKILL");
-          }
-        }), 60_000);
+          `,
+            );
+            const child = fork(middle, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const out = () => readFileSync(join(dir, "leaf.out"), "utf8");
+            // Two nested runtimes start in a second or two, in tens of seconds under qemu.
+            const limit = emulator ? 600_000 : 50_000;
+            let leafPid = 0;
+            try {
+              await withChild(child, async (c) => {
+                // Each file is written once its process runs: the middle's names the leaf, the leaf's shows it writing.
+                await until(() => existsSync(join(dir, "leaf.pid")) && existsSync(join(dir, "leaf.out")), "the middle process and its child running", limit);
+                leafPid = Number(readFileSync(join(dir, "leaf.pid"), "utf8"));
+                assert.ok(leafPid > 0, "the middle process started its child");
+                c.kill("SIGKILL");
+                assert.equal((await c.exited).signal, "SIGKILL");
+              });
+              const before = out();
+              await until(() => out() !== before, "the orphan writing again after its parent's SIGKILL", limit);
+              const after = out();
+              assert.equal(after.split(",")[0], "123", "the orphan still reads its parent's write");
+              assert.match(readFileSync(`/proc/${leafPid}/maps`, "utf8"), /memfd:memmap:orphan-case/);
+              assert.deepEqual(shmNames(), shmBefore, "no name in /dev/shm");
+            } finally {
+              if (leafPid > 0) process.kill(leafPid, "SIGKILL");
+            }
+          }),
+        60_000,
+      );
     }
 
     it("a module that cannot be started rejects exited, and bad options are TypeError/RangeError", async () => {
@@ -143,43 +169,58 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
     });
 
     for (const [name, rt] of other) {
-      it(`${self} <-> ${name}: a child wakes the parent's waitAsync, and the parent wakes the child's blocking wait`, () =>
-        withTempDir(async (dir) => {
-          const anon = mapAnonymous(64);
-          const i32 = new Int32Array(anon.bytes.buffer);
-          const script = childScript(dir, "waiter", rt.entry, `
+      it(
+        `${self} <-> ${name}: a child wakes the parent's waitAsync, and the parent wakes the child's blocking wait`,
+        () =>
+          withTempDir(async (dir) => {
+            const anon = mapAnonymous(64);
+            const i32 = new Int32Array(anon.bytes.buffer);
+            const script = childScript(
+              dir,
+              "waiter",
+              rt.entry,
+              `
             const i = new Int32Array(m.inherited().anon.bytes.buffer);
             await new Promise((r) => setTimeout(r, 50));
             Atomics.store(i, 0, 1);
             m.notify(i, 0);
             const r = m.wait(i, 1, 0, 20000);
             i[2] = r === "ok" || r === "not-equal" ? 2 : 3;
-          `);
-          const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          await withChild(child, async (c) => {
-            const r = await waitAsync(i32, 0, 0, 20_000);
-            assert.ok(r === "ok" || r === "not-equal", r);
-            assert.equal(Atomics.load(i32, 0), 1);
-            Atomics.store(i32, 1, 1);
-            while (notify(i32, 1) === 0 && Atomics.load(i32, 2) === 0) await sleep(5);
-            assert.deepEqual(await c.exited, { code: 0, signal: null });
-          });
-          assert.equal(i32[2], 2);
-          anon.close();
-        }), 60_000);
+          `,
+            );
+            const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              const r = await waitAsync(i32, 0, 0, 20_000);
+              assert.ok(r === "ok" || r === "not-equal", r);
+              assert.equal(Atomics.load(i32, 0), 1);
+              Atomics.store(i32, 1, 1);
+              while (notify(i32, 1) === 0 && Atomics.load(i32, 2) === 0) await sleep(5);
+              assert.deepEqual(await c.exited, { code: 0, signal: null });
+            });
+            assert.equal(i32[2], 2);
+            anon.close();
+          }),
+        60_000,
+      );
     }
   });
 
   describe("Mutex", () => {
     // The Mutex takes words 0 and 1 (owner pid, owner identity); the holder scripts say on word 2 that they hold it.
     const HELD = 2;
-    const holderScript = (dir: string, entry: string) => childScript(dir, "holder", entry, `
+    const holderScript = (dir: string, entry: string) =>
+      childScript(
+        dir,
+        "holder",
+        entry,
+        `
       const i = new Int32Array(m.inherited().anon.bytes.buffer);
       const guard = new m.Mutex(i, 0).lock();
       Atomics.store(i, ${HELD}, 1);
       m.notify(i, ${HELD});
       setInterval(() => {}, 1000);
-    `);
+    `,
+      );
     /** The state letter of /proc/<pid>/stat ("Z" for a zombie), or "gone". */
     const procState = (pid: number) => {
       try {
@@ -190,113 +231,134 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       }
     };
 
-    it("a holder that is SIGKILLed is detected: the next lock() succeeds and reports ownerDied", () =>
-      withTempDir(async (dir) => {
-        const rt = children[self]!;
-        const anon = mapAnonymous(64);
-        const i32 = new Int32Array(anon.bytes.buffer);
-        const mutex = new Mutex(i32, 0);
-        const script = holderScript(dir, rt.entry);
-        const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-        await withChild(child, async (c) => {
-          assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
-          assert.equal(Atomics.load(i32, 0), c.pid, "the word holds the owner's pid");
-          assert.equal(mutex.tryLock(), undefined, "held by a live process");
-          throwsLike(() => mutex.lock(20), MmapError, /still held/);
-          c.kill("SIGKILL");
-          await c.exited;
-        });
-        const guard = mutex.lock(5000);
-        assert.equal(guard.ownerDied, true);
-        throwsLike(() => mutex.lock(), MmapError, /already holds/);
-        guard.unlock();
-        guard.unlock(); // a guard releases once
-        {
-          using again = mutex.lock();
-          assert.equal(again.ownerDied, false);
-        }
-        assert.equal(Atomics.load(i32, 0), 0, "using released it");
-        throwsLike(() => mutex.unlock(), MmapError, /does not hold/);
-        anon.close();
-      }), 60_000);
-
-    if (isLinux) {
-      it("a holder SIGKILLed by its own parent is taken over at once, before the parent reaps it (a zombie is dead)", () =>
+    it(
+      "a holder that is SIGKILLed is detected: the next lock() succeeds and reports ownerDied",
+      () =>
         withTempDir(async (dir) => {
           const rt = children[self]!;
           const anon = mapAnonymous(64);
           const i32 = new Int32Array(anon.bytes.buffer);
           const mutex = new Mutex(i32, 0);
-          const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          const script = holderScript(dir, rt.entry);
+          const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
           await withChild(child, async (c) => {
             assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
-            // From here on the event loop never runs, so this process cannot reap the child.
+            assert.equal(Atomics.load(i32, 0), c.pid, "the word holds the owner's pid");
+            assert.equal(mutex.tryLock(), undefined, "held by a live process");
+            throwsLike(() => mutex.lock(20), MmapError, /still held/);
             c.kill("SIGKILL");
-            let state = procState(c.pid!);
-            for (let spins = 0; state !== "Z" && state !== "gone" && spins < 10_000_000; spins++) state = procState(c.pid!);
-            const guard = mutex.lock(4000); // ETIMEDOUT when a zombie counts as alive
-            assert.equal(guard.ownerDied, true);
-            guard.unlock();
+            await c.exited;
           });
+          const guard = mutex.lock(5000);
+          assert.equal(guard.ownerDied, true);
+          throwsLike(() => mutex.lock(), MmapError, /already holds/);
+          guard.unlock();
+          guard.unlock(); // a guard releases once
+          {
+            using again = mutex.lock();
+            assert.equal(again.ownerDied, false);
+          }
+          assert.equal(Atomics.load(i32, 0), 0, "using released it");
+          throwsLike(() => mutex.unlock(), MmapError, /does not hold/);
           anon.close();
-        }), 60_000);
+        }),
+      60_000,
+    );
 
-      it("a parent blocked in lock() takes over when a third process kills the holder (its own child, a zombie then)", () =>
-        withTempDir(async (dir) => {
-          const rt = children[self]!;
-          const anon = mapAnonymous(64);
-          const i32 = new Int32Array(anon.bytes.buffer);
-          const mutex = new Mutex(i32, 0);
-          const holder = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          await withChild(holder, async (h) => {
-            assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
-            // The killer waits until this process says it is about to block in lock(), then kills the holder.
-            const killer = childScript(dir, "killer", rt.entry, `
+    if (isLinux) {
+      it(
+        "a holder SIGKILLed by its own parent is taken over at once, before the parent reaps it (a zombie is dead)",
+        () =>
+          withTempDir(async (dir) => {
+            const rt = children[self]!;
+            const anon = mapAnonymous(64);
+            const i32 = new Int32Array(anon.bytes.buffer);
+            const mutex = new Mutex(i32, 0);
+            const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+              // From here on the event loop never runs, so this process cannot reap the child.
+              c.kill("SIGKILL");
+              let state = procState(c.pid!);
+              for (let spins = 0; state !== "Z" && state !== "gone" && spins < 10_000_000; spins++) state = procState(c.pid!);
+              const guard = mutex.lock(4000); // ETIMEDOUT when a zombie counts as alive
+              assert.equal(guard.ownerDied, true);
+              guard.unlock();
+            });
+            anon.close();
+          }),
+        60_000,
+      );
+
+      it(
+        "a parent blocked in lock() takes over when a third process kills the holder (its own child, a zombie then)",
+        () =>
+          withTempDir(async (dir) => {
+            const rt = children[self]!;
+            const anon = mapAnonymous(64);
+            const i32 = new Int32Array(anon.bytes.buffer);
+            const mutex = new Mutex(i32, 0);
+            const holder = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(holder, async (h) => {
+              assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+              // The killer waits until this process says it is about to block in lock(), then kills the holder.
+              const killer = childScript(
+                dir,
+                "killer",
+                rt.entry,
+                `
               const i = new Int32Array(m.inherited().anon.bytes.buffer);
               while (m.wait(i, 3, 0, 20000) === "ok" && Atomics.load(i, 3) === 0) {}
               process.kill(${h.pid}, "SIGKILL");
-            `);
-            const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-            await withChild(k, async () => {
-              Atomics.store(i32, 3, 1);
-              notify(i32, 3);
-              const guard = mutex.lock(10_000); // blocks this thread: the holder stays unreaped
-              assert.equal(guard.ownerDied, true);
-              guard.unlock();
-              assert.deepEqual(await k.exited, { code: 0, signal: null });
+            `,
+              );
+              const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+              await withChild(k, async () => {
+                Atomics.store(i32, 3, 1);
+                notify(i32, 3);
+                const guard = mutex.lock(10_000); // blocks this thread: the holder stays unreaped
+                assert.equal(guard.ownerDied, true);
+                guard.unlock();
+                assert.deepEqual(await k.exited, { code: 0, signal: null });
+              });
             });
-          });
-          anon.close();
-        }), 60_000);
+            anon.close();
+          }),
+        60_000,
+      );
 
-      it("a holder's identity survives pid reuse: word 1 is its start time; another process with its pid is told apart", () =>
-        withTempDir(async (dir) => {
-          const rt = children[self]!;
-          const anon = mapAnonymous(64);
-          const i32 = new Int32Array(anon.bytes.buffer);
-          const mutex = new Mutex(i32, 0);
-          const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          await withChild(child, async (c) => {
-            assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
-            assert.equal(Atomics.load(i32, 0), c.pid);
-            if (!emulator) {
-              // The layout: (starttime of /proc/<pid>/stat, field 22) mod 0x7ffffffe, plus 1.
-              const stat = readFileSync(`/proc/${c.pid}/stat`, "utf8");
-              const start = BigInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!);
-              assert.equal(Atomics.load(i32, 1), Number(start % 0x7ffffffen) + 1, "word 1 is the holder's start time");
-            }
-            assert.equal(mutex.tryLock(), undefined, "held by a live process with that identity");
-            // The same pid with another identity: the pid was given to a new process after the holder died.
-            Atomics.store(i32, 1, (Atomics.load(i32, 1) % 0x7ffffffe) + 1);
-            const guard = mutex.tryLock();
-            assert.ok(guard, "a live process with the holder's pid but not its identity does not hold the lock");
-            assert.equal(guard.ownerDied, true);
-            assert.equal(Atomics.load(i32, 0), process.pid);
-            guard.unlock();
-            assert.deepEqual([Atomics.load(i32, 0), Atomics.load(i32, 1)], [0, 0], "unlock clears both words");
-          });
-          anon.close();
-        }), 60_000);
+      it(
+        "a holder's identity survives pid reuse: word 1 is its start time; another process with its pid is told apart",
+        () =>
+          withTempDir(async (dir) => {
+            const rt = children[self]!;
+            const anon = mapAnonymous(64);
+            const i32 = new Int32Array(anon.bytes.buffer);
+            const mutex = new Mutex(i32, 0);
+            const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
+              assert.equal(Atomics.load(i32, 0), c.pid);
+              if (!emulator) {
+                // The layout: (starttime of /proc/<pid>/stat, field 22) mod 0x7ffffffe, plus 1.
+                const stat = readFileSync(`/proc/${c.pid}/stat`, "utf8");
+                const start = BigInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!);
+                assert.equal(Atomics.load(i32, 1), Number(start % 0x7ffffffen) + 1, "word 1 is the holder's start time");
+              }
+              assert.equal(mutex.tryLock(), undefined, "held by a live process with that identity");
+              // The same pid with another identity: the pid was given to a new process after the holder died.
+              Atomics.store(i32, 1, (Atomics.load(i32, 1) % 0x7ffffffe) + 1);
+              const guard = mutex.tryLock();
+              assert.ok(guard, "a live process with the holder's pid but not its identity does not hold the lock");
+              assert.equal(guard.ownerDied, true);
+              assert.equal(Atomics.load(i32, 0), process.pid);
+              guard.unlock();
+              assert.deepEqual([Atomics.load(i32, 0), Atomics.load(i32, 1)], [0, 0], "unlock clears both words");
+            });
+            anon.close();
+          }),
+        60_000,
+      );
     }
 
     it("a Mutex takes two words: the last index of the array is a RangeError", () => {
@@ -310,11 +372,17 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
 
   describe("Channel", () => {
     for (const [name, rt] of other) {
-      it(`${self} <-> ${name}: 3,000 messages of random sizes echo back intact, then close ends both sides`, () =>
-        withTempDir(async (dir) => {
-          const shm = mapAnonymous(2 ** 20 + 192);
-          const channel = Channel.create(shm);
-          const script = childScript(dir, "echo", rt.entry, `
+      it(
+        `${self} <-> ${name}: 3,000 messages of random sizes echo back intact, then close ends both sides`,
+        () =>
+          withTempDir(async (dir) => {
+            const shm = mapAnonymous(2 ** 20 + 192);
+            const channel = Channel.create(shm);
+            const script = childScript(
+              dir,
+              "echo",
+              rt.entry,
+              `
             const ch = m.Channel.attach(m.inherited().shm);
             for (;;) {
               const msg = ch.receive(30000);
@@ -322,128 +390,147 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
               ch.send(msg);
             }
             ch.close();
-          `);
-          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          await withChild(child, async (c) => {
-            let seed = 7;
-            for (let n = 0; n < 3000; n++) {
-              seed = (seed * 1103515245 + 12345) >>> 0;
-              const size = n % 100 === 0 ? channel.maxMessage : seed % (n % 10 === 0 ? 65_536 : 300);
-              const message = pattern(size, seed);
-              channel.send(message);
-              const back = channel.receive(30_000);
-              assert.ok(back !== null);
-              if (back.length !== message.length || !back.every((b, i) => b === message[i])) {
-                assert.fail(`message ${n} (${size} bytes) came back different`);
+          `,
+            );
+            const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              let seed = 7;
+              for (let n = 0; n < 3000; n++) {
+                seed = (seed * 1103515245 + 12345) >>> 0;
+                const size = n % 100 === 0 ? channel.maxMessage : seed % (n % 10 === 0 ? 65_536 : 300);
+                const message = pattern(size, seed);
+                channel.send(message);
+                const back = channel.receive(30_000);
+                assert.ok(back !== null);
+                if (back.length !== message.length || !back.every((b, i) => b === message[i])) {
+                  assert.fail(`message ${n} (${size} bytes) came back different`);
+                }
               }
-            }
-            const into = new Uint8Array(70_000);
-            for (let n = 0; n < 200; n++) {
-              const message = pattern(n * 300, n);
-              channel.send(message);
-              const length = channel.receiveInto(into, 30_000);
-              assert.equal(length, message.length);
-              assert.deepEqual(into.subarray(0, length!), message);
-            }
-            channel.send(new Uint8Array(100));
-            throwsLike(() => channel.receiveInto(new Uint8Array(10), 30_000), RangeError, /100 bytes/);
-            assert.equal(channel.receive(30_000)!.length, 100, "a message too long for the target stays in the channel");
-            channel.sendJson({ hello: [1, "two"] });
-            assert.deepEqual(channel.receiveJson(30_000), { hello: [1, "two"] });
-            channel.close();
-            assert.deepEqual(await c.exited, { code: 0, signal: null });
-          });
-          throwsLike(() => channel.send("x"), MmapError, /closed/);
-          shm.close();
-        }), 120_000);
+              const into = new Uint8Array(70_000);
+              for (let n = 0; n < 200; n++) {
+                const message = pattern(n * 300, n);
+                channel.send(message);
+                const length = channel.receiveInto(into, 30_000);
+                assert.equal(length, message.length);
+                assert.deepEqual(into.subarray(0, length!), message);
+              }
+              channel.send(new Uint8Array(100));
+              throwsLike(() => channel.receiveInto(new Uint8Array(10), 30_000), RangeError, /100 bytes/);
+              assert.equal(channel.receive(30_000)!.length, 100, "a message too long for the target stays in the channel");
+              channel.sendJson({ hello: [1, "two"] });
+              assert.deepEqual(channel.receiveJson(30_000), { hello: [1, "two"] });
+              channel.close();
+              assert.deepEqual(await c.exited, { code: 0, signal: null });
+            });
+            throwsLike(() => channel.send("x"), MmapError, /closed/);
+            shm.close();
+          }),
+        120_000,
+      );
     }
 
-    it("a peer killed mid-stream is ERR_PEER_GONE for the survivor, never a hang; oversized messages are refused", () =>
-      withTempDir(async (dir) => {
-        const rt = children[self]!;
-        const shm = mapAnonymous(64 * 1024);
-        const channel = Channel.create(shm);
-        throwsLike(() => channel.send(new Uint8Array(channel.maxMessage + 1)), RangeError, /larger than this channel takes/);
-        const script = childScript(dir, "victim", rt.entry, `
+    it(
+      "a peer killed mid-stream is ERR_PEER_GONE for the survivor, never a hang; oversized messages are refused",
+      () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const shm = mapAnonymous(64 * 1024);
+          const channel = Channel.create(shm);
+          throwsLike(() => channel.send(new Uint8Array(channel.maxMessage + 1)), RangeError, /larger than this channel takes/);
+          const script = childScript(
+            dir,
+            "victim",
+            rt.entry,
+            `
           const ch = m.Channel.attach(m.inherited().shm);
           ch.send(ch.receive());
           setInterval(() => {}, 1000);
-        `);
-        const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-        await withChild(child, async (c) => {
-          channel.send("ping");
-          assert.equal(new TextDecoder().decode((await channel.receiveAsync(30_000))!), "ping");
-          c.kill("SIGKILL");
-          await c.exited;
-        });
-        const started = performance.now();
-        const e = throwsLike(() => channel.receive(20_000), MmapError, /exited without closing/) as InstanceType<typeof MmapError>;
-        assert.equal(e.code, "ERR_PEER_GONE");
-        assert.ok(performance.now() - started < 5000, "found within a liveness slice, not at the timeout");
-        await assert.rejects(channel.receiveAsync(20_000), (err: Error) => (err as { code?: string }).code === "ERR_PEER_GONE");
-        shm.close();
-      }), 60_000);
-
-    it("with options.peer, a child that dies before attaching is ERR_PEER_GONE, not a wait for nobody", () =>
-      withTempDir(async (dir) => {
-        const rt = children[self]!;
-        const shm = mapAnonymous(64 * 1024);
-        const script = childScript(dir, "dies-early", rt.entry, `throw new Error("dies before attaching");`);
-        const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
-        await withChild(child, async (c) => {
-          const channel = Channel.create(shm, { peer: c.pid });
-          await c.exited;
+        `,
+          );
+          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            channel.send("ping");
+            assert.equal(new TextDecoder().decode((await channel.receiveAsync(30_000))!), "ping");
+            c.kill("SIGKILL");
+            await c.exited;
+          });
           const started = performance.now();
-          const e = throwsLike(() => channel.receive(20_000), MmapError) as InstanceType<typeof MmapError>;
+          const e = throwsLike(() => channel.receive(20_000), MmapError, /exited without closing/) as InstanceType<typeof MmapError>;
           assert.equal(e.code, "ERR_PEER_GONE");
-          assert.ok(performance.now() - started < 5000);
-        });
-        throwsLike(() => Channel.create(shm, { peer: -1 }), RangeError);
-        shm.close();
-      }), 60_000);
+          assert.ok(performance.now() - started < 5000, "found within a liveness slice, not at the timeout");
+          await assert.rejects(channel.receiveAsync(20_000), (err: Error) => (err as { code?: string }).code === "ERR_PEER_GONE");
+          shm.close();
+        }),
+      60_000,
+    );
 
-    it("a child that exits at once ends the parent's wait on a Channel with its exit code, not a timeout", () =>
-      withTempDir(async (dir) => {
-        const rt = children[self]!;
-        const gone = (code: number) => (e: Error) =>
-          e instanceof MmapError && e.code === "ERR_PEER_GONE" && e.exitCode === code && e.signal === null;
-        const quits = childScript(dir, "quits", rt.entry, `process.exit(3);`);
-        // As the examples do: the channel first, then fork() shares its mapping with a child
-        // that never starts (its module is missing: exit code 1).
-        {
+    it(
+      "with options.peer, a child that dies before attaching is ERR_PEER_GONE, not a wait for nobody",
+      () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
           const shm = mapAnonymous(64 * 1024);
-          const channel = Channel.create(shm);
-          const child = fork(join(dir, "missing.mjs"), { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
-          await withChild(child, () => assert.rejects(channel.receiveAsync(20_000), gone(1)));
-          shm.close();
-        }
-        // Named with options.peer, and a child that exits with a code of its own.
-        {
-          const shm = mapAnonymous(64 * 1024);
-          const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+          const script = childScript(dir, "dies-early", rt.entry, `throw new Error("dies before attaching");`);
+          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
           await withChild(child, async (c) => {
             const channel = Channel.create(shm, { peer: c.pid });
-            await assert.rejects(channel.receiveAsync(20_000), gone(3));
-            // Once the exit was seen, a blocking receive() reports it too.
-            throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/);
-          });
-          shm.close();
-        }
-        // A parent blocked in receive() from the start: its event loop never runs, so the child
-        // stays unreaped, and its exit code is read from the kernel without reaping it.
-        if (!isWindows) {
-          const shm = mapAnonymous(64 * 1024);
-          const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
-          await withChild(child, async (c) => {
-            const channel = Channel.create(shm, { peer: c.pid });
-            const e = throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/) as InstanceType<typeof MmapError>;
+            await c.exited;
+            const started = performance.now();
+            const e = throwsLike(() => channel.receive(20_000), MmapError) as InstanceType<typeof MmapError>;
             assert.equal(e.code, "ERR_PEER_GONE");
-            assert.equal(e.exitCode, 3);
-            assert.deepEqual(await c.exited, { code: 3, signal: null }, "the runtime still reaps it and reports its exit");
+            assert.ok(performance.now() - started < 5000);
           });
+          throwsLike(() => Channel.create(shm, { peer: -1 }), RangeError);
           shm.close();
-        }
-      }), 60_000);
+        }),
+      60_000,
+    );
+
+    it(
+      "a child that exits at once ends the parent's wait on a Channel with its exit code, not a timeout",
+      () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const gone = (code: number) => (e: Error) => e instanceof MmapError && e.code === "ERR_PEER_GONE" && e.exitCode === code && e.signal === null;
+          const quits = childScript(dir, "quits", rt.entry, `process.exit(3);`);
+          // As the examples do: the channel first, then fork() shares its mapping with a child
+          // that never starts (its module is missing: exit code 1).
+          {
+            const shm = mapAnonymous(64 * 1024);
+            const channel = Channel.create(shm);
+            const child = fork(join(dir, "missing.mjs"), { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            await withChild(child, () => assert.rejects(channel.receiveAsync(20_000), gone(1)));
+            shm.close();
+          }
+          // Named with options.peer, and a child that exits with a code of its own.
+          {
+            const shm = mapAnonymous(64 * 1024);
+            const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            await withChild(child, async (c) => {
+              const channel = Channel.create(shm, { peer: c.pid });
+              await assert.rejects(channel.receiveAsync(20_000), gone(3));
+              // Once the exit was seen, a blocking receive() reports it too.
+              throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/);
+            });
+            shm.close();
+          }
+          // A parent blocked in receive() from the start: its event loop never runs, so the child
+          // stays unreaped, and its exit code is read from the kernel without reaping it.
+          if (!isWindows) {
+            const shm = mapAnonymous(64 * 1024);
+            const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            await withChild(child, async (c) => {
+              const channel = Channel.create(shm, { peer: c.pid });
+              const e = throwsLike(() => channel.receive(20_000), MmapError, /exit code 3/) as InstanceType<typeof MmapError>;
+              assert.equal(e.code, "ERR_PEER_GONE");
+              assert.equal(e.exitCode, 3);
+              assert.deepEqual(await c.exited, { code: 3, signal: null }, "the runtime still reaps it and reports its exit");
+            });
+            shm.close();
+          }
+        }),
+      60_000,
+    );
 
     it("attach refuses memory without a channel; receive times out with ETIMEDOUT", () => {
       const shm = mapAnonymous(4096);
@@ -458,34 +545,43 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
 
   describe("named shared memory", () => {
     if (!isLinux) return;
-    it("openShared creates 0600 memory that an unrelated process opens by name; unlinkShared removes the name", () =>
-      withTempDir(async (dir) => {
-        const rt = children[self]!;
-        const name = `memmap-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
-        try {
-          const shm = openShared(name, { create: true, exclusive: true, size: 8192 });
-          assert.equal(shm.length, 8192);
-          assert.equal(statSync(`/dev/shm/${name}`).mode & 0o777, 0o600);
-          const script = childScript(dir, "opener", rt.entry, `
+    it(
+      "openShared creates 0600 memory that an unrelated process opens by name; unlinkShared removes the name",
+      () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const name = `memmap-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+          try {
+            const shm = openShared(name, { create: true, exclusive: true, size: 8192 });
+            assert.equal(shm.length, 8192);
+            assert.equal(statSync(`/dev/shm/${name}`).mode & 0o777, 0o600);
+            const script = childScript(
+              dir,
+              "opener",
+              rt.entry,
+              `
             const s = m.openShared(${JSON.stringify(name)});
             s.bytes.set([1, 2, 3], 100);
             s.close();
-          `);
-          const child = fork(script, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
-          assert.deepEqual(await withChild(child, (c) => c.exited), { code: 0, signal: null });
-          assert.deepEqual([...shm.bytes.subarray(100, 103)], [1, 2, 3]);
-          throwsLike(() => openShared(name, { create: true, exclusive: true, size: 1 }), MmapError, /EEXIST/);
-          unlinkShared(name);
-          assert.ok(!existsSync(`/dev/shm/${name}`));
-          assert.equal(shm.bytes[101], 2, "a mapping outlives its name");
-          shm.close();
-          const missing = throwsLike(() => openShared(name), MmapError, /create: true/) as InstanceType<typeof MmapError>;
-          assert.equal(missing.code, "ENOENT");
-        } finally {
-          if (existsSync(`/dev/shm/${name}`)) unlinkShared(name);
-        }
-        for (const bad of ["a/b", "", "/", "x".repeat(300), "..", "a\0b"]) throwsLike(() => openShared(bad), RangeError);
-        throwsLike(() => openShared(5 as never), TypeError);
-      }), 60_000);
+          `,
+            );
+            const child = fork(script, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            assert.deepEqual(await withChild(child, (c) => c.exited), { code: 0, signal: null });
+            assert.deepEqual([...shm.bytes.subarray(100, 103)], [1, 2, 3]);
+            throwsLike(() => openShared(name, { create: true, exclusive: true, size: 1 }), MmapError, /EEXIST/);
+            unlinkShared(name);
+            assert.ok(!existsSync(`/dev/shm/${name}`));
+            assert.equal(shm.bytes[101], 2, "a mapping outlives its name");
+            shm.close();
+            const missing = throwsLike(() => openShared(name), MmapError, /create: true/) as InstanceType<typeof MmapError>;
+            assert.equal(missing.code, "ENOENT");
+          } finally {
+            if (existsSync(`/dev/shm/${name}`)) unlinkShared(name);
+          }
+          for (const bad of ["a/b", "", "/", "x".repeat(300), "..", "a\0b"]) throwsLike(() => openShared(bad), RangeError);
+          throwsLike(() => openShared(5 as never), TypeError);
+        }),
+      60_000,
+    );
   });
 }

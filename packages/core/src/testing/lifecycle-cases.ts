@@ -71,7 +71,10 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
       }));
 
     if (emulator) {
-      skip("populate reads a 'read' mapping's pages in without copying them (no anonymous memory)", `${emulator} ignores MAP_POPULATE and MADV_POPULATE_READ, so nothing is read in`);
+      skip(
+        "populate reads a 'read' mapping's pages in without copying them (no anonymous memory)",
+        `${emulator} ignores MAP_POPULATE and MADV_POPULATE_READ, so nothing is read in`,
+      );
     } else {
       it("populate reads a 'read' mapping's pages in without copying them (no anonymous memory)", () =>
         withTempDir((dir) => {
@@ -89,25 +92,29 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
         }));
     }
 
-    it("10,000 map/close cycles leak no descriptor and no mapping", () =>
-      withTempDir((dir) => {
-        const path = join(dir, "cycles.bin");
-        writeFileSync(path, pattern(4096));
-        const warm = map(path);
-        void warm.bytes[0];
-        warm.close();
-        const fds = openFdCount();
-        const lines = mapsLineCount();
-        for (let i = 0; i < 10_000; i++) {
-          const m = map(path, { mode: i % 2 ? "readwrite" : "read", offset: i % 100 });
-          if (m.bytes[0] !== pattern(4096)[i % 100]) throw new Error(`wrong byte in cycle ${i}`);
-          m.close();
-        }
-        assert.equal(openFdCount(), fds, "descriptor count returns to baseline");
-        // The runtime's own heap adds regions as it grows (up to ~100 seen); one leak per cycle would add 10,000.
-        assert.ok(mapsLineCount() - lines < 1000, `maps grew from ${lines} to ${mapsLineCount()} lines`);
-        assert.ok(!mapsText().includes(path));
-      }), 60_000);
+    it(
+      "10,000 map/close cycles leak no descriptor and no mapping",
+      () =>
+        withTempDir((dir) => {
+          const path = join(dir, "cycles.bin");
+          writeFileSync(path, pattern(4096));
+          const warm = map(path);
+          void warm.bytes[0];
+          warm.close();
+          const fds = openFdCount();
+          const lines = mapsLineCount();
+          for (let i = 0; i < 10_000; i++) {
+            const m = map(path, { mode: i % 2 ? "readwrite" : "read", offset: i % 100 });
+            if (m.bytes[0] !== pattern(4096)[i % 100]) throw new Error(`wrong byte in cycle ${i}`);
+            m.close();
+          }
+          assert.equal(openFdCount(), fds, "descriptor count returns to baseline");
+          // The runtime's own heap adds regions as it grows (up to ~100 seen); one leak per cycle would add 10,000.
+          assert.ok(mapsLineCount() - lines < 1000, `maps grew from ${lines} to ${mapsLineCount()} lines`);
+          assert.ok(!mapsText().includes(path));
+        }),
+      60_000,
+    );
 
     if (gc) {
       const collect = async (until: () => boolean): Promise<boolean> => {
@@ -119,33 +126,41 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
         return until();
       };
 
-      it("a mapping dropped without close() is unmapped once garbage-collected", () =>
-        withTempDir(async (dir) => {
-          const path = join(dir, "dropped.bin");
-          writeFileSync(path, pattern(8192));
-          (() => {
-            map(path, { mode: "readwrite" }).bytes[0] = 1;
-          })();
-          assert.ok(mapsText().includes(path));
-          assert.ok(await collect(() => !mapsText().includes(path)), "unmapped after GC");
-        }), 30_000);
+      it(
+        "a mapping dropped without close() is unmapped once garbage-collected",
+        () =>
+          withTempDir(async (dir) => {
+            const path = join(dir, "dropped.bin");
+            writeFileSync(path, pattern(8192));
+            (() => {
+              map(path, { mode: "readwrite" }).bytes[0] = 1;
+            })();
+            assert.ok(mapsText().includes(path));
+            assert.ok(await collect(() => !mapsText().includes(path)), "unmapped after GC");
+          }),
+        30_000,
+      );
 
-      it("a view that outlives its dropped Mapping stays valid, and is unmapped after it goes too", () =>
-        withTempDir(async (dir) => {
-          const path = join(dir, "outlived.bin");
-          writeFileSync(path, pattern(8192));
-          // Held through an object and touched only in inner functions, so no stack
-          // slot of this frame keeps the view alive (JSC scans stacks conservatively).
-          const held: { view?: Uint8Array } = {};
-          (() => {
-            held.view = map(path).view(10, 20);
-          })();
-          await collect(() => false);
-          (() => assert.deepEqual(held.view, pattern(8192).subarray(10, 30), "still readable after GC"))();
-          assert.ok(mapsText().includes(path), "still mapped while a view is reachable");
-          held.view = undefined;
-          assert.ok(await collect(() => !mapsText().includes(path)), "unmapped once the view is unreachable too");
-        }), 30_000);
+      it(
+        "a view that outlives its dropped Mapping stays valid, and is unmapped after it goes too",
+        () =>
+          withTempDir(async (dir) => {
+            const path = join(dir, "outlived.bin");
+            writeFileSync(path, pattern(8192));
+            // Held through an object and touched only in inner functions, so no stack
+            // slot of this frame keeps the view alive (JSC scans stacks conservatively).
+            const held: { view?: Uint8Array } = {};
+            (() => {
+              held.view = map(path).view(10, 20);
+            })();
+            await collect(() => false);
+            (() => assert.deepEqual(held.view, pattern(8192).subarray(10, 30), "still readable after GC"))();
+            assert.ok(mapsText().includes(path), "still mapped while a view is reachable");
+            held.view = undefined;
+            assert.ok(await collect(() => !mapsText().includes(path)), "unmapped once the view is unreachable too");
+          }),
+        30_000,
+      );
     } else {
       skip("a dropped mapping is unmapped after GC", "this runtime was started without a way to force GC");
     }

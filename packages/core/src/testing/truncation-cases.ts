@@ -64,12 +64,16 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
         m.close(); // a "read" mapping lost nothing of the file: no error
       }));
 
-    it("a Worker thread reading past the new end survives too", () =>
-      withTempDir(async (dir) => {
-        const path = join(dir, "worker.bin");
-        writeFileSync(path, new Uint8Array(1024 * 1024).fill(2));
-        const script = join(dir, "worker.mjs");
-        writeFileSync(script, `
+    it(
+      "a Worker thread reading past the new end survives too",
+      () =>
+        withTempDir(async (dir) => {
+          const path = join(dir, "worker.bin");
+          writeFileSync(path, new Uint8Array(1024 * 1024).fill(2));
+          const script = join(dir, "worker.mjs");
+          writeFileSync(
+            script,
+            `
           const m = await import(${JSON.stringify(children[self]!.entry)});
           const { parentPort, workerData } = await import("node:worker_threads");
           const mapping = m.map(workerData.path);
@@ -80,33 +84,41 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
             parentPort.postMessage({ sum, faults: mapping.faults });
             mapping.close();
           });
-        `);
-        const { Worker } = await import("node:worker_threads");
-        const worker = new Worker(script, { workerData: { path } });
-        try {
-          const messages: unknown[] = [];
-          const next = () => new Promise<unknown>((resolve, reject) => {
-            worker.once("message", resolve);
-            worker.once("error", reject);
-          });
-          messages.push(await next());
-          truncate(path, 8192);
-          worker.postMessage("go");
-          const result = await next() as { sum: number; faults: number };
-          assert.equal(messages[0], "ready");
-          assert.equal(result.sum, 2 * 2, "two pages still in the file, the rest zeros");
-          assert.ok(result.faults >= 1);
-        } finally {
-          await worker.terminate();
-        }
-      }), 60_000);
+        `,
+          );
+          const { Worker } = await import("node:worker_threads");
+          const worker = new Worker(script, { workerData: { path } });
+          try {
+            const messages: unknown[] = [];
+            const next = () =>
+              new Promise<unknown>((resolve, reject) => {
+                worker.once("message", resolve);
+                worker.once("error", reject);
+              });
+            messages.push(await next());
+            truncate(path, 8192);
+            worker.postMessage("go");
+            const result = (await next()) as { sum: number; faults: number };
+            assert.equal(messages[0], "ready");
+            assert.equal(result.sum, 2 * 2, "two pages still in the file, the rest zeros");
+            assert.ok(result.faults >= 1);
+          } finally {
+            await worker.terminate();
+          }
+        }),
+      60_000,
+    );
 
-    it("two threads faulting on the same pages at once: one replacement, no write lost", () =>
-      withTempDir(async (dir) => {
-        // The Worker views the main thread's mapping through the raw backend, so both threads
-        // touch the same range of the same mapping; both spin on a shared flag, then write.
-        const script = join(dir, "same-page.mjs");
-        writeFileSync(script, `
+    it(
+      "two threads faulting on the same pages at once: one replacement, no write lost",
+      () =>
+        withTempDir(async (dir) => {
+          // The Worker views the main thread's mapping through the raw backend, so both threads
+          // touch the same range of the same mapping; both spin on a shared flag, then write.
+          const script = join(dir, "same-page.mjs");
+          writeFileSync(
+            script,
+            `
           const m = await import(${JSON.stringify(children[self]!.entry)});
           const { parentPort } = await import("node:worker_threads");
           parentPort.on("message", ({ addr, length, flag }) => {
@@ -117,47 +129,57 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
             for (let p = 0; p < length; p += 4096) bytes[p + 1] = 2;
             parentPort.postMessage("done");
           });
-        `);
-        const { Worker } = await import("node:worker_threads");
-        const worker = new Worker(script);
-        const next = () => new Promise<unknown>((resolve, reject) => {
-          worker.once("message", resolve);
-          worker.once("error", reject);
-        });
-        try {
-          const length = 256 * 4096;
-          for (let round = 0; round < 10; round++) {
-            const path = join(dir, `same-page-${round}.bin`);
-            writeFileSync(path, new Uint8Array(length).fill(9));
-            const m = map(path, { mode: "readwrite" });
-            const bytes = m.bytes;
-            const flag = new SharedArrayBuffer(8);
-            const go = new Int32Array(flag);
-            truncate(path, 0);
-            worker.postMessage({ addr: memmap.backend().address(bytes), length, flag });
-            while (Atomics.load(go, 1) === 0) { /* the worker is spinning */ }
-            Atomics.store(go, 0, 1);
-            for (let p = 0; p < length; p += 4096) bytes[p] = 1;
-            assert.equal(await next(), "done");
-            let lost = 0;
-            for (let p = 0; p < length; p += 4096) if (bytes[p] !== 1 || bytes[p + 1] !== 2) lost++;
-            assert.equal(lost, 0, `round ${round}: ${lost} pages lost a write made after the fault`);
-            assert.equal(m.faults, 1, `round ${round}: the tail is replaced once, whichever thread faults first`);
-            throwsLike(() => m.close(), MmapError, /truncated/);
+        `,
+          );
+          const { Worker } = await import("node:worker_threads");
+          const worker = new Worker(script);
+          const next = () =>
+            new Promise<unknown>((resolve, reject) => {
+              worker.once("message", resolve);
+              worker.once("error", reject);
+            });
+          try {
+            const length = 256 * 4096;
+            for (let round = 0; round < 10; round++) {
+              const path = join(dir, `same-page-${round}.bin`);
+              writeFileSync(path, new Uint8Array(length).fill(9));
+              const m = map(path, { mode: "readwrite" });
+              const bytes = m.bytes;
+              const flag = new SharedArrayBuffer(8);
+              const go = new Int32Array(flag);
+              truncate(path, 0);
+              worker.postMessage({ addr: memmap.backend().address(bytes), length, flag });
+              while (Atomics.load(go, 1) === 0) {
+                /* the worker is spinning */
+              }
+              Atomics.store(go, 0, 1);
+              for (let p = 0; p < length; p += 4096) bytes[p] = 1;
+              assert.equal(await next(), "done");
+              let lost = 0;
+              for (let p = 0; p < length; p += 4096) if (bytes[p] !== 1 || bytes[p + 1] !== 2) lost++;
+              assert.equal(lost, 0, `round ${round}: ${lost} pages lost a write made after the fault`);
+              assert.equal(m.faults, 1, `round ${round}: the tail is replaced once, whichever thread faults first`);
+              throwsLike(() => m.close(), MmapError, /truncated/);
+            }
+          } finally {
+            await worker.terminate();
           }
-        } finally {
-          await worker.terminate();
-        }
-      }), 60_000);
+        }),
+      60_000,
+    );
 
-    it("a SIGBUS outside memmap's mappings still ends the process as the runtime normally does", () =>
-      withTempDir((dir) => {
-        const rt = children[self]!;
-        const path = join(dir, "raw.bin");
-        writeFileSync(path, pattern(65536));
-        const script = join(dir, "raw.mjs");
-        // Maps through the raw backend, so the guard does not know the range.
-        writeFileSync(script, `
+    it(
+      "a SIGBUS outside memmap's mappings still ends the process as the runtime normally does",
+      () =>
+        withTempDir((dir) => {
+          const rt = children[self]!;
+          const path = join(dir, "raw.bin");
+          writeFileSync(path, pattern(65536));
+          const script = join(dir, "raw.mjs");
+          // Maps through the raw backend, so the guard does not know the range.
+          writeFileSync(
+            script,
+            `
           const m = await import(${JSON.stringify(rt.entry)});
           const { execFileSync } = await import("node:child_process");
           const b = m.backend();
@@ -166,12 +188,17 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
           execFileSync("truncate", ["-s", "0", ${JSON.stringify(path)}]);
           const view = new Uint8Array(b.arrayBuffer(addr, 65536));
           console.log("survived", view[30000]);
-        `);
-        const deno = rt.execPath.includes("deno") ? ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", ...rt.runtimeArgs] : rt.runtimeArgs;
-        const r = spawnSync(rt.execPath, [...deno, script], { encoding: "utf8" });
-        assert.ok(!r.stdout.includes("survived"), r.stdout);
-        // 135 = 128 + SIGBUS: Bun's crash handler reports the signal and exits with it.
-        assert.ok(r.signal === "SIGBUS" || r.status === 135, `status ${r.status}, signal ${r.signal}: ${r.stderr.slice(0, 300)}`);
-      }), 60_000); // it starts a runtime, which a loaded machine can take seconds to do
+        `,
+          );
+          const deno = rt.execPath.includes("deno")
+            ? ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", ...rt.runtimeArgs]
+            : rt.runtimeArgs;
+          const r = spawnSync(rt.execPath, [...deno, script], { encoding: "utf8" });
+          assert.ok(!r.stdout.includes("survived"), r.stdout);
+          // 135 = 128 + SIGBUS: Bun's crash handler reports the signal and exits with it.
+          assert.ok(r.signal === "SIGBUS" || r.status === 135, `status ${r.status}, signal ${r.signal}: ${r.stderr.slice(0, 300)}`);
+        }),
+      60_000,
+    ); // it starts a runtime, which a loaded machine can take seconds to do
   });
 }
