@@ -15,10 +15,10 @@ import {
   STAT_KIND,
   STAT_PERM,
   STAT_SIZE,
-  STAT_SLOTS,
 } from "./backend.ts";
 import { check, checkBig, errnoError, errnos, MmapError } from "./errors.ts";
 import { lastSeparator } from "./host.ts";
+import { fstatOf } from "./map.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
 export type CopyStrategy = "auto" | "clone" | "copy_file_range" | "mmap";
@@ -70,12 +70,6 @@ function unsupported(backend: Backend, errno: number): boolean {
 }
 /** Bytes asked of a streamed source per read (a pipe gives at most 64 KiB anyway). */
 const STREAM_CHUNK = 2 ** 20;
-
-function statOf(backend: Backend, fd: number, path: string): BigInt64Array {
-  const out = new BigInt64Array(STAT_SLOTS);
-  check(backend, backend.fstat(fd, out), "fstat", path);
-  return out;
-}
 
 function split(path: string): { dir: string; base: string } {
   const slash = lastSeparator(path);
@@ -333,7 +327,7 @@ class CopyJob {
         return;
       }
       this.#srcFd = check(b, b.open(this.#srcC, 0, 0), "open", this.#src, (code) => (code === "ENOENT" ? "The source file does not exist." : undefined));
-      const st = statOf(b, this.#srcFd, this.#src);
+      const st = fstatOf(b, this.#srcFd, this.#src);
       if (Number(st[STAT_KIND]) === KIND_DIRECTORY) {
         throw new MmapError(`EISDIR: source '${this.#src}' is a directory; copyFile copies files, not folders`, {
           code: "EISDIR",
@@ -366,7 +360,7 @@ class CopyJob {
     const b = this.#b;
     const existing = b.open(dstC, OPEN_WRITE, 0);
     if (existing >= 0) {
-      const st = statOf(b, existing, this.#dst);
+      const st = fstatOf(b, existing, this.#dst);
       if (st[STAT_DEV] === this.#srcId[0] && st[STAT_INO] === this.#srcId[1]) {
         b.close(existing);
         throw sameFile(this.#src, this.#dst);
@@ -444,7 +438,7 @@ class CopyJob {
     const b = this.#b;
     // FICLONE's "cannot" comes from the destination's file system: remember it by that device
     // (looked up only when "auto" may try a clone).
-    const device = strategy === "auto" && this.#size > 0 ? String(statOf(b, this.#dstFd, this.#dst)[STAT_DEV]) : "";
+    const device = strategy === "auto" && this.#size > 0 ? String(fstatOf(b, this.#dstFd, this.#dst)[STAT_DEV]) : "";
     if (strategy === "clone" || (device !== "" && !NO_CLONE.has(device))) {
       const r = b.clone(this.#srcFd, this.#dstFd);
       if (r === 0) {
@@ -585,7 +579,7 @@ class CopyJob {
   #mapWindow(start: number, length: number): [src: bigint, dst: bigint, length: bigint] {
     const b = this.#b;
     // A source truncated under a mapping faults on touch: check its size first (see README, "Reliability").
-    if (Number(statOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.#size) this.#sourceShrank();
+    if (Number(fstatOf(b, this.#srcFd, this.#src)[STAT_SIZE]) < this.#size) this.#sourceShrank();
     const aligned = start - (start % this.#pageSize);
     const len = BigInt(start + length - aligned);
     const src = checkBig(b, b.mmap(len, PROT_READ, MAP_SHARED, this.#srcFd, BigInt(aligned)), "mmap", this.#src);

@@ -13,8 +13,6 @@ import {
   OPEN_CREATE,
   OPEN_EXCL,
   OPEN_WRITE,
-  PROT_READ,
-  PROT_WRITE,
   STAT_DEV,
   STAT_INO,
   STAT_KIND,
@@ -63,12 +61,13 @@ export function pageSizeOf(backend: Backend): number {
   return size;
 }
 
-/** One stat buffer for the whole realm: every use reads it before the next fstat. */
+/** One stat buffer for map()'s own use: it reads it before the next fstat. */
 const statBuffer = new BigInt64Array(STAT_SLOTS);
 
-function stat(backend: Backend, fd: number, path: string | undefined): BigInt64Array {
-  check(backend, backend.fstat(fd, statBuffer), "fstat", path);
-  return statBuffer;
+/** fstat into `out` (STAT_SLOTS int64s, a fresh array by default), or a typed error naming `path`. */
+export function fstatOf(backend: Backend, fd: number, path: string | undefined, out = new BigInt64Array(STAT_SLOTS)): BigInt64Array {
+  check(backend, backend.fstat(fd, out), "fstat", path);
+  return out;
 }
 
 /** Maps a file given by path, file: URL or open descriptor (which stays the caller's). */
@@ -112,7 +111,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
   }
 
   try {
-    const st = stat(backend, fd, path?.display);
+    const st = fstatOf(backend, fd, path?.display, statBuffer);
     const kind = Number(st[STAT_KIND]);
     if (kind === KIND_DIRECTORY) {
       throw new MmapError(`EISDIR: ${name} is a directory; memmap maps regular files`, {
@@ -148,12 +147,11 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
     const pageSize = pageSizeOf(backend);
     const delta = offset % pageSize;
     const alignedOffset = offset - delta;
-    const prot = PROT_READ | PROT_WRITE;
     // "read" is private copy-on-write: a write through a plain Uint8Array cannot be
     // prevented, and into a PROT_READ page it would kill the process.
     const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) | (populate ? MAP_POPULATE : 0);
     const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, released: false };
-    if (len > 0) mapRegion(region, delta + len, prot, flags, fd, alignedOffset, path?.display);
+    if (len > 0) mapRegion(region, delta + len, flags, fd, alignedOffset, path?.display);
     const identity = { dev: st[STAT_DEV]!, ino: st[STAT_INO]! };
     const mapping = Mapping.create({
       region,
@@ -161,7 +159,6 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
       offset,
       delta,
       length: len,
-      prot,
       flags,
       path: path?.display,
       file: writable ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) } : undefined,
@@ -203,7 +200,7 @@ function reacquire(
   const owned = path !== undefined;
   const d = owned ? check(backend, backend.open(cString(path), writable ? OPEN_WRITE : 0, 0), "open", path) : fd!;
   try {
-    const st = stat(backend, d, path);
+    const st = fstatOf(backend, d, path, statBuffer);
     if (st[STAT_DEV] !== identity.dev || st[STAT_INO] !== identity.ino) {
       throw new MmapError(
         `${owned ? `'${path}'` : `descriptor ${d}`} is no longer the file that was mapped (it was replaced or the descriptor reused); resize and fork cannot follow it`,
@@ -235,26 +232,24 @@ export function mapAnonymous(backend: Backend, size: unknown, anonOptions?: Anon
   check(backend, fd, "memfd_create");
   const pageSize = pageSizeOf(backend);
   const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd, released: false };
-  const prot = PROT_READ | PROT_WRITE;
   const flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
   try {
     if (n > 0) {
       check(backend, backend.ftruncate(fd, BigInt(n)), "ftruncate");
-      mapRegion(region, n, prot, flags, fd, 0);
+      mapRegion(region, n, flags, fd, 0);
     }
   } catch (e) {
     backend.close(fd);
     throw e;
   }
-  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length: n, prot, flags });
+  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length: n, flags });
 }
 
 /** Maps anonymous memory a parent handed down as descriptor `fd`; the Mapping owns the descriptor. */
 export function adoptAnonymous(backend: Backend, fd: number, length: number): Mapping {
   const region: Region = { backend, pageSize: pageSizeOf(backend), base: 0n, mapLength: 0, fd, released: false };
-  const prot = PROT_READ | PROT_WRITE;
-  if (length > 0) mapRegion(region, length, prot, MAP_SHARED, fd, 0);
-  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length, prot, flags: MAP_SHARED });
+  if (length > 0) mapRegion(region, length, MAP_SHARED, fd, 0);
+  return Mapping.create({ region, mode: "readwrite", offset: 0, delta: 0, length, flags: MAP_SHARED });
 }
 
 /** Where there is no memfd: a POSIX shm object, unlinked at once so no name outlives us. */

@@ -1,4 +1,4 @@
-import { ADVICE, type Advice, type Backend, SYNC_ASYNC } from "./backend.ts";
+import { ADVICE, type Advice, type Backend, PROT_READ, PROT_WRITE, SYNC_ASYNC } from "./backend.ts";
 import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
@@ -29,9 +29,10 @@ export interface Region {
 }
 
 /** mmap for a region, with the range registered with the truncation guard. */
-export function mapRegion(region: Region, length: number, prot: number, flags: number, fd: number, offset: number, path?: string): void {
+export function mapRegion(region: Region, length: number, flags: number, fd: number, offset: number, path?: string): void {
   const b = region.backend;
-  region.base = checkBig(b, b.mmap(BigInt(length), prot, flags, fd, BigInt(offset)), "mmap", path, (code) =>
+  // Always readable and writable: "read" mode is a private copy-on-write mapping, so a stray write never faults.
+  region.base = checkBig(b, b.mmap(BigInt(length), PROT_READ | PROT_WRITE, flags, fd, BigInt(offset)), "mmap", path, (code) =>
     code === "ENOMEM"
       ? "Out of address space or of mappings (vm.max_map_count, ~65,530): close() mappings you are done with instead of leaving them to the GC, or map smaller windows."
       : undefined,
@@ -100,7 +101,6 @@ export interface MappingInit {
   /** Distance from the page-aligned start to the requested offset. */
   delta: number;
   length: number;
-  prot: number;
   flags: number;
   path?: string;
   file?: FileRef;
@@ -410,7 +410,7 @@ export class Mapping {
     // No mremap on this OS, or nothing mapped before or after: unmap and map afresh.
     if (r.mapLength > 0) b.munmap(r.base, BigInt(r.mapLength));
     r.mapLength = 0;
-    if (newMapLength > 0) mapRegion(r, newMapLength, init.prot, init.flags, fd, init.file?.alignedOffset ?? 0, this.path);
+    if (newMapLength > 0) mapRegion(r, newMapLength, init.flags, fd, init.file?.alignedOffset ?? 0, this.path);
   }
 
   #newView(offset: number, length: number): Uint8Array {

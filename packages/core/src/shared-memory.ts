@@ -1,6 +1,6 @@
-import { type Backend, OPEN_CREATE, OPEN_EXCL, OPEN_WRITE, STAT_SIZE, STAT_SLOTS } from "./backend.ts";
+import { type Backend, OPEN_CREATE, OPEN_EXCL, OPEN_WRITE, STAT_SIZE } from "./backend.ts";
 import { check } from "./errors.ts";
-import { adoptAnonymous } from "./map.ts";
+import { adoptAnonymous, fstatOf } from "./map.ts";
 import type { Mapping } from "./mapping.ts";
 import { cString, fileMode, optionalBoolean, optionalIndex, options } from "./validate.ts";
 
@@ -45,8 +45,7 @@ export function openSharedMemory(backend: Backend, name: unknown, sharedOptions?
     (code) => (code === "ENOENT" ? "No shared memory has that name; pass { create: true, size } to make it." : undefined),
   );
   try {
-    const st = new BigInt64Array(STAT_SLOTS);
-    check(backend, backend.fstat(fd, st), "fstat", cName);
+    const st = fstatOf(backend, fd, cName);
     let length = Number(st[STAT_SIZE]);
     if (size !== undefined && size > length) {
       check(backend, backend.ftruncate(fd, BigInt(size)), "ftruncate", cName);
