@@ -131,7 +131,7 @@ export interface Residency {
 
 const MAPPING_INIT = Symbol("memmap.mapping");
 
-/** transfer(0) is the one operation that leaves no alias of the memory (see FFI-FACTS). */
+/** transfer(0) is the one operation that leaves no alias of the memory: a same-length transfer() or structuredClone moves it. */
 function detach(buffer: ArrayBuffer | undefined): void {
   if (buffer && !buffer.detached) buffer.transfer(0);
 }
