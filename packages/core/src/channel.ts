@@ -29,6 +29,8 @@ const PAD = 0xffffffff;
 const SPIN_MS = 0.05;
 /** How often a sleeping side wakes to check that its peer is alive. */
 const LIVENESS_SLICE_MS = 100;
+/** How long an async wait lets a dead child's exit event take to arrive, for its exit code. */
+const EXIT_EVENT_MS = 5000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -372,10 +374,10 @@ export class Channel {
     return this.#side === 0 ? forkedSince(this.#mapping, this.#forkedBefore) : [];
   }
 
-  /** A dead child of this process whose exit event has not run yet: let it run, so its exit code is known. */
+  /** A dead child of this process whose exit event has not run yet: let it run, so its exit code is known (bounded: a runtime under emulation takes seconds). */
   async #settleDeadPeers(): Promise<void> {
     for (const pid of this.#candidates()) {
-      if (forkedChildExit(this.#b, pid) === undefined && !processAlive(this.#b, pid)) await forkedChildSettled(pid, 1000);
+      if (forkedChildExit(this.#b, pid) === undefined && !processAlive(this.#b, pid)) await forkedChildSettled(pid, EXIT_EVENT_MS);
     }
   }
 
