@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tableFromIPC } from "apache-arrow";
+import { Float64, Int64, Table, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { BATCH_ROWS, demoValue, writeArrowFile } from "../../examples/formats/arrow.ts";
 import { DEMO_TENSORS, writeSafetensors } from "../../examples/formats/safetensors.ts";
@@ -83,6 +83,26 @@ describe("Apache Arrow: tableFromIPC over a mapping", () => {
       assert.match(r.stdout, new RegExp(`^sum of "value": ${sum} `, "m"));
     });
   }
+
+  it("nulls are left out of a sum, and a 64-bit integer column sums as a bigint", () => {
+    const small = join(dir, "nulls.arrow");
+    const n = vectorFromArray([1n, null, 2n ** 60n, -5n], new Int64());
+    const x = vectorFromArray([0.5, null, 2.25, null], new Float64());
+    writeFileSync(small, tableToIPC(new Table({ n, x }), "file"));
+    const read = tableFromIPC(readFileSync(small));
+    for (const [column, zero] of [
+      ["n", 0n],
+      ["x", 0],
+    ] as const) {
+      // apache-arrow's own reading: its values one by one, nulls as null.
+      let expected: number | bigint = zero;
+      for (const v of read.getChild(column)!)
+        if (v !== null) expected = typeof v === "bigint" ? (expected as bigint) + v : (expected as number) + (v as number);
+      const r = runExample("node", "arrow", [`--column=${column}`, small]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(/^sum of "\w+": (\S+) /m.exec(r.stdout)?.[1], String(expected));
+    }
+  });
 
   it("a missing column is a RangeError naming the columns there are", () => {
     const r = runExample("node", "arrow", ["--column=price", file]);
