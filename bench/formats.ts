@@ -21,7 +21,7 @@ const TENSORS = 16;
 /** Fresh processes per contender and case. */
 const RUNS = 5;
 const CONTENDERS = ["map()", "readFileSync"] as const;
-export type Contender = (typeof CONTENDERS)[number];
+type Contender = (typeof CONTENDERS)[number];
 
 /** MEMMAP_BENCH_FORMATS_MB shrinks the 1 GiB files for quick runs. */
 function fileSize(): number {
