@@ -49,7 +49,20 @@ function openBackend(path: string): Backend {
       });
     }
   }
-  return openKoffiBackend(createRequire(import.meta.url)("koffi"), path);
+  try {
+    return openKoffiBackend(createRequire(import.meta.url)("koffi"), path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_DLOPEN_DISABLED") {
+      throw new MmapError(
+        `memmap uses koffi on Node ${process.version}, a native addon, and Node's permission model denies addons: run node with --allow-addons` +
+          (nodeMajor < 26
+            ? " (on Node 26+ memmap uses node:ffi instead, which needs --allow-ffi)"
+            : " (or unset MEMMAP_NODE_FFI=koffi to use node:ffi, which needs --allow-ffi)"),
+        { code: "ERR_ACCESS_DENIED", cause: e },
+      );
+    }
+    throw e;
+  }
 }
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
