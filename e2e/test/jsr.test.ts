@@ -45,7 +45,14 @@ async function project(name: string, registry: string): Promise<{ app: string; e
   const temp = join(scratch, `${name}-tmp`);
   mkdirSync(app);
   mkdirSync(temp);
-  const env: NodeJS.ProcessEnv = { ...process.env, JSR_URL: registry, DENO_DIR: join(scratch, `${name}-deno-dir`), TMPDIR: temp, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JSR_URL: registry,
+    DENO_DIR: join(scratch, `${name}-deno-dir`),
+    TMPDIR: temp,
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+  };
   for (const key of Object.keys(env)) if (key.startsWith("MEMMAP_")) delete env[key];
   for (const line of shellCommands(readmeBlock("install:deno", "sh"))) {
     const r = await runDeno(line, app, env);
