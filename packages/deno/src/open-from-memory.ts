@@ -11,8 +11,8 @@ export function openFromMemory<T>(bytes: Uint8Array, file: string, open: (path: 
   return (Deno.build.os === "linux" ? openFromMemfd(bytes, open) : undefined) ?? openFromTempCopy(bytes, file, open);
 }
 
-/** undefined where no memfd can be made (no glibc, an old kernel, a seccomp filter). */
-function openFromMemfd<T>(bytes: Uint8Array, open: (path: string) => T): T | undefined {
+/** undefined where no memfd can be made (no glibc, an old kernel, a seccomp filter). Exported for its test. */
+export function openFromMemfd<T>(bytes: Uint8Array, open: (path: string) => T): T | undefined {
   let libc;
   try {
     // Deno for Linux is built against glibc.
@@ -44,7 +44,8 @@ function openFromMemfd<T>(bytes: Uint8Array, open: (path: string) => T): T | und
   }
 }
 
-function openFromTempCopy<T>(bytes: Uint8Array, file: string, open: (path: string) => T): T {
+/** Exported for its test; openFromMemory is the API. */
+export function openFromTempCopy<T>(bytes: Uint8Array, file: string, open: (path: string) => T): T {
   let path: string;
   try {
     path = Deno.makeTempFileSync({ prefix: "memmap-", suffix: `-${file}` });
