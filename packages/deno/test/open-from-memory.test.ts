@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { normalizeHost, TARGETS, targetFor } from "@memmap/core/backend";
 import { openBackend } from "../src/backend.ts";
-import { openFromMemfd, openFromTempCopy } from "../src/open-from-memory.ts";
+import { openFromMemfd } from "../src/open-from-memory.ts";
 import { it } from "./bdd.ts";
 
 const target = targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
