@@ -105,7 +105,8 @@ describe("Deno from JSR, as the README says", () => {
         const source = new TextDecoder().decode(bytes);
         const base64 = /"([A-Za-z0-9+/=]+)"/.exec(source)![1]!;
         const shim = Buffer.from(base64, "base64");
-        shim[shim.length >> 1] ^= 0xff;
+        const middle = shim.length >> 1;
+        shim[middle] = shim[middle]! ^ 0xff;
         files.set(path, new TextEncoder().encode(source.replace(base64, shim.toString("base64"))));
       }
       return { ...p, files };
