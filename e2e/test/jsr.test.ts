@@ -96,6 +96,30 @@ describe("Deno from JSR, as the README says", () => {
     }
   });
 
+  it("the README's memmap-cp line for Deno runs from the jsr: specifier, with no deno add", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const line = /^deno run .*jsr:@memmap\/deno\/cp SRC DST$/m.exec(readme)?.[0];
+    assert.ok(line, "README shows memmap-cp for Deno as `deno run … jsr:@memmap/deno/cp SRC DST`");
+    const registry = await startJsrRegistry(packages);
+    try {
+      const app = join(scratch, "cp");
+      mkdirSync(app);
+      writeFileSync(join(app, "src.txt"), "copied through memmap-cp\n");
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        JSR_URL: registry.url,
+        DENO_DIR: join(scratch, "cp-deno-dir"),
+        NO_COLOR: "1",
+        DENO_NO_UPDATE_CHECK: "1",
+      };
+      const r = await runDeno(line.replace("SRC DST", "src.txt dst.txt").split(" "), app, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(join(app, "dst.txt"), "utf8"), "copied through memmap-cp\n");
+    } finally {
+      await registry.close();
+    }
+  });
+
   it("a served shim that is not the one the package was built with is refused with ERR_LIBRARY_CHECKSUM", async () => {
     // A registry (or mirror) that serves other bytes, with a manifest that matches them, so Deno's own check passes.
     const corrupted = packages.map((p) => {
