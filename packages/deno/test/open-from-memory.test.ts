@@ -5,32 +5,20 @@ import { normalizeHost, TARGETS, targetFor } from "@memmap/core/backend";
 import { openBackend } from "../src/backend.ts";
 import { openFromMemfd } from "../src/open-from-memory.ts";
 import { it } from "./bdd.ts";
+import { runStdin } from "./run-stdin.ts";
 
 const target = targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
 const shimPath = new URL(`../prebuilt/${target}/${TARGETS[target].file}`, import.meta.url).pathname;
-const ROOT = new URL("../../../", import.meta.url).pathname;
 
 /** `deno run FLAGS -` with a script that opens the shim from a temporary copy in tmp. */
-async function runTempCopy(flags: string[], tmp: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runTempCopy(flags: string[], tmp: string): ReturnType<typeof runStdin> {
   const script = `import { openBackend } from ${JSON.stringify(new URL("../src/backend.ts", import.meta.url).href)};
 import { openFromTempCopy } from ${JSON.stringify(new URL("../src/open-from-memory.ts", import.meta.url).href)};
 try {
   const b = openFromTempCopy(Deno.readFileSync(${JSON.stringify(shimPath)}), "libmemmap.so", (path) => openBackend(path));
   console.log("page size", String(b.pageSize()));
 } catch (e) { console.log(e.name, e.code, e.message); }`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--config", `${ROOT}deno.json`, ...flags, "-"],
-    env: { TMPDIR: tmp },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return runStdin(script, flags, { TMPDIR: tmp });
 }
 
 // memfds are Linux's; elsewhere openFromMemory goes straight to the temporary copy.
