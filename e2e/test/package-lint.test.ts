@@ -22,7 +22,10 @@ afterAll(() => {
 });
 
 function tool(bin: string, args: string[]) {
-  const r = spawnSync(...scriptCommand(RUNTIMES.node26, join(ROOT, "node_modules/.bin", bin), { args }), { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(...scriptCommand(RUNTIMES.node26, join(ROOT, "node_modules/.bin", bin), { args }), {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
