@@ -68,6 +68,7 @@ describe("a release on a registry", () => {
     });
     const r = spawnSync(program, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, NPM_CONFIG_USERCONFIG: reg.npmrc } });
     assert.equal(r.status, 0, `release failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /publish --dry-run[\s\S]*prebuilt\/linux-x64-gnu\/libmemmap\.so/, "JSR's dry run of @memmap/deno has the prebuilt");
     for (const name of ["core", "node", "bun"]) {
       assert.equal(npm(["view", `@memmap/${name}`, "version", "--registry", reg.url], scratch, reg.npmrc).trim(), version);
     }
