@@ -164,7 +164,8 @@ export const RUNTIMES = {
   node26: node({ binary: process.env.MEMMAP_NODE26 || bin("node26/bin/node"), runner: "vitest" }),
   node22: node({ binary: process.env.MEMMAP_NODE22 || bin("node22/bin/node"), runner: "vitest" }),
   bun: bun({ binary: bin("bun/bin/bun.exe") }),
-  deno: deno({ binary: bin("deno/deno") }),
+  // The deno package installs deno.exe on Windows.
+  deno: deno({ binary: bin(process.platform === "win32" ? "deno/deno.exe" : "deno/deno") }),
   "arm64-node": node({
     binary: arm64Binary(arm64Pkg.node, "package/bin/node"),
     pkg: arm64Pkg.node,
