@@ -48,6 +48,13 @@ function npm(args: string[], cwd: string, userconfig: string): string {
 }
 
 describe("a release on a registry", () => {
+  it("the README marks the install line and the quick start of Node and Bun", () => {
+    for (const runtime of ["node", "bun"]) {
+      assert.match(readmeBlock(`install:${runtime}`, "sh"), new RegExp(`@memmap/${runtime}`));
+      assert.match(readmeBlock(`quickstart:${runtime}`, "ts"), new RegExp(`from "@memmap/${runtime}"`));
+    }
+  });
+
   it(`npm run release publishes @memmap/core, @memmap/node and @memmap/bun to Verdaccio on 127.0.0.1 (targets: ${targets})`, () => {
     const reg = registry!;
     // Offline, the registry has no koffi (@memmap/node's dependency): publish the locked tarballs
