@@ -10,6 +10,8 @@ export interface LibrarySearch {
   /** The package's own prebuilt/ folder (a path or file: URL string ending in "/"). */
   prebuiltDir: string;
   target: TargetName;
+  /** Checks the prebuilt beside the package before it is opened; throws an MmapError to refuse it. */
+  verifyPrebuilt?: (path: string) => void;
 }
 
 /** Every path to try, explicit first; each with where it came from. */
@@ -49,6 +51,7 @@ export function loadHint(reason: string, path: string, target: TargetName): stri
 export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): { library: T; path: string } {
   const tried: string[] = [];
   for (const { path, from } of libraryCandidates(search)) {
+    if (from === "the prebuilt beside the package") search.verifyPrebuilt?.(path);
     try {
       return { library: open(path), path };
     } catch (cause) {
