@@ -568,7 +568,9 @@ export class Channel {
     // A child's exit is known once the event loop has turned; its pid may be reused by then.
     const exit = forkedChildExit(this.#b, pid);
     if (exit) return exit;
-    return processAlive(this.#b, pid) ? undefined : null;
+    if (processAlive(this.#b, pid)) return undefined;
+    // It may have died between the two looks: a zombie now, it tells how it ended.
+    return forkedChildExit(this.#b, pid) ?? null;
   }
 }
 
