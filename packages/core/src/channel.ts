@@ -26,13 +26,14 @@ const LIVENESS_SLICE_MS = 100;
 /** How long an async wait lets a dead child's exit event take to arrive, for its exit code. */
 const EXIT_EVENT_MS = 5000;
 /**
- * The adaptive spin's ceiling (a futex round trip costs ~20-50 µs), and the most an async
+ * How long the adaptive spin lasts (a futex round trip costs ~20-50 µs), and the most an async
  * wait spins on the JS thread before it waits off it.
  */
 const SPIN_MAX_US = 50;
-/** The adaptive spin's floor: short enough to cost little when the peer shares this core, long enough to notice it got fast again. */
-const SPIN_MIN_US = 2;
-/** The adaptive spin reads the memory alone this long, then calls sched_yield between reads (lets a peer on this core run). */
+/**
+ * The adaptive spin reads the memory alone up to this long, then calls sched_yield between reads
+ * (lets a peer on this core run); less after spins that needed the yields.
+ */
 const PURE_SPIN_US = 5;
 /** Reads of the ring between two looks at the clock. */
 const READS_PER_CLOCK = 64;
@@ -44,10 +45,11 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * How a blocked side waits before it sleeps in the kernel: "adaptive" (default) spins up to
- * 50 µs, less after spins that found nothing (down to 2 µs: the peer is slow, or shares this
- * core), more after spins that did; "busy" never sleeps (it burns a core, for the lowest
- * latency); a number spins that many microseconds on the memory alone, then sleeps (0: at once).
+ * How a blocked side waits before it sleeps in the kernel: "adaptive" (default) spins 50 µs,
+ * first on the memory alone (up to 5 µs, less when replies came only after yielding), then
+ * with sched_yield between reads so that a peer on the same core can run; "busy" never sleeps
+ * nor yields (the lowest latency, for processes on cores of their own: it burns one); a number
+ * spins that many microseconds on the memory alone, then sleeps (0: at once).
  */
 export type SpinPolicy = "adaptive" | "busy" | number;
 
@@ -101,8 +103,8 @@ export class Channel {
   readonly #out: Ring;
   readonly #in: Ring;
   readonly #spin: SpinPolicy;
-  /** The adaptive spin's current budget in microseconds. */
-  #budgetUs = SPIN_MAX_US;
+  /** How long the adaptive spin reads the memory alone before it yields, in microseconds. */
+  #pureUs = PURE_SPIN_US;
   /** The view receiveView() handed out, until release(). */
   #held: Uint8Array | undefined;
   /** The view reserve() handed out, until commit(), and its length. */
@@ -468,16 +470,19 @@ export class Channel {
     const policy = this.#spin;
     const busy = policy === "busy" && !async;
     const adaptive = policy === "adaptive";
-    const budget = Math.min(adaptive ? this.#budgetUs : policy === "busy" ? SPIN_MAX_US : policy, async ? SPIN_MAX_US : Infinity);
+    const budget = Math.min(typeof policy === "number" ? policy : SPIN_MAX_US, async ? SPIN_MAX_US : Infinity);
     if (budget <= 0) return false;
     const start = performance.now();
     const until = start + budget / 1000;
-    const pureUntil = adaptive ? start + PURE_SPIN_US / 1000 : until;
+    const pureUntil = adaptive ? start + this.#pureUs / 1000 : until;
     let checkAt = start + LIVENESS_SLICE_MS;
+    let yielded = false;
     for (;;) {
       for (let k = 0; k < READS_PER_CLOCK; k++) {
         if (this.#ready(ring, need)) {
-          if (adaptive) this.#budgetUs = Math.min(SPIN_MAX_US, this.#budgetUs * 2);
+          // Ready only after yielding: the peer needed this core, so yield sooner next time
+          // (and later again, step by step, while replies come without).
+          if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
           return true;
         }
       }
@@ -488,10 +493,10 @@ export class Channel {
           checkAt = now + LIVENESS_SLICE_MS;
         }
       } else if (now >= until) {
-        if (adaptive) this.#budgetUs = Math.max(SPIN_MIN_US, this.#budgetUs / 2);
         return false;
       } else if (now >= pureUntil) {
         this.#b.yield();
+        yielded = true;
       }
     }
   }
