@@ -52,7 +52,11 @@ export class Ring {
 
   /** Whether a record of `length` bytes fits now, counting the padding a wrap would need. */
   fits(length: number): boolean {
-    const head = Atomics.load(this.#i32, this.#c + R.head) >>> 0;
+    return this.#room(Atomics.load(this.#i32, this.#c + R.head) >>> 0, length);
+  }
+
+  /** Whether a record of `length` bytes fits after `head` (which only this producer moves). */
+  #room(head: number, length: number): boolean {
     const tail = Atomics.load(this.#i32, this.#c + R.tail) >>> 0;
     const record = recordSize(length);
     const contiguous = this.#capacity - (head & (this.#capacity - 1));
@@ -64,8 +68,8 @@ export class Ring {
    * payload, or -1 when there is no room yet. Nothing is visible to the consumer until publish().
    */
   claim(length: number): number {
-    if (!this.fits(length)) return -1;
     let head = Atomics.load(this.#i32, this.#c + R.head) >>> 0;
+    if (!this.#room(head, length)) return -1;
     let offset = head & (this.#capacity - 1);
     if (recordSize(length) > this.#capacity - offset) {
       // Free space, not yet published: the consumer reads it only once head passes it.
