@@ -242,12 +242,7 @@ export class Channel {
 
   /** The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT). */
   receive(timeoutMs?: number): Uint8Array | null {
-    const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
-      this.#block(this.#in, -1, deadline);
-      at = this.#nextIn();
-    }
+    const at = this.#awaitIn(timeoutMs);
     return at === DRAINED ? null : this.#copyOut(at);
   }
 
@@ -258,12 +253,7 @@ export class Channel {
    */
   receiveInto(target: Uint8Array, timeoutMs?: number): number | null {
     if (!(target instanceof Uint8Array)) throw new TypeError("receiveInto needs a Uint8Array to copy into");
-    const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
-      this.#block(this.#in, -1, deadline);
-      at = this.#nextIn();
-    }
+    const at = this.#awaitIn(timeoutMs);
     if (at === DRAINED) return null;
     const length = this.#in.length;
     if (length > target.length) {
@@ -276,12 +266,7 @@ export class Channel {
 
   /** receive() that waits without blocking the event loop (after a spin of at most 50 µs). */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
-      await this.#blockAsync(this.#in, -1, deadline);
-      at = this.#nextIn();
-    }
+    const at = await this.#awaitInAsync(timeoutMs);
     return at === DRAINED ? null : this.#copyOut(at);
   }
 
@@ -298,23 +283,13 @@ export class Channel {
    * }
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
-    const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
-      this.#block(this.#in, -1, deadline);
-      at = this.#nextIn();
-    }
+    const at = this.#awaitIn(timeoutMs);
     return at === DRAINED ? null : this.#hold(at);
   }
 
   /** receiveView() that waits without blocking the event loop (after a spin of at most 50 µs). */
   async receiveViewAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
-      await this.#blockAsync(this.#in, -1, deadline);
-      at = this.#nextIn();
-    }
+    const at = await this.#awaitInAsync(timeoutMs);
     return at === DRAINED ? null : this.#hold(at);
   }
 
@@ -418,6 +393,27 @@ export class Channel {
     const peerClosed = this.#peerClosed();
     const at = this.#in.peek();
     return at >= 0 ? at : peerClosed ? DRAINED : NOTHING;
+  }
+
+  /** #nextIn() once a message is there (or the peer closed), waiting up to timeoutMs. */
+  #awaitIn(timeoutMs: number | undefined): number {
+    const deadline = this.#deadline(timeoutMs);
+    let at = this.#nextIn();
+    while (at === NOTHING) {
+      this.#block(this.#in, -1, deadline);
+      at = this.#nextIn();
+    }
+    return at;
+  }
+
+  async #awaitInAsync(timeoutMs: number | undefined): Promise<number> {
+    const deadline = this.#deadline(timeoutMs);
+    let at = this.#nextIn();
+    while (at === NOTHING) {
+      await this.#blockAsync(this.#in, -1, deadline);
+      at = this.#nextIn();
+    }
+    return at;
   }
 
   #copyOut(at: number): Uint8Array {
