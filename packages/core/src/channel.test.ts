@@ -117,6 +117,19 @@ describe("Channel over a fake backend", () => {
     assert.equal(new TextDecoder().decode(attacher.receive(0)!), "two");
   });
 
+  it("receiveViewAsync and receiveAsync take a waiting message without leaving the JS thread, under the same rules", async () => {
+    const { creator, attacher } = pair();
+    creator.send(content(30, 4));
+    const view = (await attacher.receiveViewAsync(0))!;
+    assert.deepEqual(view, content(30, 4));
+    await assert.rejects(attacher.receiveAsync(0), code("ERR_CHANNEL_VIEW_HELD"));
+    attacher.release();
+    await creator.sendAsync(content(20, 5), 0);
+    assert.deepEqual(await attacher.receiveAsync(0), content(20, 5));
+    creator.close();
+    assert.equal(await attacher.receiveViewAsync(0), null, "null once the peer closed and all was read");
+  });
+
   it("closing the mapping or the channel detaches the views they hold", () => {
     {
       const { creator, attacher, mapping } = pair();
@@ -193,6 +206,11 @@ describe("Channel over a fake backend", () => {
     assert.throws(() => creator.send(content(56, 9), 2000), code("ERR_CHANNEL_CLOSED"));
     assert.ok(performance.now() - started < 1000, "not at the timeout");
     assert.equal(hooks.waits, 1, "woken by the close");
+    // The same for a reserve() waiting for room.
+    const other = pair(256, { spin: 0 });
+    for (let n = 0; n < 4; n++) other.creator.send(content(56, n));
+    other.hooks.onWait = () => other.attacher.close();
+    assert.throws(() => other.creator.reserve(56, 2000), code("ERR_CHANNEL_CLOSED"));
   });
 
   it("spin policies: 0 sleeps at once, a number spins first, busy never sleeps; each times out with ETIMEDOUT", () => {
