@@ -469,7 +469,7 @@ export class Channel {
     const budget = Math.min(typeof policy === "number" ? policy : SPIN_MAX_US, async ? SPIN_MAX_US : Infinity);
     if (budget <= 0) return false;
     const start = performance.now();
-    const until = start + budget / 1000;
+    const until = Math.min(start + budget / 1000, deadline);
     const pureUntil = adaptive ? start + this.#pureUs / 1000 : until;
     let checkAt = start + LIVENESS_SLICE_MS;
     let yielded = false;
