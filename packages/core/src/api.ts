@@ -1,7 +1,7 @@
 import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
 import { loadErrnos, MmapError } from "./errors.ts";
-import { Channel, type ChannelOptions } from "./channel.ts";
+import { type AttachOptions, Channel, type ChannelOptions } from "./channel.ts";
 import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
 import { type ChildHandle, type ForkOptions, fork, inherited } from "./fork.ts";
 import { Mutex } from "./mutex.ts";
@@ -93,7 +93,7 @@ export interface Memmap {
     /** Formats the mapping as a channel; this process is one end. */
     create(mapping: Mapping, options?: ChannelOptions): Channel;
     /** Joins the channel another process created on the same memory. */
-    attach(mapping: Mapping): Channel;
+    attach(mapping: Mapping, options?: AttachOptions): Channel;
   };
   /**
    * The unit mapping offsets are aligned to, in bytes (loads the shim on first use): the page
@@ -157,7 +157,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
     },
     Channel: {
       create: (mapping, options) => Channel.createOn(backend(), mapping, options),
-      attach: (mapping) => Channel.attachTo(backend(), mapping),
+      attach: (mapping, options) => Channel.attachTo(backend(), mapping, options),
     },
     pageSize: () => pageSizeOf(backend()),
     configure(options) {

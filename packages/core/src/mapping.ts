@@ -132,7 +132,7 @@ export interface Residency {
 const MAPPING_INIT = Symbol("memmap.mapping");
 
 /** transfer(0) is the one operation that leaves no alias of the memory: a same-length transfer() or structuredClone moves it. */
-function detach(buffer: ArrayBuffer | undefined): void {
+export function detach(buffer: ArrayBuffer | undefined): void {
   if (buffer && !buffer.detached) buffer.transfer(0);
 }
 
@@ -150,6 +150,8 @@ export class Mapping {
   /** Buffers made by view() over mappings too large for one ArrayBuffer. */
   #extra: WeakRef<ArrayBuffer>[] = [];
   #pruneAt = 64;
+  /** Owners of buffers made by window(), told to detach them before the memory goes. */
+  #detachHooks = new Set<() => void>();
 
   /** @internal Use map() or mapAnonymous(). */
   constructor(token: symbol, init: MappingInit) {
@@ -232,6 +234,20 @@ export class Mapping {
     const v = this.#newView(o, l);
     if (l > 0) this.#track(v.buffer as ArrayBuffer);
     return v;
+  }
+
+  /**
+   * @internal A zero-copy buffer over `length` bytes at `offset`, for a caller that detaches it
+   * itself and registered with onDetach() to do so on close(); it keeps this Mapping alive.
+   */
+  window(offset: number, length: number): ArrayBuffer {
+    return this.#newBuffer(offset, length);
+  }
+
+  /** @internal `hook` runs whenever this mapping's views are detached (close, resize), before the memory goes; returns its removal. */
+  onDetach(hook: () => void): () => void {
+    this.#detachHooks.add(hook);
+    return () => this.#detachHooks.delete(hook);
   }
 
   /** Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back. */
@@ -415,10 +431,14 @@ export class Mapping {
 
   #newView(offset: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(this.#newBuffer(offset, length));
+  }
+
+  #newBuffer(offset: number, length: number): ArrayBuffer {
     const r = this.#region;
     const buffer = r.backend.arrayBuffer(r.base + BigInt(this.#init.delta + offset), length);
     (buffer as { [OWNER]?: Mapping })[OWNER] = this;
-    return new Uint8Array(buffer);
+    return buffer;
   }
 
   #track(buffer: ArrayBuffer): void {
@@ -430,6 +450,7 @@ export class Mapping {
   }
 
   #detachAll(): void {
+    for (const hook of this.#detachHooks) hook();
     detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
     if (this.#extra.length === 0) return;

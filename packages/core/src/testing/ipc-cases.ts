@@ -429,6 +429,67 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       );
     }
 
+    for (const [name, rt] of other) {
+      it(
+        `${self} <-> ${name}: zero-copy reserve/commit and receiveView/release echo 2,000 messages intact; given-back views are detached`,
+        () =>
+          withTempDir(async (dir) => {
+            const shm = mapAnonymous(2 * 65_536 + 192);
+            const channel = Channel.create(shm);
+            // The child echoes each view straight into a reservation, and spins without sleeping.
+            const script = childScript(
+              dir,
+              "echo-view",
+              rt.entry,
+              `
+            const ch = m.Channel.attach(m.inherited().shm, { spin: "busy" });
+            for (;;) {
+              const view = ch.receiveView(30000);
+              if (view === null) break;
+              const room = ch.reserve(view.length, 30000);
+              room.set(view);
+              ch.release();
+              ch.commit();
+            }
+            ch.close();
+          `,
+            );
+            const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              let seed = 11;
+              let last: Uint8Array | undefined;
+              for (let n = 0; n < 2000; n++) {
+                seed = (seed * 1103515245 + 12345) >>> 0;
+                const size = n % 100 === 0 ? channel.maxMessage : seed % (n % 10 === 0 ? 20_000 : 300);
+                const message = pattern(size, seed);
+                const room = channel.reserve(size, 30_000);
+                room.set(message);
+                channel.commit();
+                assert.equal(room.length, 0, "a committed reservation is detached");
+                const back = channel.receiveView(30_000);
+                assert.ok(back !== null);
+                if (back.length !== message.length || !back.every((b, i) => b === message[i])) {
+                  assert.fail(`message ${n} (${size} bytes) came back different`);
+                }
+                throwsLike(() => channel.receive(0), MmapError, /release\(\) it first/);
+                channel.release();
+                if (size > 0) assert.equal(back.length, 0, "a released view is detached");
+                assert.ok(last === undefined || last.length === 0, "an older view never shows a newer message");
+                last = back;
+              }
+              channel.send(new Uint8Array(5));
+              const held = channel.receiveView(30_000)!;
+              assert.equal(held.length, 5);
+              channel.close();
+              assert.equal(held.length, 0, "closing the channel detaches a held view");
+              assert.deepEqual(await c.exited, { code: 0, signal: null });
+            });
+            shm.close();
+          }),
+        120_000,
+      );
+    }
+
     it(
       "a peer killed mid-stream is ERR_PEER_GONE for the survivor, never a hang; oversized messages are refused",
       () =>
