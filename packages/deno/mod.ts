@@ -15,6 +15,7 @@ import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@m
 import { openBackend } from "./src/backend.ts";
 import { cachedPrebuiltDir } from "./src/remote.ts";
 import { readRunFlags } from "./src/run-flags.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const target = () => targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
 const prebuiltDir = new URL("./prebuilt/", import.meta.url);
@@ -79,3 +80,7 @@ export const configure: Memmap["configure"] = memmap.configure;
 /** The loaded backend, for diagnostics and benchmarks. */
 export const backend: Memmap["backend"] = memmap.backend;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;

@@ -71,8 +71,17 @@ export interface Memmap {
    * ```
    */
   fork(module: string | URL, options?: ForkOptions): ChildHandle;
-  /** In a forked child: the mappings its parent shared, by name ({} elsewhere). */
-  inherited(): Record<string, Mapping>;
+  /**
+   * In a forked child: the mappings its parent shared, by name ({} elsewhere); each has
+   * the parent's length and mode. A name the parent did not share is undefined.
+   *
+   * @example
+   * ```ts
+   * const { shm } = inherited();
+   * if (shm) console.log("a child of fork(), sharing", shm.length, "bytes");
+   * ```
+   */
+  inherited(): Partial<Record<string, Mapping>>;
   /** Named POSIX shared memory for unrelated processes; see SharedOptions. */
   openShared(name: string, options?: SharedOptions): Mapping;
   /** Removes a shared memory name (processes that have it mapped keep it). */

@@ -181,19 +181,45 @@ export class Channel {
     }
   }
 
+  /**
+   * Sends `value` as JSON (JSON.stringify), waiting for room as send() does.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ op: "sum", values: [1, 2, 3] });
+   * ```
+   */
   sendJson(value: unknown, timeoutMs?: number): void {
     this.send(JSON.stringify(value), timeoutMs);
   }
 
-  /** The next message parsed as JSON; undefined once the peer closed. */
-  receiveJson(timeoutMs?: number): unknown {
+  /**
+   * The next message parsed as JSON, as receive() waits for it; null once the peer closed
+   * and every message was read (a message that is JSON `null` reads the same: use receive()
+   * to tell them apart). `T` is what the caller expects: nothing checks it.
+   *
+   * @example
+   * ```ts
+   * const request = channel.receiveJson<{ op: string; values: number[] }>(1000);
+   * if (request === null) console.log("the peer closed the channel");
+   * ```
+   */
+  receiveJson<T = unknown>(timeoutMs?: number): T | null {
     const bytes = this.receive(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
-  async receiveJsonAsync(timeoutMs?: number): Promise<unknown> {
+  /**
+   * receiveJson() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * const reply = await channel.receiveJsonAsync<{ sum: number }>();
+   * ```
+   */
+  async receiveJsonAsync<T = unknown>(timeoutMs?: number): Promise<T | null> {
     const bytes = await this.receiveAsync(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
   /** Closes this end: the peer's receive() returns null after the last message, its send() fails. */

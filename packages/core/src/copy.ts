@@ -16,7 +16,7 @@ import {
   STAT_PERM,
   STAT_SIZE,
 } from "./backend.ts";
-import { check, checkBig, errnoError, errnos, MmapError } from "./errors.ts";
+import { check, checkBig, errnoError, errnos, isMmapErrorCode, MmapError } from "./errors.ts";
 import { lastSeparator } from "./host.ts";
 import { fstatOf } from "./map.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
@@ -171,7 +171,14 @@ function fsError(e: unknown, syscall: string, path: string): unknown {
   const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
   if (typeof code !== "string") return e;
   const hint = code === "EACCES" ? ". Check the source's permissions." : "";
-  return new MmapError(`${String(message)}${hint}`, { code, errno: typeof errno === "number" ? errno : undefined, syscall, path, cause: e });
+  // A name outside memmap's codes (none seen on Linux) stays in the message, so code's type holds.
+  return new MmapError(`${String(message)}${hint}`, {
+    code: isMmapErrorCode(code) ? code : "EUNKNOWN",
+    errno: typeof errno === "number" ? errno : undefined,
+    syscall,
+    path,
+    cause: e,
+  });
 }
 
 function fsSync<T>(fn: () => T, syscall: string, path: string): T {

@@ -151,8 +151,8 @@ export class Mapping {
   #extra: WeakRef<ArrayBuffer>[] = [];
   #pruneAt = 64;
 
-  /** @internal Use map() or mapAnonymous(). */
-  constructor(token: symbol, init: MappingInit) {
+  /** Use map(), mapAnonymous() or openShared(); the token keeps JavaScript callers out too. */
+  private constructor(token: symbol, init: MappingInit) {
     if (token !== MAPPING_INIT) throw new TypeError("Mapping cannot be constructed directly; use map() or mapAnonymous()");
     this.#region = init.region;
     this.#init = init;

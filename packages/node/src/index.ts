@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core/backend";
 import { openKoffiBackend } from "./backend-koffi.ts";
 import { openNodeFfiBackend } from "./backend-node-ffi.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 if (nodeMajor < 22) {
@@ -73,3 +74,7 @@ export const {
   backend,
 }: Memmap = memmap;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;
