@@ -1,5 +1,5 @@
 // A user's program against @memmap/bun's published types (the same API as @memmap/node).
-import { Channel, map, mapAnonymous, type MmapErrorCode, Mutex } from "@memmap/bun";
+import { type Channel, map, mapAnonymous, type MmapErrorCode, Mutex } from "@memmap/bun";
 
 using m = map("data.bin", { mode: "readwrite", size: 4096 });
 m.bytes[0] = 42;

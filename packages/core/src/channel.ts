@@ -19,6 +19,7 @@ import { notify, wait, waitAsync } from "./wait.ts";
  * 0xffffffff pads to the end of the ring. Each ring has one producer and one consumer.
  */
 const MAGIC = 0x4d4d4348;
+/** The channel layout version this memmap writes and accepts (both peers must agree). */
 export const CHANNEL_VERSION = 1;
 const HEADER = 192;
 const RING_CONTROL = [64, 128];
@@ -234,6 +235,7 @@ export class Channel {
     }
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

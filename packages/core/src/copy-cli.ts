@@ -3,8 +3,11 @@ import type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 
 /** What the CLI needs from its runtime. */
 export interface CopyCliIo {
+  /** The runtime package's copyFile(). */
   copyFile(src: string, dst: string, options?: CopyOptions): Promise<CopyResult>;
+  /** Where --help, --verbose and results go. */
   stdout: { write(text: string): unknown };
+  /** Where errors and the progress bar go (drawn only on a terminal). */
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
 }
 

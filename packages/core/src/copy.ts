@@ -21,6 +21,7 @@ import { lastSeparator } from "./host.ts";
 import { fstatOf } from "./map.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
+/** How copyFile() copies: see {@linkcode CopyOptions.strategy}. */
 export type CopyStrategy = "auto" | "clone" | "copy_file_range" | "mmap";
 const STRATEGIES: readonly CopyStrategy[] = ["auto", "clone", "copy_file_range", "mmap"];
 
@@ -51,8 +52,11 @@ export interface CopyOptions {
 
 /** What a copy did: "stream" is how "auto" reads a FIFO, a device or a /proc file (see CopyJob.open). */
 export interface CopyResult {
+  /** Bytes copied (the source's size, or what a streamed source gave). */
   bytes: number;
+  /** The strategy that ran: what "auto" chose, or "stream" for a source read front to back. */
   strategy: Exclude<CopyStrategy, "auto"> | "stream";
+  /** Wall-clock milliseconds the copy took. */
   ms: number;
 }
 

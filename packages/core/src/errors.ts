@@ -142,7 +142,7 @@ export class MmapError extends Error {
   /** ERR_PEER_GONE for a child of this process: the signal that ended it, null if it exited, undefined if unknown. */
   readonly signal: string | null | undefined;
 
-  /** @param message what happened and what to do. */
+  /** An error whose `message` says what happened and what to do, with the fields of `init`. */
   constructor(message: string, init: MmapErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = init.code;

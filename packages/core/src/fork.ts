@@ -50,7 +50,9 @@ export interface ForkOptions {
 
 /** How a child ended: as ChildHandle.exited resolves. */
 export interface ChildExit {
+  /** The exit code, or null if a signal ended the child. */
   code: number | null;
+  /** The signal that ended the child ("SIGKILL", …), or null if it exited. */
   signal: string | null;
 }
 

@@ -9,6 +9,7 @@ export interface LibrarySearch {
   env?: string;
   /** The package's own prebuilt/ folder (a path or file: URL string ending in "/"). */
   prebuiltDir: string;
+  /** The platform whose prebuilt shim to look for. */
   target: TargetName;
 }
 

@@ -2,6 +2,7 @@ import { ADVICE, type Advice, type Backend, PROT_READ, PROT_WRITE, SYNC_ASYNC } 
 import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
+/** How a file is mapped: see {@linkcode MapOptions.mode}. */
 export type MapMode = "read" | "readwrite" | "copy";
 export const MAP_MODES: readonly MapMode[] = ["read", "readwrite", "copy"];
 export const ADVICE_NAMES = Object.keys(ADVICE) as Advice[];
@@ -110,10 +111,13 @@ export interface MappingInit {
 
 /** Range options of flush(), advise() and resident(): bytes of the mapping. */
 export interface RangeOptions {
+  /** Start of the range, in bytes from the mapping's start (default 0). */
   offset?: number | bigint;
+  /** Bytes in the range (default: to the mapping's end). */
   length?: number | bigint;
 }
 
+/** Options of {@linkcode Mapping.flush}: the range, and whether to wait. */
 export interface FlushOptions extends RangeOptions {
   /** Schedule the write-back (MS_ASYNC) instead of waiting for it. */
   async?: boolean;
@@ -190,6 +194,7 @@ export class Mapping {
     return this.#init.offset;
   }
 
+  /** How it was mapped: "read", "readwrite" or "copy" (anonymous and shared memory: "readwrite"). */
   get mode(): MapMode {
     return this.#init.mode;
   }
@@ -199,6 +204,7 @@ export class Mapping {
     return this.#init.path;
   }
 
+  /** Whether close() was called (every method but close() then throws ERR_MAPPING_CLOSED). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -388,6 +394,7 @@ export class Mapping {
     if (faults > 0) this.#reportTruncation("close", faults);
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -8,7 +8,9 @@ import { wait, notify } from "./wait.ts";
 export interface MutexGuard {
   /** The previous holder died while holding the lock: repair the state it protects. */
   readonly ownerDied: boolean;
+  /** Releases the lock; idempotent. */
   unlock(): void;
+  /** unlock(), for `using`. */
   [Symbol.dispose](): void;
 }
 

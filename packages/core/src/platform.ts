@@ -3,13 +3,17 @@
  * native build script and every runtime's loader read it (as esbuild does).
  */
 export interface Target {
+  /** Operating system, as process.platform names it. */
   readonly os: "linux" | "darwin" | "win32";
+  /** CPU, as process.arch names it. */
   readonly arch: "x64" | "arm64";
+  /** C library, on Linux. */
   readonly libc?: "gnu" | "musl";
   /** File name of the shim inside prebuilt/<target>/. */
   readonly file: string;
 }
 
+/** Every platform with a prebuilt shim, by target name. */
 export const TARGETS = {
   "linux-x64-gnu": { os: "linux", arch: "x64", libc: "gnu", file: "libmemmap.so" },
   "linux-arm64-gnu": { os: "linux", arch: "arm64", libc: "gnu", file: "libmemmap.so" },
@@ -20,11 +24,14 @@ export const TARGETS = {
   "win32-x64": { os: "win32", arch: "x64", file: "memmap.dll" },
 } as const satisfies Record<string, Target>;
 
+/** A key of {@linkcode TARGETS}, such as "linux-x64-gnu". */
 export type TargetName = keyof typeof TARGETS;
 
 /** What the running process is, in Node's vocabulary (process.platform, process.arch). */
 export interface HostInfo {
+  /** process.platform, or Deno.build.os normalized to it. */
   platform: string;
+  /** process.arch, or Deno.build.arch normalized to it. */
   arch: string;
   /** Only meaningful on Linux. */
   libc?: "gnu" | "musl";

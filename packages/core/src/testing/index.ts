@@ -38,6 +38,7 @@ export const CONFORMANCE_GROUPS = {
   arguments: argumentCases,
 } as const;
 
+/** A group of cases, such as "file" or "ipc". */
 export type ConformanceGroup = keyof typeof CONFORMANCE_GROUPS;
 
 /**
