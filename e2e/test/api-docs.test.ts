@@ -73,7 +73,7 @@ describe("API reference", () => {
       // Deno's hit leads to map's own page, with its documentation.
       await page.locator("#searchResults a[href='deno/mod.ts/~/map.html']").click();
       await page.waitForLoadState();
-      assert.match(await page.locator("main").innerText(), /Maps a file, given by path, file: URL or open descriptor/);
+      assert.match((await page.locator("main").textContent()) ?? "", /Maps a file, given by path, file: URL or open descriptor/);
     } finally {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));
