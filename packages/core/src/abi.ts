@@ -145,7 +145,14 @@ export type OffThreadCalls = {
 // biome-ignore lint/suspicious/noExplicitAny: each FFI's functions take their own argument types; the ABI table types the calls
 export type NativeFunction = (...args: any[]) => unknown;
 
-/** An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary. */
+/**
+ * An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary.
+ *
+ * @example
+ * ```ts
+ * const symbols = symbolTable((call) => ({ args: call.parameters.map((p) => FFI_TYPES[p]), returns: FFI_TYPES[call.result] }));
+ * ```
+ */
 export function symbolTable<T>(describe: (call: AbiCall) => T): Record<string, T> {
   return Object.fromEntries(Object.values(ABI).map((call: AbiCall) => [call.symbol, describe(call)]));
 }
@@ -154,6 +161,11 @@ export function symbolTable<T>(describe: (call: AbiCall) => T): Record<string, T
  * The Backend's shim calls over an FFI's functions (keyed by C name). Each is
  * the FFI's function itself; where the FFI may return an i64 as a number
  * (`i64MayBeNumber`), one closure of the call's arity turns it into a bigint.
+ *
+ * @example
+ * ```ts
+ * const calls = shimCalls(library.symbols, false);
+ * ```
  */
 export function shimCalls(functions: Record<string, NativeFunction>, i64MayBeNumber: boolean): ShimCalls {
   const calls: Record<string, NativeFunction> = {};
@@ -193,6 +205,11 @@ const FROM_NATIVE: Record<AbiResult, (raw: unknown) => unknown> = {
  * The Backend's off-thread calls over `run`, which makes one call off the JS
  * thread (a worker, Deno's nonblocking symbols, koffi's async calls) and
  * resolves to its raw result; results are converted to the table's types.
+ *
+ * @example
+ * ```ts
+ * const calls = offThreadCalls((name, args) => nonblocking[ABI[name].symbol](...args));
+ * ```
  */
 export function offThreadCalls(run: (name: OffThreadName, args: unknown[]) => Promise<unknown>): OffThreadCalls {
   const calls: Record<string, NativeFunction> = {};

@@ -127,7 +127,15 @@ export class Channel {
     return new Channel(backend, mapping, 1);
   }
 
-  /** Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full. */
+  /**
+   * Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full.
+   *
+   * @example
+   * ```ts
+   * channel.send("hello");
+   * channel.send(new Uint8Array([1, 2, 3]), 1000); // ETIMEDOUT if no room within 1 s
+   * ```
+   */
   send(message: Uint8Array | string, timeoutMs?: number): void {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
@@ -137,7 +145,14 @@ export class Channel {
     }
   }
 
-  /** send() that waits without blocking the event loop. */
+  /**
+   * send() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * await channel.sendAsync(bytes);
+   * ```
+   */
   async sendAsync(message: Uint8Array | string, timeoutMs?: number): Promise<void> {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
@@ -147,7 +162,14 @@ export class Channel {
     }
   }
 
-  /** The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT). */
+  /**
+   * The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT).
+   *
+   * @example
+   * ```ts
+   * for (let m = channel.receive(); m !== null; m = channel.receive()) console.log(new TextDecoder().decode(m));
+   * ```
+   */
   receive(timeoutMs?: number): Uint8Array | null {
     const deadline = this.#deadline(timeoutMs);
     for (;;) {
@@ -161,6 +183,13 @@ export class Channel {
    * receive() into `target` instead of a new array (no allocation per message): returns the
    * message's length, or null once the peer closed. A message longer than `target` is left in
    * the channel and a RangeError says how long it is.
+   *
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(channel.maxMessage);
+   * const length = channel.receiveInto(buffer);
+   * if (length !== null) handle(buffer.subarray(0, length));
+   * ```
    */
   receiveInto(target: Uint8Array, timeoutMs?: number): number | null {
     if (!(target instanceof Uint8Array)) throw new TypeError("receiveInto needs a Uint8Array to copy into");
@@ -172,7 +201,14 @@ export class Channel {
     }
   }
 
-  /** receive() that waits without blocking the event loop. */
+  /**
+   * receive() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * const message = await channel.receiveAsync(5000);
+   * ```
+   */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
     const deadline = this.#deadline(timeoutMs);
     for (;;) {
@@ -223,7 +259,15 @@ export class Channel {
     return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
-  /** Closes this end: the peer's receive() returns null after the last message, its send() fails. */
+  /**
+   * Closes this end: the peer's receive() returns null after the last message, its send() fails.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ done: true });
+   * channel.close(); // the peer reads the message, then null
+   * ```
+   */
   close(): void {
     if (this.#mapping.closed) return;
     Atomics.or(this.#i32, W.closed, this.#side === 0 ? 1 : 2);

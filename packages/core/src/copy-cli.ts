@@ -46,7 +46,14 @@ function human(bytes: number): string {
   return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-/** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
+/**
+ * memmap-cp: parses argv (without the program name), copies, returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await copyCli(process.argv.slice(2), { copyFile, stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
 export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`memmap-cp: ${message}\n`);

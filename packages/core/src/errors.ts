@@ -242,13 +242,25 @@ const HINTS: Record<string, string> = {
 /**
  * Turns a shim result into a value: a negative result becomes an MmapError
  * naming the syscall, the path and what to do. `hint` overrides the generic one.
+ *
+ * @example
+ * ```ts
+ * const fd = check(backend, backend.open(cString(path), 0, 0), "open", path);
+ * ```
  */
 export function check(backend: Backend, result: number, syscall: string, path?: string, hint?: (code: string) => string | undefined): number {
   if (result >= 0) return result;
   throw errnoError(backend, -result, syscall, path, hint);
 }
 
-/** Same as {@linkcode check} for 64-bit results such as addresses. */
+/**
+ * Same as {@linkcode check} for 64-bit results such as addresses.
+ *
+ * @example
+ * ```ts
+ * const addr = checkBig(backend, backend.mmap(length, PROT_READ, MAP_SHARED, fd, 0n), "mmap", path);
+ * ```
+ */
 export function checkBig(backend: Backend, result: bigint, syscall: string, path?: string, hint?: (code: string) => string | undefined): bigint {
   if (result >= 0n || result < -4095n) return result;
   throw errnoError(backend, -Number(result), syscall, path, hint);

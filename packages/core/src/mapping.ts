@@ -169,7 +169,15 @@ export class Mapping {
     return new Mapping(MAPPING_INIT, init);
   }
 
-  /** The whole mapping as one zero-copy view. Throws RangeError if larger than the runtime's largest ArrayBuffer. */
+  /**
+   * The whole mapping as one zero-copy view. Throws RangeError if larger than the runtime's largest ArrayBuffer.
+   *
+   * @example
+   * ```ts
+   * const m = map("data.bin");
+   * console.log(m.bytes.length, m.bytes[0]);
+   * ```
+   */
   get bytes(): Uint8Array {
     this.#ensureOpen("bytes");
     if (this.#bytes) return this.#bytes;
@@ -226,6 +234,12 @@ export class Mapping {
   /**
    * A zero-copy view of `length` bytes at `offset` (default: to the end).
    * Works at any offset, also past 4 GiB on runtimes whose ArrayBuffers stop there.
+   *
+   * @example
+   * ```ts
+   * const header = m.view(0, 16);
+   * const tail = m.view(m.length - 4096); // to the end
+   * ```
    */
   view(offset: number | bigint = 0, length?: number | bigint): Uint8Array {
     this.#ensureOpen("view");
@@ -240,7 +254,15 @@ export class Mapping {
     return v;
   }
 
-  /** Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back. */
+  /**
+   * Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back.
+   *
+   * @example
+   * ```ts
+   * m.bytes.set(update, 4096);
+   * m.flush({ offset: 4096, length: update.length });
+   * ```
+   */
   flush(flushOptions?: FlushOptions): void {
     this.#ensureOpen("flush");
     const opts = options<FlushOptions>(flushOptions, "flush options");
@@ -262,7 +284,15 @@ export class Mapping {
     );
   }
 
-  /** Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes. */
+  /**
+   * Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes.
+   *
+   * @example
+   * ```ts
+   * m.advise("sequential");
+   * m.advise("willneed", { offset: 0, length: 1 << 20 });
+   * ```
+   */
   advise(advice: Advice, range?: RangeOptions): void {
     this.#ensureOpen("advise");
     const a = oneOf(advice, "advice", ADVICE_NAMES);
@@ -302,7 +332,19 @@ export class Mapping {
     return { pages: bitmap.length, resident, bitmap };
   }
 
-  /** Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK. */
+  /**
+   * Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK.
+   *
+   * @example
+   * ```ts
+   * m.lock();
+   * try {
+   *   // latency-critical work on m.bytes
+   * } finally {
+   *   m.unlock();
+   * }
+   * ```
+   */
   lock(): void {
     this.#ensureOpen("lock");
     const r = this.#region;
@@ -313,7 +355,14 @@ export class Mapping {
     );
   }
 
-  /** Lets the pages be swapped or evicted again (munlock). */
+  /**
+   * Lets the pages be swapped or evicted again (munlock).
+   *
+   * @example
+   * ```ts
+   * m.unlock();
+   * ```
+   */
   unlock(): void {
     this.#ensureOpen("unlock");
     const r = this.#region;
@@ -323,6 +372,12 @@ export class Mapping {
   /**
    * Grows or shrinks a "readwrite" mapping (and its file, which follows) or
    * anonymous memory. Views taken before are detached: take new ones.
+   *
+   * @example
+   * ```ts
+   * const log = map("log.bin", { mode: "readwrite", size: 4096 });
+   * log.resize(log.length * 2); // the file grows too; take new views
+   * ```
    */
   resize(newLength: number | bigint): void {
     this.#ensureOpen("resize");
@@ -383,7 +438,17 @@ export class Mapping {
     return this.#region.fd >= 0;
   }
 
-  /** Unmaps. Idempotent. Every view handed out becomes length 0. */
+  /**
+   * Unmaps. Idempotent. Every view handed out becomes length 0.
+   *
+   * @example
+   * ```ts
+   * const m = map("data.bin");
+   * const view = m.bytes;
+   * m.close();
+   * console.log(view.length); // 0: detached, never dangling
+   * ```
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

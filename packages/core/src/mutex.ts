@@ -48,7 +48,15 @@ export class Mutex {
     this.#tag = index + TAG;
   }
 
-  /** Takes the lock, waiting as long as it takes (or timeoutMs, then an ETIMEDOUT MmapError). */
+  /**
+   * Takes the lock, waiting as long as it takes (or timeoutMs, then an ETIMEDOUT MmapError).
+   *
+   * @example
+   * ```ts
+   * using guard = mutex.lock(1000);
+   * if (guard.ownerDied) repairSharedState();
+   * ```
+   */
   lock(timeoutMs?: number): MutexGuard {
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {
@@ -61,7 +69,21 @@ export class Mutex {
     }
   }
 
-  /** Takes the lock if it is free (or its holder died); undefined otherwise. */
+  /**
+   * Takes the lock if it is free (or its holder died); undefined otherwise.
+   *
+   * @example
+   * ```ts
+   * const guard = mutex.tryLock();
+   * if (guard) {
+   *   try {
+   *     update();
+   *   } finally {
+   *     guard.unlock();
+   *   }
+   * }
+   * ```
+   */
   tryLock(): MutexGuard | undefined {
     const i32 = this.#i32;
     const me = process.pid;
@@ -87,7 +109,15 @@ export class Mutex {
     return this.#guard(true);
   }
 
-  /** Releases the lock held by this process. */
+  /**
+   * Releases the lock held by this process.
+   *
+   * @example
+   * ```ts
+   * mutex.lock();
+   * mutex.unlock();
+   * ```
+   */
   unlock(): void {
     const i32 = this.#i32;
     const me = process.pid;

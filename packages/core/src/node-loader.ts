@@ -8,6 +8,11 @@ import { detectLibc, targetFor } from "./platform.ts";
 /**
  * The loader for runtimes with Node's process object (Node, Bun): the explicit
  * path, then MEMMAP_LIBRARY_PATH, then <package>/prebuilt/<target>/.
+ *
+ * @example
+ * ```ts
+ * const memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
+ * ```
  */
 export function nodeStyleLoader(prebuiltDir: URL, open: (path: string) => Backend): (config: ConfigureOptions) => Backend {
   return (config) => {

@@ -96,6 +96,11 @@ export class OffThreadPool {
  * The off-thread calls of a backend whose FFI calls only on the calling thread
  * (bun:ffi, node:ffi): each runs on a pooled worker loading `workerUrl`, which
  * calls serveOffThread.
+ *
+ * @example
+ * ```ts
+ * const offThread = workerOffThread(new URL("./off-thread-worker.js", import.meta.url), libraryPath);
+ * ```
  */
 export function workerOffThread(workerUrl: URL, libraryPath: string): OffThreadCalls {
   const pool = new OffThreadPool(workerUrl, libraryPath);
@@ -105,6 +110,12 @@ export function workerOffThread(workerUrl: URL, libraryPath: string): OffThreadC
 /**
  * The worker side: answers OffThread calls, by ABI name, with the functions
  * (keyed by C name) that `open` makes from the shim at workerData.libraryPath.
+ *
+ * @example
+ * ```ts
+ * // off-thread-worker.ts, the module workerOffThread() loads:
+ * serveOffThread((libraryPath) => dlopen(libraryPath, symbolTable(describe)).symbols);
+ * ```
  */
 export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: OffThreadArg[]) => unknown>): void {
   if (!parentPort) throw new Error("serveOffThread runs inside a worker thread");

@@ -37,7 +37,14 @@ export interface HostInfo {
   libc?: "gnu" | "musl";
 }
 
-/** Picks the target for a host, or throws an error naming what was found and what exists. */
+/**
+ * Picks the target for a host, or throws an error naming what was found and what exists.
+ *
+ * @example
+ * ```ts
+ * const target = targetFor({ platform: process.platform, arch: process.arch, libc: "gnu" }); // "linux-x64-gnu"
+ * ```
+ */
 export function targetFor(host: HostInfo): TargetName {
   for (const [name, t] of Object.entries(TARGETS) as [TargetName, Target][]) {
     if (t.os === host.platform && t.arch === host.arch && (t.libc === undefined || t.libc === host.libc)) return name;
@@ -49,7 +56,14 @@ export function targetFor(host: HostInfo): TargetName {
   );
 }
 
-/** Node's names for Deno's Deno.build.os / Deno.build.arch values. */
+/**
+ * Node's names for Deno's Deno.build.os / Deno.build.arch values.
+ *
+ * @example
+ * ```ts
+ * const host = normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env);
+ * ```
+ */
 export function normalizeHost(os: string, arch: string, libc?: string): HostInfo {
   const platform = os === "windows" ? "win32" : os;
   const a = arch === "x86_64" ? "x64" : arch === "aarch64" ? "arm64" : arch;
@@ -59,6 +73,11 @@ export function normalizeHost(os: string, arch: string, libc?: string): HostInfo
 /**
  * glibc or musl for a Node-compatible runtime, the way napi-rs tells them
  * apart: a glibc process reports glibcVersionRuntime in process.report.
+ *
+ * @example
+ * ```ts
+ * const libc = detectLibc(process.report?.getReport());
+ * ```
  */
 export function detectLibc(report: unknown): "gnu" | "musl" {
   const header = (report as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;

@@ -44,6 +44,11 @@ export type ConformanceGroup = keyof typeof CONFORMANCE_GROUPS;
 /**
  * Registers the conformance cases with the runner's describe/it: every group,
  * or only `groups` (the Windows run under wine takes the mapping and copy groups).
+ *
+ * @example
+ * ```ts
+ * runConformance({ describe, it, memmap, runtime: "node", children, self: "node" }, ["file", "copy"]);
+ * ```
  */
 export function runConformance(suite: Suite, groups?: readonly ConformanceGroup[]): void {
   suite.describe(`memmap conformance (${suite.runtime})`, () => {
