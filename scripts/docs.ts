@@ -4,7 +4,7 @@
 //   npm run docs:lint      deno doc --lint over the JSR packages' entries (a check of npm test)
 // The entries are the JSR packages' exports (their deno.json) and the npm packages' own.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { command, ROOT, RUNTIMES } from "./runtimes.ts";
 
@@ -25,7 +25,11 @@ const args = lint
   ? ["doc", "-q", "--lint", ...jsr]
   : ["doc", "-q", "--html", "--name=memmap", `--output=${relative(ROOT, out) || "."}`, ...jsr, ...NPM_ENTRIES];
 const [file, argv] = command(RUNTIMES.deno, args);
-if (!lint) mkdirSync(out, { recursive: true });
+// A fresh folder: deno doc leaves the pages of symbols that are gone.
+if (!lint) {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+}
 const run = spawnSync(file, argv, { cwd: ROOT, stdio: "inherit" });
 if (run.status === 0 && !lint) console.log(`API reference written to ${relative(process.cwd(), out) || "."}/index.html`);
 process.exit(run.status ?? 1);

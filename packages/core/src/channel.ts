@@ -81,7 +81,12 @@ export class Channel {
     this.#forkedBefore = forkedCount(mapping);
   }
 
-  /** @internal Formats `mapping` as a channel and returns the creator's end. */
+  /**
+   * Formats `mapping` as a channel and returns the creator's end.
+   *
+   * @internal
+   * @ignore
+   */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const room = Math.floor((mapping.length - HEADER) / 2);
     const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
@@ -105,7 +110,12 @@ export class Channel {
     return new Channel(backend, mapping, 0);
   }
 
-  /** @internal Joins a channel another process created on `mapping`. */
+  /**
+   * Joins a channel another process created on `mapping`.
+   *
+   * @internal
+   * @ignore
+   */
   static attachTo(backend: Backend, mapping: Mapping): Channel {
     if (mapping.length < HEADER) throw new RangeError("this mapping is too small to hold a channel");
     const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);

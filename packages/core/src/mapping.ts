@@ -164,7 +164,12 @@ export class Mapping {
     finalizer.register(this, init.region, init.region);
   }
 
-  /** @internal */
+  /**
+   * The Mapping for map(), mapAnonymous() and openShared().
+   *
+   * @internal
+   * @ignore
+   */
   static create(init: MappingInit): Mapping {
     return new Mapping(MAPPING_INIT, init);
   }
@@ -421,8 +426,11 @@ export class Mapping {
   }
 
   /**
-   * @internal A descriptor a child process can map the same memory from, and
+   * A descriptor a child process can map the same memory from, and
    * whether the caller must close it after handing it over.
+   *
+   * @internal
+   * @ignore
    */
   shareDescriptor(): { fd: number; owned: boolean } {
     this.#ensureOpen("fork");
@@ -433,7 +441,12 @@ export class Mapping {
     });
   }
 
-  /** @internal Whether this is anonymous memory (owns its descriptor). */
+  /**
+   * Whether this is anonymous memory (owns its descriptor).
+   *
+   * @internal
+   * @ignore
+   */
   get anonymous(): boolean {
     return this.#region.fd >= 0;
   }

@@ -34,7 +34,12 @@ export class Mutex {
   readonly #owner: number;
   readonly #tag: number;
 
-  /** @internal Use the runtime package's Mutex, bound to its backend. */
+  /**
+   * Use the runtime package's Mutex, bound to its backend.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(backend: Backend, i32: Int32Array, index = 0) {
     if (!(i32 instanceof Int32Array)) throw new TypeError("Mutex needs an Int32Array over shared memory");
     // Validates that the word lies in an open mapping.
