@@ -2,6 +2,8 @@
  * @module
  * memmap for Bun: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays, over bun:ffi.
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts

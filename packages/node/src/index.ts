@@ -2,6 +2,8 @@
  * @module
  * memmap for Node.js: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays. Uses node:ffi on Node 26+, koffi on Node 22-25.
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts
