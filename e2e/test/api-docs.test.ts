@@ -10,8 +10,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
-import { chromium } from "playwright-core";
-import { afterAll, describe, it } from "vitest";
+import { type BrowserContext, chromium } from "playwright-core";
+import { describe, it } from "vitest";
 import { RESULTS, ROOT } from "../../scripts/suites.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -30,9 +30,6 @@ const FLAGS = [
 ];
 const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 
-const scratch = mkdtempSync(join(tmpdir(), "memmap-api-docs-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
 function serve(root: string): Promise<Server> {
   const server = createServer((req, res) => {
     let path = normalize(join(root, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
@@ -48,12 +45,16 @@ function serve(root: string): Promise<Server> {
 
 describe("API reference", () => {
   test(`loads in headless Chromium, and its search finds map${note}`, async () => {
-    const site = join(scratch, "api");
-    const docs = spawnSync(process.execPath, [join(ROOT, "scripts/docs.ts"), `--out=${site}`], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(docs.status, 0, docs.stderr);
-    const server = await serve(site);
-    const browser = await chromium.launchPersistentContext(join(scratch, "profile"), { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    // Made here, not at load: a skipped case leaves no folder behind.
+    const scratch = mkdtempSync(join(tmpdir(), "memmap-api-docs-"));
+    let server: Server | undefined;
+    let browser: BrowserContext | undefined;
     try {
+      const site = join(scratch, "api");
+      const docs = spawnSync(process.execPath, [join(ROOT, "scripts/docs.ts"), `--out=${site}`], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(docs.status, 0, docs.stderr);
+      server = await serve(site);
+      browser = await chromium.launchPersistentContext(join(scratch, "profile"), { executablePath: CHROMIUM, headless: true, args: FLAGS });
       const page = await browser.newPage();
       const { port } = server.address() as AddressInfo;
       const response = await page.goto(`http://127.0.0.1:${port}/`);
@@ -75,8 +76,9 @@ describe("API reference", () => {
       await page.waitForLoadState();
       assert.match((await page.locator("main").textContent()) ?? "", /Maps a file, given by path, file: URL or open descriptor/);
     } finally {
-      await browser.close();
-      await new Promise((resolve) => server.close(resolve));
+      await browser?.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
