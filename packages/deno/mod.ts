@@ -2,6 +2,8 @@
  * @module
  * memmap for Deno: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays, over Deno.dlopen. Needs --allow-ffi (and read/write for files).
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import { openBackend } from "./src/backend.ts";
 import { embeddedShim } from "./src/embedded-shim.ts";
 import { openFromMemory } from "./src/open-from-memory.ts";
 import { readRunFlags } from "./src/run-flags.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const target = () => targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
 const prebuiltDir = new URL("./prebuilt/", import.meta.url);
@@ -80,3 +83,7 @@ export const configure: Memmap["configure"] = memmap.configure;
 /** The loaded backend, for diagnostics and benchmarks. */
 export const backend: Memmap["backend"] = memmap.backend;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;

@@ -17,6 +17,7 @@ import { notify, wait, waitAsync } from "./wait.ts";
  * read the same records, so peers of every 0.x release that speak version 1 interoperate.
  */
 const MAGIC = 0x4d4d4348;
+/** The channel layout version this memmap writes and accepts (both peers must agree). */
 export const CHANNEL_VERSION = 1;
 const HEADER = 192;
 const RING_CONTROL = [64, 128];
@@ -133,7 +134,12 @@ export class Channel {
     this.#forkedBefore = forkedCount(mapping);
   }
 
-  /** @internal Formats `mapping` as a channel and returns the creator's end. */
+  /**
+   * Formats `mapping` as a channel and returns the creator's end.
+   *
+   * @internal
+   * @ignore
+   */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const spin = spinPolicy(channelOptions.spin);
     const room = Math.floor((mapping.length - HEADER) / 2);
@@ -158,7 +164,12 @@ export class Channel {
     return new Channel(backend, mapping, 0, spin);
   }
 
-  /** @internal Joins a channel another process created on `mapping`. */
+  /**
+   * Joins a channel another process created on `mapping`.
+   *
+   * @internal
+   * @ignore
+   */
   static attachTo(backend: Backend, mapping: Mapping, attachOptions: AttachOptions = {}): Channel {
     const spin = spinPolicy(attachOptions.spin);
     if (mapping.length < HEADER) throw new RangeError("this mapping is too small to hold a channel");
@@ -181,14 +192,29 @@ export class Channel {
     return new Channel(backend, mapping, 1, spin);
   }
 
-  /** Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full. */
+  /**
+   * Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full.
+   *
+   * @example
+   * ```ts
+   * channel.send("hello");
+   * channel.send(new Uint8Array([1, 2, 3]), 1000); // ETIMEDOUT if no room within 1 s
+   * ```
+   */
   send(message: Uint8Array | string, timeoutMs?: number): void {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
     while (!this.#trySend(bytes)) this.#block(this.#out, bytes.length, deadline);
   }
 
-  /** send() that waits without blocking the event loop. */
+  /**
+   * send() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * await channel.sendAsync(bytes);
+   * ```
+   */
   async sendAsync(message: Uint8Array | string, timeoutMs?: number): Promise<void> {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
@@ -240,7 +266,14 @@ export class Channel {
     if (this.#out.publish(n)) notify(this.#b, this.#i32, this.#out.word(R.dataSeq), 1);
   }
 
-  /** The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT). */
+  /**
+   * The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT).
+   *
+   * @example
+   * ```ts
+   * for (let m = channel.receive(); m !== null; m = channel.receive()) console.log(new TextDecoder().decode(m));
+   * ```
+   */
   receive(timeoutMs?: number): Uint8Array | null {
     const at = this.#awaitIn(timeoutMs);
     return at === DRAINED ? null : this.#copyOut(at);
@@ -250,6 +283,13 @@ export class Channel {
    * receive() into `target` instead of a new array (no allocation per message): returns the
    * message's length, or null once the peer closed. A message longer than `target` is left in
    * the channel and a RangeError says how long it is.
+   *
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(channel.maxMessage);
+   * const length = channel.receiveInto(buffer);
+   * if (length !== null) handle(buffer.subarray(0, length));
+   * ```
    */
   receiveInto(target: Uint8Array, timeoutMs?: number): number | null {
     if (!(target instanceof Uint8Array)) throw new TypeError("receiveInto needs a Uint8Array to copy into");
@@ -264,7 +304,14 @@ export class Channel {
     return length;
   }
 
-  /** receive() that waits without blocking the event loop (after a spin of at most 50 µs). */
+  /**
+   * receive() that waits without blocking the event loop (after a spin of at most 50 µs).
+   *
+   * @example
+   * ```ts
+   * const message = await channel.receiveAsync(5000);
+   * ```
+   */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
     const at = await this.#awaitInAsync(timeoutMs);
     return at === DRAINED ? null : this.#copyOut(at);
@@ -302,24 +349,56 @@ export class Channel {
     if (!this.#mapping.closed) this.#consumeIn();
   }
 
+  /**
+   * Sends `value` as JSON (JSON.stringify), waiting for room as send() does.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ op: "sum", values: [1, 2, 3] });
+   * ```
+   */
   sendJson(value: unknown, timeoutMs?: number): void {
     this.send(JSON.stringify(value), timeoutMs);
   }
 
-  /** The next message parsed as JSON; undefined once the peer closed. */
-  receiveJson(timeoutMs?: number): unknown {
+  /**
+   * The next message parsed as JSON, as receive() waits for it; null once the peer closed
+   * and every message was read (a message that is JSON `null` reads the same: use receive()
+   * to tell them apart). `T` is what the caller expects: nothing checks it.
+   *
+   * @example
+   * ```ts
+   * const request = channel.receiveJson<{ op: string; values: number[] }>(1000);
+   * if (request === null) console.log("the peer closed the channel");
+   * ```
+   */
+  receiveJson<T = unknown>(timeoutMs?: number): T | null {
     const bytes = this.receive(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
-  async receiveJsonAsync(timeoutMs?: number): Promise<unknown> {
+  /**
+   * receiveJson() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * const reply = await channel.receiveJsonAsync<{ sum: number }>();
+   * ```
+   */
+  async receiveJsonAsync<T = unknown>(timeoutMs?: number): Promise<T | null> {
     const bytes = await this.receiveAsync(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
   /**
    * Closes this end: the peer's receive() returns null after the last message, its send() fails.
    * A view still held is released, an uncommitted reservation dropped.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ done: true });
+   * channel.close(); // the peer reads the message, then null
+   * ```
    */
   close(): void {
     this.#detachViews();
@@ -335,6 +414,7 @@ export class Channel {
     }
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -10,6 +10,11 @@ import { verifyPrebuilt } from "./prebuilt-checksum.ts";
  * The loader for runtimes with Node's process object (Node, Bun): the explicit
  * path, then MEMMAP_LIBRARY_PATH, then <package>/prebuilt/<target>/, checked against the
  * package's checksums.json first.
+ *
+ * @example
+ * ```ts
+ * const memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
+ * ```
  */
 export function nodeStyleLoader(prebuiltDir: URL, open: (path: string) => Backend): (config: ConfigureOptions) => Backend {
   return (config) => {

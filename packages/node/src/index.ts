@@ -2,6 +2,8 @@
  * @module
  * memmap for Node.js: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays. Uses node:ffi on Node 26+, koffi on Node 22-25.
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } fro
 import { openKoffiBackend } from "./backend-koffi.ts";
 import { openNodeFfiBackend } from "./backend-node-ffi.ts";
 import { loadNodeFfi } from "./node-ffi-module.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 if (nodeMajor < 22) {
@@ -86,3 +89,7 @@ export const {
   backend,
 }: Memmap = memmap;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;

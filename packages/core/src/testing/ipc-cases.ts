@@ -140,11 +140,19 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       );
     }
 
-    it("a module that cannot be started rejects exited, and bad options are TypeError/RangeError", async () => {
+    it("a runtime that cannot start is ERR_FORK at the call (a handle always has a pid), and bad options are TypeError/RangeError", async () => {
       // Under qemu-user the runtime's spawn reports a missing program as exit 127, not as an error.
       if (!emulator) {
-        const child = fork("/nonexistent/module.mjs", { execPath: "/nonexistent/runtime", stdio: "ignore" });
-        await assert.rejects(child.exited, (e: Error) => e instanceof MmapError && /could not start/.test(e.message));
+        const shm = mapAnonymous(4096);
+        const e = throwsLike(
+          () => fork("/nonexistent/module.mjs", { execPath: "/nonexistent/runtime", stdio: "ignore", share: { shm } }),
+          MmapError,
+          /could not start \/nonexistent\/runtime/,
+        );
+        assert.equal((e as InstanceType<typeof MmapError>).code, "ERR_FORK");
+        // The spawn's own "error" event comes later: it must not reach the process as an uncaught error.
+        await sleep(50);
+        shm.close();
       }
       throwsLike(() => fork(5 as never), TypeError);
       throwsLike(() => fork("x.mjs", { share: { a: {} as never } }), TypeError);
@@ -604,6 +612,21 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       const ch = Channel.create(shm);
       const e = throwsLike(() => ch.receive(20), MmapError) as InstanceType<typeof MmapError>;
       assert.equal(e.code, "ETIMEDOUT");
+      shm.close();
+    });
+
+    it("receiveJson() gives null once the peer closed and all was read, as receive() does", async () => {
+      const shm = mapAnonymous(4096);
+      const creator = Channel.create(shm);
+      const attacher = Channel.attach(shm);
+      creator.sendJson({ n: 1 });
+      creator.sendJson(2);
+      creator.close();
+      assert.deepEqual(attacher.receiveJson(1000), { n: 1 });
+      assert.equal(await attacher.receiveJsonAsync(1000), 2);
+      assert.equal(attacher.receiveJson(1000), null);
+      assert.equal(await attacher.receiveJsonAsync(1000), null);
+      assert.equal(attacher.receive(1000), null);
       shm.close();
     });
   });
