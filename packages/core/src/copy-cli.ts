@@ -1,11 +1,17 @@
-import { statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
+import { Interrupt } from "./copy-cli-interrupt.ts";
+import { human, PROGRESS_INTERVAL_MS, ProgressLine } from "./copy-progress.ts";
 
 /** What the CLI needs from its runtime. */
 export interface CopyCliIo {
   copyFile(src: string, dst: string, options?: CopyOptions): Promise<CopyResult>;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** The package the CLI came in, as its package.json (or deno.json) names it, for --version. */
+  version: { name: string; version: string };
+  /** An environment variable, undefined where the runtime may not read it (for the test hooks). */
+  env(name: string): string | undefined;
 }
 
 const HELP = `Usage: memmap-cp [OPTIONS] SRC DST
@@ -20,12 +26,18 @@ Options:
                     so no partial DST is ever visible
   --durable         fsync DST before exiting
   --window=BYTES    bytes per window (default 64 MiB; suffixes K, M, G)
-  --progress        show a progress bar even when stderr is not a terminal
-  --no-progress     never show one (default: on a terminal, for files of 64 MiB or more)
+  --progress        show progress (bar, rate, elapsed time, ETA; every 0.1 s)
+                    even when stderr is not a terminal
+  --no-progress     never show it (default: on a terminal, for files of 64 MiB or more)
   -v, --verbose     print bytes, strategy and time when done
   -h, --help        show this help
+  --version         show the package and its version
 
-Exit status: 0 on success, 1 on any error (as cp).`;
+On SIGINT (Ctrl-C), SIGTERM or SIGHUP the copy stops after the slice in flight,
+the partial DST (or the --atomic temporary file) is removed, and memmap-cp exits
+with 128 + the signal's number (130 for SIGINT).
+
+Exit status: 0 on success, 1 on any error (as cp), 128 + N after signal N.`;
 
 const STRATEGY_NAMES = ["auto", "clone", "copy_file_range", "mmap"];
 
@@ -36,11 +48,31 @@ function parseSize(text: string): number {
   return Number(m[1]) * unit;
 }
 
-function human(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  for (; bytes >= 1024 && i < units.length - 1; i++) bytes /= 1024;
-  return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
+/**
+ * Test hook (only with MEMMAP_TEST_HOOKS=1): after the first progress report, say so on stderr and
+ * wait for a byte on the FIFO MEMMAP_CP_PAUSE names, so a test can signal a copy known to be mid-way.
+ */
+function pauseHook(io: CopyCliIo): ((copied: number) => void) | undefined {
+  const fifo = io.env("MEMMAP_TEST_HOOKS") === "1" ? io.env("MEMMAP_CP_PAUSE") : undefined;
+  if (!fifo) return undefined;
+  let paused = false;
+  return (copied) => {
+    if (paused) return;
+    paused = true;
+    io.stderr.write(`memmap-cp: test hook: paused after ${copied} bytes\n`);
+    const fd = openSync(fifo, "r");
+    try {
+      readSync(fd, new Uint8Array(1));
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** The name and version in the package.json (or deno.json) at `url`, for CopyCliIo.version. */
+export function packageOf(url: URL): CopyCliIo["version"] {
+  const { name, version } = JSON.parse(readFileSync(url, "utf8")) as CopyCliIo["version"];
+  return { name, version };
 }
 
 /** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
@@ -56,6 +88,10 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   for (const arg of argv) {
     if (arg === "-h" || arg === "--help") {
       io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (arg === "--version") {
+      io.stdout.write(`memmap-cp (${io.version.name}) ${io.version.version}\n`);
       return 0;
     }
     if (arg === "-n" || arg === "--no-clobber") options.exclusive = true;
@@ -87,32 +123,33 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
     /* DST does not exist yet */
   }
 
-  const bar = progress ?? Boolean(io.stderr.isTTY);
-  let shown = false;
-  if (bar) {
-    options.onProgress = (copied, total) => {
-      // A streamed source (a FIFO, a device) has no total to draw a bar against: count its bytes.
-      if (Number.isNaN(total)) {
-        if (progress !== true && copied < 64 * 2 ** 20) return;
-        io.stderr.write(`\r${human(copied)}`);
-        shown = true;
-        return;
-      }
-      if (progress !== true && total < 64 * 2 ** 20) return;
-      const width = Math.max(10, Math.min(40, (io.stderr.columns ?? 80) - 40));
-      const filled = total === 0 ? width : Math.round((copied / total) * width);
-      const percent = total === 0 ? 100 : Math.floor((copied / total) * 100);
-      io.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(percent).padStart(3)}% ${human(copied)} / ${human(total)}`);
-      shown = true;
-    };
-  }
+  const shown = progress ?? Boolean(io.stderr.isTTY);
+  const line = shown ? new ProgressLine(io.stderr) : undefined;
+  const pause = pauseHook(io);
+  let drawing = false;
+  const timer = line && setInterval(() => drawing && line.draw(), PROGRESS_INTERVAL_MS);
+  options.onProgress = (copied, total) => {
+    // Unless asked for, only a copy that may take a while gets a line (a streamed one, from 64 MiB on).
+    if (line && (drawing ||= progress === true || (Number.isNaN(total) ? copied : total) >= 64 * 2 ** 20)) line.update(copied, total);
+    pause?.(copied);
+  };
+  const interrupt = new Interrupt();
+  options.signal = interrupt.controller.signal;
   try {
     const result = await io.copyFile(src, dst, options);
-    if (shown) io.stderr.write("\n");
+    if (drawing) line!.end();
     if (verbose) io.stdout.write(`'${src}' -> '${dst}': ${human(result.bytes)} by ${result.strategy} in ${result.ms.toFixed(1)} ms\n`);
-    return 0;
+    // A signal that came as the copy completed: the copy stands, and the exit status says it was interrupted.
+    return interrupt.exitCode;
   } catch (e) {
-    if (shown) io.stderr.write("\n");
+    if (drawing) line!.end();
+    if (interrupt.caught) {
+      io.stderr.write(`memmap-cp: interrupted by ${interrupt.caught}; no partial copy of '${src}' is left at '${dst}'\n`);
+      return interrupt.exitCode;
+    }
     return fail((e as Error).message);
+  } finally {
+    clearInterval(timer);
+    interrupt.remove();
   }
 }
