@@ -16,6 +16,7 @@ function env(name: string): string | undefined {
 if (import.meta.main) {
   process.exitCode = await copyCli(Deno.args, {
     copyFile,
+    program: "memmap-cp",
     stdout: process.stdout,
     stderr: process.stderr,
     version: { name: config.name, version: config.version },

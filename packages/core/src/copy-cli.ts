@@ -8,13 +8,15 @@ export interface CopyCliIo {
   copyFile(src: string, dst: string, options?: CopyOptions): Promise<CopyResult>;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** The command's name in messages and --help: memmap-cp, or memmap-cp-bun for Bun's bin. */
+  program: string;
   /** The package the CLI came in, as its package.json (or deno.json) names it, for --version. */
   version: { name: string; version: string };
   /** An environment variable, undefined where the runtime may not read it (for the test hooks). */
   env(name: string): string | undefined;
 }
 
-const HELP = `Usage: memmap-cp [OPTIONS] SRC DST
+const help = (program: string) => `Usage: ${program} [OPTIONS] SRC DST
 Copy the file SRC to DST (or into the folder DST) through memmap. A FIFO, a device
 or a /proc file as SRC is streamed (read front to back), as cp does.
 
@@ -34,7 +36,7 @@ Options:
   --version         show the package and its version
 
 On SIGINT (Ctrl-C), SIGTERM or SIGHUP the copy stops after the slice in flight,
-the partial DST (or the --atomic temporary file) is removed, and memmap-cp exits
+the partial DST (or the --atomic temporary file) is removed, and ${program} exits
 with 128 + the signal's number (130 for SIGINT).
 
 Exit status: 0 on success, 1 on any error (as cp), 128 + N after signal N.`;
@@ -59,7 +61,7 @@ function pauseHook(io: CopyCliIo): ((copied: number) => void) | undefined {
   return (copied) => {
     if (paused) return;
     paused = true;
-    io.stderr.write(`memmap-cp: test hook: paused after ${copied} bytes\n`);
+    io.stderr.write(`${io.program}: test hook: paused after ${copied} bytes\n`);
     const fd = openSync(fifo, "r");
     try {
       readSync(fd, new Uint8Array(1));
@@ -78,7 +80,7 @@ export function packageOf(url: URL): CopyCliIo["version"] {
 /** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
 export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const fail = (message: string) => {
-    io.stderr.write(`memmap-cp: ${message}\n`);
+    io.stderr.write(`${io.program}: ${message}\n`);
     return 1;
   };
   const options: CopyOptions = {};
@@ -87,11 +89,11 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const paths: string[] = [];
   for (const arg of argv) {
     if (arg === "-h" || arg === "--help") {
-      io.stdout.write(`${HELP}\n`);
+      io.stdout.write(`${help(io.program)}\n`);
       return 0;
     }
     if (arg === "--version") {
-      io.stdout.write(`memmap-cp (${io.version.name}) ${io.version.version}\n`);
+      io.stdout.write(`${io.program} (${io.version.name}) ${io.version.version}\n`);
       return 0;
     }
     if (arg === "-n" || arg === "--no-clobber") options.exclusive = true;
@@ -110,10 +112,10 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
       } catch (e) {
         return fail((e as Error).message);
       }
-    } else if (arg.startsWith("-") && arg !== "-") return fail(`unknown option ${arg}\nTry 'memmap-cp --help'.`);
+    } else if (arg.startsWith("-") && arg !== "-") return fail(`unknown option ${arg}\nTry '${io.program} --help'.`);
     else paths.push(arg);
   }
-  if (paths.length !== 2) return fail(`expected SRC and DST, got ${paths.length} path(s)\nTry 'memmap-cp --help'.`);
+  if (paths.length !== 2) return fail(`expected SRC and DST, got ${paths.length} path(s)\nTry '${io.program} --help'.`);
   const [src, given] = paths as [string, string];
   let dst = given;
   try {
@@ -144,7 +146,7 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   } catch (e) {
     if (drawing) line!.end();
     if (interrupt.caught) {
-      io.stderr.write(`memmap-cp: interrupted by ${interrupt.caught}; no partial copy of '${src}' is left at '${dst}'\n`);
+      io.stderr.write(`${io.program}: interrupted by ${interrupt.caught}; no partial copy of '${src}' is left at '${dst}'\n`);
       return interrupt.exitCode;
     }
     return fail((e as Error).message);

@@ -6,6 +6,7 @@ import { copyFile } from "@memmap/bun";
 
 process.exitCode = await copyCli(process.argv.slice(2), {
   copyFile,
+  program: "memmap-cp-bun",
   stdout: process.stdout,
   stderr: process.stderr,
   version: packageOf(new URL("../../package.json", import.meta.url)),

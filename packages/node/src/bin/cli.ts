@@ -4,6 +4,7 @@ import { copyFile } from "@memmap/node";
 
 process.exitCode = await copyCli(process.argv.slice(2), {
   copyFile,
+  program: "memmap-cp",
   stdout: process.stdout,
   stderr: process.stderr,
   version: packageOf(new URL("../../package.json", import.meta.url)),
