@@ -118,20 +118,32 @@ describe("memmap-cp", () => {
     const writer = spawn("bash", ["-c", "{ head -c 1024 /dev/zero; read; } > fifo"], { cwd: folder, stdio: ["pipe", "ignore", "ignore"] });
     const [command, ...pre] = CLIS.node!;
     const child = spawn(command!, [...pre, "--progress", "fifo", "dst"], { cwd: folder, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    // Five draws of the same 1 KiB: the timer drew them, not a read (the next read waits for the writer).
-    await new Promise<void>((resolve) =>
-      child.stderr!.on("data", (chunk) => {
-        stderr += String(chunk);
-        if (stderr.split("\r1.0 KiB, ").length > 5) resolve();
-      }),
-    );
-    writer.stdin!.end("\n");
-    assert.deepEqual(await Promise.all([exited(child), exited(writer)]), [0, 0]);
-    assert.match(stderr.split("\r").at(-1)!, /^1\.0 KiB, .* elapsed *\n$/);
-    rmSync(folder, { recursive: true });
+    try {
+      let stderr = "";
+      // Five draws of the same 1 KiB: the timer drew them, not a read (the next read waits for the writer).
+      await new Promise<void>((resolve) =>
+        child.stderr!.on("data", (chunk) => {
+          stderr += String(chunk);
+          if (stderr.split("\r1.0 KiB, ").length > 5) resolve();
+        }),
+      );
+      writer.stdin!.end("\n");
+      assert.deepEqual(await Promise.all([exited(child), exited(writer)]), [0, 0]);
+      assert.match(stderr.split("\r").at(-1)!, /^1\.0 KiB, .* elapsed *\n$/);
+    } finally {
+      await reap(writer, child);
+      rmSync(folder, { recursive: true });
+    }
   });
 });
+
+/** Kills (SIGKILL) and waits for whichever of these still runs: a failed case leaves no process behind. */
+async function reap(...children: ChildProcess[]): Promise<void> {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await exited(c);
+  }
+}
 
 /** One progress line: bar, percent, bytes, rate, elapsed time, ETA. */
 const PROGRESS_LINE = /^\[[#.]{10,40}\] +\d+% [\d.]+ [KMGT]?i?B \/ [\d.]+ [KMGT]?i?B, [\d.]+ [KMGT]?i?B\/s, \d+:\d\d elapsed, ETA (\d+:\d\d|-:--)$/;
@@ -178,30 +190,35 @@ describe("memmap-cp interrupted by a signal mid-copy", () => {
           });
           let stderr = "";
           const done = exited(child);
-          await Promise.race([
-            done,
-            new Promise<void>((resolve) =>
-              child.stderr!.on("data", (chunk) => {
-                stderr += String(chunk);
-                if (stderr.includes("test hook: paused")) resolve();
-              }),
-            ),
-          ]);
-          assert.match(stderr, /test hook: paused after \d+ bytes/, `${c.name}: paused mid-copy`);
-          // Mid-copy: the file being written is already full-size, as a killed process would leave it.
-          const written = readdirSync(folder).find((n) => n.endsWith(".memmap-tmp")) ?? "dst";
-          assert.equal(statSync(join(folder, written)).size, SIZE, `${c.name}: ${written} is full-size mid-copy`);
-          child.kill(signal as NodeJS.Signals);
-          writeSync(pause, "x");
-          const code = await done;
-          closeSync(pause);
-          assert.equal(code, status, `${c.name}: exit status (${stderr})`);
-          assert.match(stderr, new RegExp(`interrupted by ${signal}; no partial copy`), c.name);
-          const left = c.args.includes("--atomic") ? ["dst", "pause", "src"] : ["pause", "src"];
-          assert.deepEqual(readdirSync(folder).sort(), left, `${c.name}: what is left`);
-          if (left.includes("dst")) assert.equal(readFileSync(join(folder, "dst"), "utf8"), "old contents", "--atomic left the old file untouched");
-          assert.deepEqual(processesIn(folder), [], "no process is left");
-          rmSync(folder, { recursive: true });
+          try {
+            await Promise.race([
+              done,
+              new Promise<void>((resolve) =>
+                child.stderr!.on("data", (chunk) => {
+                  stderr += String(chunk);
+                  if (stderr.includes("test hook: paused")) resolve();
+                }),
+              ),
+            ]);
+            const paused = /test hook: paused after (\d+) bytes/.exec(stderr);
+            assert.ok(paused && Number(paused[1]) < SIZE, `${c.name}: paused mid-copy (${stderr})`);
+            // Mid-copy: the file being written is already full-size, as a killed process would leave it.
+            const written = readdirSync(folder).find((n) => n.endsWith(".memmap-tmp")) ?? "dst";
+            assert.equal(statSync(join(folder, written)).size, SIZE, `${c.name}: ${written} is full-size mid-copy`);
+            child.kill(signal as NodeJS.Signals);
+            writeSync(pause, "x");
+            const code = await done;
+            assert.equal(code, status, `${c.name}: exit status (${stderr})`);
+            assert.match(stderr, new RegExp(`interrupted by ${signal}; no partial copy`), c.name);
+            const left = c.args.includes("--atomic") ? ["dst", "pause", "src"] : ["pause", "src"];
+            assert.deepEqual(readdirSync(folder).sort(), left, `${c.name}: what is left`);
+            if (left.includes("dst")) assert.equal(readFileSync(join(folder, "dst"), "utf8"), "old contents", "--atomic left the old file untouched");
+            assert.deepEqual(processesIn(folder), [], "no process is left");
+          } finally {
+            await reap(child);
+            closeSync(pause);
+            rmSync(folder, { recursive: true });
+          }
         }
       });
     }
