@@ -6,8 +6,8 @@ type InterruptSignal = keyof typeof SIGNAL_NUMBERS;
 
 /**
  * memmap-cp's handlers for SIGINT, SIGTERM and SIGHUP, installed for one copy: the first signal
- * aborts it (copyFile then finishes the slice in flight and removes the partial destination), later
- * ones are ignored, so that a second Ctrl-C cannot kill the process while a slice is being written.
+ * aborts it (copyFile then finishes the window or slice in flight and removes the partial copy), later
+ * ones are ignored, so that a second Ctrl-C cannot kill the process while a window is being written.
  * Only the CLI installs these: it is the application; the library never does.
  */
 export class Interrupt {

@@ -35,7 +35,7 @@ Options:
   -h, --help        show this help
   --version         show the package and its version
 
-On SIGINT (Ctrl-C), SIGTERM or SIGHUP the copy stops after the slice in flight,
+On SIGINT (Ctrl-C), SIGTERM or SIGHUP the copy stops after the window in flight,
 the partial DST (or the --atomic temporary file) is removed, and ${program} exits
 with 128 + the signal's number (130 for SIGINT).
 
@@ -130,11 +130,14 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const pause = pauseHook(io);
   let drawing = false;
   const timer = line && setInterval(() => drawing && line.draw(), PROGRESS_INTERVAL_MS);
-  options.onProgress = (copied, total) => {
-    // Unless asked for, only a copy that may take a while gets a line (a streamed one, from 64 MiB on).
-    if (line && (drawing ||= progress === true || (Number.isNaN(total) ? copied : total) >= 64 * 2 ** 20)) line.update(copied, total);
-    pause?.(copied);
-  };
+  // Only when needed: with onProgress, copyFile copies in slices, which cost a little time.
+  if (line || pause) {
+    options.onProgress = (copied, total) => {
+      // Unless asked for, only a copy that may take a while gets a line (a streamed one, from 64 MiB on).
+      if (line && (drawing ||= progress === true || (Number.isNaN(total) ? copied : total) >= 64 * 2 ** 20)) line.update(copied, total);
+      pause?.(copied);
+    };
+  }
   const interrupt = new Interrupt();
   options.signal = interrupt.controller.signal;
   try {
