@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import process from "node:process";
 import type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 import { Interrupt } from "./copy-cli-interrupt.ts";
 import { human, PROGRESS_INTERVAL_MS, ProgressLine } from "./copy-progress.ts";
@@ -71,10 +72,20 @@ function pauseHook(io: CopyCliIo): ((copied: number) => void) | undefined {
   };
 }
 
-/** The name and version in the package.json (or deno.json) at `url`, for CopyCliIo.version. */
-export function packageOf(url: URL): CopyCliIo["version"] {
-  const { name, version } = JSON.parse(readFileSync(url, "utf8")) as CopyCliIo["version"];
-  return { name, version };
+/**
+ * memmap-cp where the runtime has Node's process object (Node, Bun): runs copyCli on this process's
+ * arguments and streams and sets its exit code; `manifest` is the package.json that names the version.
+ */
+export async function runCopyCli(program: string, manifest: URL, copyFile: CopyCliIo["copyFile"]): Promise<void> {
+  const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as CopyCliIo["version"];
+  process.exitCode = await copyCli(process.argv.slice(2), {
+    copyFile,
+    program,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    version: { name, version },
+    env: (variable) => process.env[variable],
+  });
 }
 
 /** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
