@@ -47,8 +47,8 @@ export interface Memmap {
    *
    * A process killed where no handler runs (SIGKILL, a crash, a power loss) leaves
    * what it had written: without `atomic`, the destination already at the source's
-   * size (it is sized first) but only partly written, which nothing tells from a
-   * finished copy; with `atomic`, the destination untouched (or absent) and a
+   * size (it is sized first; a streamed source's grows as it is read) but only partly
+   * written, which nothing tells from a finished copy; with `atomic`, the destination untouched (or absent) and a
    * `.NAME.xxxxxxxx.memmap-tmp` file (mode 0600) beside it, safe to delete. Use
    * `atomic` where a killed copy must not pass for a whole one.
    *
