@@ -383,6 +383,29 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
         }
       }));
 
+    it("copyFile lets timers and signal handlers run between small windows, which it copies on the JS thread", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, pattern(16 * MiB));
+        let fired = false;
+        let firedAfter = 0;
+        let windows = 0;
+        setTimeout(() => (fired = true), 0);
+        await copyFile(src, join(dir, "dst"), {
+          strategy: "mmap",
+          windowSize: MiB, // small enough to be copied on the JS thread
+          onProgress: () => {
+            windows++;
+            if (fired && !firedAfter) firedAfter = windows;
+            // 10 ms of JS-thread work per window: 50 ms of it comes before the 6th window.
+            const end = performance.now() + 10;
+            while (performance.now() < end);
+          },
+        });
+        assert.equal(windows, 16);
+        assert.ok(firedAfter > 0 && firedAfter < 16, `the timer ran after window ${firedAfter} of 16 (0: only once the copy was done)`);
+      }));
+
     it("an AbortSignal cancels the copy and removes the partial destination", () =>
       withTempDir(async (dir) => {
         const src = join(dir, "src");
