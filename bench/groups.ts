@@ -61,6 +61,8 @@ export interface CaseResult {
   bytesPerOp?: number;
   notes?: string[];
   outcomes: Record<string, Outcome>;
+  /** Rows of figures that are not times (peak memory, say), by label, as printed: a column per runtime beside the outcomes. */
+  figures?: Record<string, string>;
   ratios: Ratio[];
   goals?: Goal[];
 }
@@ -74,7 +76,7 @@ export interface GroupResult {
 
 export interface BenchGroup {
   /** Creates the input files in `dir`; run once per `npm run bench`, before every runtime. */
-  prepare(dir: string): void;
+  prepare(dir: string): void | Promise<void>;
   run(api: Api, dir: string, extras: Extras): CaseResult[] | Promise<CaseResult[]>;
 }
 
@@ -82,6 +84,7 @@ export const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   map: () => import("./map.ts"),
   copy: () => import("./copy.ts"),
   ipc: () => import("./ipc.ts"),
+  formats: () => import("./formats.ts"),
 };
 
 /**
@@ -99,7 +102,7 @@ export async function runEntry(api: Api, extras: Extras = {}): Promise<void> {
   const bench = await load();
   const dir = givenDir ?? mkdtempSync(join(os.tmpdir(), "memmap-bench-"));
   try {
-    if (!givenDir) bench.prepare(dir);
+    if (!givenDir) await bench.prepare(dir);
     const result: GroupResult = {
       runtime: runtimeInfo(),
       backend: api.backend().name,

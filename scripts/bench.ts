@@ -60,7 +60,7 @@ for (const group of groups) {
   const results: Record<string, GroupResult | { error: string }> = {};
   try {
     console.error(`[${group}] preparing inputs in ${dir}`);
-    bench.prepare(dir);
+    await bench.prepare(dir);
     for (const rt of RUNTIMES) {
       await stopIfInterrupted();
       console.error(`[${group}] ${rt.id}`);
@@ -189,6 +189,8 @@ function printGroup(group: string, results: Record<string, GroupResult | { error
     const goals = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.goals ?? []).map((g) => [`${g.contender} ${describeGoal(g)}`, g])).values()];
     const rows = [[c.title, ...ok.map(([id]) => id)]];
     for (const name of names) rows.push([`  ${name}`, ...ok.map(([, r]) => formatOutcome(r.cases[i]?.outcomes[name], c.bytesPerOp, footnotes))]);
+    const figures = [...new Set(ok.flatMap(([, r]) => Object.keys(r.cases[i]?.figures ?? {})))];
+    for (const label of figures) rows.push([`  ${label}`, ...ok.map(([, r]) => r.cases[i]?.figures?.[label] ?? "-")]);
     for (const ratio of ratios) {
       rows.push([
         `  ${ratioKey(ratio)}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,

@@ -6,8 +6,11 @@ import { human, PROGRESS_INTERVAL_MS, ProgressLine } from "./copy-progress.ts";
 
 /** What the CLI needs from its runtime. */
 export interface CopyCliIo {
+  /** The runtime package's copyFile(). */
   copyFile(src: string, dst: string, options?: CopyOptions): Promise<CopyResult>;
+  /** Where --help, --verbose and results go. */
   stdout: { write(text: string): unknown };
+  /** Where errors and the progress bar go (drawn only on a terminal). */
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /** The command's name in messages and --help: memmap-cp, or memmap-cp-bun for Bun's bin. */
   program: string;
@@ -88,7 +91,14 @@ export async function runCopyCli(program: string, manifest: URL, copyFile: CopyC
   });
 }
 
-/** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
+/**
+ * memmap-cp: parses argv (without the program name), copies, returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await copyCli(process.argv.slice(2), { copyFile, stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
 export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`${io.program}: ${message}\n`);
