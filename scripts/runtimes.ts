@@ -2,6 +2,7 @@
 // it runs a script and its test runner (always with a JUnit report), and what launches a
 // binary this machine cannot exec (qemu-user, wine). Every suite, emulated run, benchmark,
 // soak, torture, example and e2e case that starts a runtime takes it from here.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -201,4 +202,19 @@ export function command(runtime: Runtime, argv: string[]): [string, string[]] {
 /** command() for a script. */
 export function scriptCommand(runtime: Runtime, file: string, options?: ScriptOptions): [string, string[]] {
   return command(runtime, runtime.script(file, options));
+}
+
+/** A Node older than 22 on PATH outside node_modules (this machine kind ships Node 20), if any: what memmap refuses. */
+export function olderNode(): string | undefined {
+  const dirs = (process.env.PATH ?? "").split(":").filter((d) => d && !d.includes("node_modules"));
+  for (const dir of dirs) {
+    const candidate = join(dir, "node");
+    try {
+      const found = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
+      if (Number(found.slice(1).split(".")[0]) < 22) return candidate;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,20 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +23,19 @@ import { ROOT, RUNTIMES, scriptCommand } from "../../scripts/runtimes.ts";
 
 /** memmap-cp as each runtime's users run it. */
 const cli = (...[command, args]: [string, string[]]) => [command, ...args];
+/** Each CLI's name, as its package's bin calls it, and the package's manifest (for --version). */
+const PROGRAMS: Record<string, [program: string, manifest: string]> = {
+  node: ["memmap-cp", "packages/node/package.json"],
+  node22: ["memmap-cp", "packages/node/package.json"],
+  bun: ["memmap-cp-bun", "packages/bun/package.json"],
+  deno: ["memmap-cp", "packages/deno/deno.json"],
+};
 const CLIS: Record<string, string[]> = {
   // As its shebang runs it (#!/usr/bin/env -S node --disable-warning=ExperimentalWarning).
   node: cli(...scriptCommand(RUNTIMES.node26, join(ROOT, "packages/node/dist/bin/memmap-cp.js"))),
-  bun: cli(...scriptCommand(RUNTIMES.bun, join(ROOT, "packages/bun/dist/bin/memmap-cp.js"))),
+  // koffi, and a Node whose own module loader runs the version check and the CLI.
+  node22: cli(...scriptCommand(RUNTIMES.node22, join(ROOT, "packages/node/dist/bin/memmap-cp.js"))),
+  bun: cli(...scriptCommand(RUNTIMES.bun, join(ROOT, "packages/bun/dist/bin/memmap-cp-bun.js"))),
   deno: cli(...scriptCommand(RUNTIMES.deno, join(ROOT, "packages/deno/cp.ts"))),
 };
 
@@ -44,7 +67,7 @@ describe("memmap-cp", () => {
 
       r = cp(runtime, join(dir, "missing"), join(dir, "x"));
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /^memmap-cp: ENOENT: .*missing.*source file does not exist/);
+      assert.match(r.stderr, /^memmap-cp(-bun)?: ENOENT: .*missing.*source file does not exist/);
       r = cp(runtime, "-n", src, join(dir, `dst-${runtime}`));
       assert.equal(r.status, 1);
       assert.match(r.stderr, /EEXIST/);
@@ -53,10 +76,15 @@ describe("memmap-cp", () => {
       assert.match(r.stderr, /unknown option --frobnicate/);
       r = cp(runtime, src);
       assert.equal(r.status, 1);
+      const [program, manifest] = PROGRAMS[runtime]!;
       r = cp(runtime, "--help");
       assert.equal(r.status, 0);
-      assert.match(r.stdout, /Usage: memmap-cp \[OPTIONS\] SRC DST/);
+      assert.ok(r.stdout.startsWith(`Usage: ${program} [OPTIONS] SRC DST`), r.stdout);
       assert.match(r.stdout, /--atomic/);
+      const { name, version } = JSON.parse(readFileSync(join(ROOT, manifest), "utf8"));
+      r = cp(runtime, "--version");
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${program} (${name}) ${version}\n`);
     });
   }
 
@@ -67,16 +95,134 @@ describe("memmap-cp", () => {
     const line = [command, ...pre, "--window=16M", big, join(dir, "big-tty")].map((a) => `'${a}'`).join(" ");
     // script(1) gives the command a pseudo-terminal.
     const tty = execFileSync("script", ["-qfec", line, "/dev/null"], { encoding: "utf8" });
-    assert.match(tty, /\[#+\.*\]\s+\d+% .*MiB \/ 96\.0 MiB/);
-    assert.match(tty, /100% 96\.0 MiB \/ 96\.0 MiB/);
+    const lines = tty
+      .replace(/\r?\n$/, "")
+      .split("\r")
+      .filter(Boolean);
+    assert.ok(lines.length >= 2, JSON.stringify(tty));
+    for (const l of lines) assert.match(l.trimEnd(), PROGRESS_LINE);
+    assert.match(lines.at(-1)!, /\] 100% 96\.0 MiB \/ 96\.0 MiB, .* elapsed, ETA 0:00/);
     const piped = cp("node", big, join(dir, "big-pipe"));
     assert.equal(piped.status, 0);
     assert.equal(piped.stderr, "");
     // A streamed source has no total to draw a bar against: its bytes are counted.
     const streamed = cp("node", "--progress", "/proc/sys/kernel/ostype", join(dir, "ostype-progress"));
     assert.equal(streamed.status, 0, streamed.stderr);
-    assert.equal(streamed.stderr, "\r6 B\n");
+    assert.match(streamed.stderr, /^(\r6 B, [\d.]+ [KMGT]?i?B\/s, 0:00 elapsed *)+\n$/);
   });
+
+  it("redraws its progress line every 0.1 s, also while no bytes come", async () => {
+    // A FIFO whose writer writes 1 KiB, then holds it open without writing until it gets a line.
+    const folder = mkdtempSync(join(dir, "stalled-"));
+    execFileSync("mkfifo", [join(folder, "fifo")]);
+    const writer = spawn("bash", ["-c", "{ head -c 1024 /dev/zero; read; } > fifo"], { cwd: folder, stdio: ["pipe", "ignore", "ignore"] });
+    const [command, ...pre] = CLIS.node!;
+    const child = spawn(command!, [...pre, "--progress", "fifo", "dst"], { cwd: folder, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      let stderr = "";
+      // Five draws of the same 1 KiB: the timer drew them, not a read (the next read waits for the writer).
+      await new Promise<void>((resolve) =>
+        child.stderr!.on("data", (chunk) => {
+          stderr += String(chunk);
+          if (stderr.split("\r1.0 KiB, ").length > 5) resolve();
+        }),
+      );
+      writer.stdin!.end("\n");
+      assert.deepEqual(await Promise.all([exited(child), exited(writer)]), [0, 0]);
+      assert.match(stderr.split("\r").at(-1)!, /^1\.0 KiB, .* elapsed *\n$/);
+    } finally {
+      await reap(writer, child);
+      rmSync(folder, { recursive: true });
+    }
+  });
+});
+
+/** Kills (SIGKILL) and waits for whichever of these still runs: a failed case leaves no process behind. */
+async function reap(...children: ChildProcess[]): Promise<void> {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await exited(c);
+  }
+}
+
+/** One progress line: bar, percent, bytes, rate, elapsed time, ETA. */
+const PROGRESS_LINE = /^\[[#.]{10,40}\] +\d+% [\d.]+ [KMGT]?i?B \/ [\d.]+ [KMGT]?i?B, [\d.]+ [KMGT]?i?B\/s, \d+:\d\d elapsed, ETA (\d+:\d\d|-:--)$/;
+
+/** The processes whose working folder is `folder`: a child memmap-cp left would be one. */
+function processesIn(folder: string): string[] {
+  return readdirSync("/proc")
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === folder;
+      } catch {
+        return false; // gone, or not ours to look at
+      }
+    });
+}
+
+/** Exit statuses a shell reports after these signals, as memmap-cp exits. */
+const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+describe("memmap-cp interrupted by a signal mid-copy", () => {
+  const SIZE = 48 * 2 ** 20;
+  const cases = [
+    { name: "a new destination", args: ["src", "dst"], existing: false },
+    { name: "an existing destination", args: ["src", "dst"], existing: true },
+    { name: "--atomic onto an existing destination", args: ["--atomic", "src", "dst"], existing: true },
+  ];
+  for (const runtime of Object.keys(CLIS)) {
+    for (const [signal, status] of Object.entries(SIGNALS)) {
+      it(`${runtime}: ${signal} removes the partial copy and exits ${status}`, async () => {
+        for (const c of cases) {
+          const folder = mkdtempSync(join(dir, `${runtime}-${signal}-`));
+          writeFileSync(join(folder, "src"), new Uint8Array(SIZE).fill(7));
+          if (c.existing) writeFileSync(join(folder, "dst"), "old contents");
+          // The test hook waits for a byte on this FIFO after the first progress report.
+          // Opened read-write here, the FIFO takes the byte even if memmap-cp is gone (the test then fails, not hangs).
+          execFileSync("mkfifo", [join(folder, "pause")]);
+          const pause = openSync(join(folder, "pause"), "r+");
+          const [command, ...pre] = CLIS[runtime]!;
+          const child = spawn(command!, [...pre, ...c.args], {
+            cwd: folder,
+            env: { ...process.env, MEMMAP_TEST_HOOKS: "1", MEMMAP_CP_PAUSE: join(folder, "pause") },
+            stdio: ["ignore", "ignore", "pipe"],
+          });
+          let stderr = "";
+          const done = exited(child);
+          try {
+            await Promise.race([
+              done,
+              new Promise<void>((resolve) =>
+                child.stderr!.on("data", (chunk) => {
+                  stderr += String(chunk);
+                  if (stderr.includes("test hook: paused")) resolve();
+                }),
+              ),
+            ]);
+            const paused = /test hook: paused after (\d+) bytes/.exec(stderr);
+            assert.ok(paused && Number(paused[1]) < SIZE, `${c.name}: paused mid-copy (${stderr})`);
+            // Mid-copy: the file being written is already full-size, as a killed process would leave it.
+            const written = readdirSync(folder).find((n) => n.endsWith(".memmap-tmp")) ?? "dst";
+            assert.equal(statSync(join(folder, written)).size, SIZE, `${c.name}: ${written} is full-size mid-copy`);
+            child.kill(signal as NodeJS.Signals);
+            writeSync(pause, "x");
+            const code = await done;
+            assert.equal(code, status, `${c.name}: exit status (${stderr})`);
+            assert.match(stderr, new RegExp(`interrupted by ${signal}; no partial copy`), c.name);
+            const left = c.args.includes("--atomic") ? ["dst", "pause", "src"] : ["pause", "src"];
+            assert.deepEqual(readdirSync(folder).sort(), left, `${c.name}: what is left`);
+            if (left.includes("dst")) assert.equal(readFileSync(join(folder, "dst"), "utf8"), "old contents", "--atomic left the old file untouched");
+            assert.deepEqual(processesIn(folder), [], "no process is left");
+          } finally {
+            await reap(child);
+            closeSync(pause);
+            rmSync(folder, { recursive: true });
+          }
+        }
+      });
+    }
+  }
 });
 
 /** GNU cp, with its messages in English. */
@@ -272,7 +418,8 @@ describe("memmap-cp matches GNU cp on the same inputs", () => {
           c.loosely?.(`${base}-cp`, `${base}-memmap`);
           if (c.meaning) {
             assert.match(gnu.stderr, c.meaning[0], "cp's message");
-            assert.match(ours.stderr, c.meaning[1], "memmap-cp's message");
+            // Bun's bin says memmap-cp-bun where the others say memmap-cp.
+            assert.match(ours.stderr.replace(/^memmap-cp-bun: /, "memmap-cp: "), c.meaning[1], "memmap-cp's message");
           } else {
             assert.deepEqual([gnu.stderr, ours.stderr], ["", ""], "no message");
           }

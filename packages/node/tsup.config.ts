@@ -13,7 +13,8 @@ export default defineConfig([
   },
   {
     // The CLI imports the package by its own name, so it shares the one loaded copy.
-    entry: { "bin/memmap-cp": "src/bin/memmap-cp.ts" },
+    // memmap-cp.ts checks the Node version, then imports cli.ts: two files, so that Node 20 can run the first.
+    entry: { "bin/memmap-cp": "src/bin/memmap-cp.ts", "bin/cli": "src/bin/cli.ts" },
     format: ["esm"],
     target: "es2023",
     external: ["@memmap/core", "@memmap/node"],

@@ -42,7 +42,15 @@ export interface Memmap {
   /**
    * Copies a file without blocking the event loop, window by window; the
    * result says which strategy ran. Never truncates the source, even when
-   * src and dst are the same file under two names.
+   * src and dst are the same file under two names. An error or an abort removes
+   * the partial destination (or an atomic copy's temporary file).
+   *
+   * A process killed where no handler runs (SIGKILL, a crash, a power loss) leaves
+   * what it had written: without `atomic`, the destination already at the source's
+   * size (it is sized first; a streamed source's grows as it is read) but only partly
+   * written, which nothing tells from a finished copy; with `atomic`, the destination untouched (or absent) and a
+   * `.NAME.xxxxxxxx.memmap-tmp` file (mode 0600) beside it, safe to delete. Use
+   * `atomic` where a killed copy must not pass for a whole one.
    *
    * @example
    * ```ts

@@ -16,7 +16,7 @@ export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName,
 export { nodeStyleLoader } from "./node-loader.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export { OffThread, type OffThreadArg, OffThreadPool, serveOffThread, workerOffThread } from "./off-thread.ts";
-export { copyCli, type CopyCliIo } from "./copy-cli.ts";
+export { copyCli, type CopyCliIo, runCopyCli } from "./copy-cli.ts";
 export { type AttachOptions, Channel, CHANNEL_VERSION, type ChannelOptions, type SpinPolicy } from "./channel.ts";
 export { type ChildExit, type ChildHandle, type ForkOptions, INHERIT_ENV } from "./fork.ts";
 export { Mutex, type MutexGuard } from "./mutex.ts";

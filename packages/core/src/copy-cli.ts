@@ -1,5 +1,8 @@
-import { statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import process from "node:process";
 import type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
+import { Interrupt } from "./copy-cli-interrupt.ts";
+import { human, PROGRESS_INTERVAL_MS, ProgressLine } from "./copy-progress.ts";
 
 /** What the CLI needs from its runtime. */
 export interface CopyCliIo {
@@ -9,9 +12,15 @@ export interface CopyCliIo {
   stdout: { write(text: string): unknown };
   /** Where errors and the progress bar go (drawn only on a terminal). */
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** The command's name in messages and --help: memmap-cp, or memmap-cp-bun for Bun's bin. */
+  program: string;
+  /** The package the CLI came in, as its package.json (or deno.json) names it, for --version. */
+  version: { name: string; version: string };
+  /** An environment variable, undefined where the runtime may not read it (for the test hooks). */
+  env(name: string): string | undefined;
 }
 
-const HELP = `Usage: memmap-cp [OPTIONS] SRC DST
+const help = (program: string) => `Usage: ${program} [OPTIONS] SRC DST
 Copy the file SRC to DST (or into the folder DST) through memmap. A FIFO, a device
 or a /proc file as SRC is streamed (read front to back), as cp does.
 
@@ -23,12 +32,18 @@ Options:
                     so no partial DST is ever visible
   --durable         fsync DST before exiting
   --window=BYTES    bytes per window (default 64 MiB; suffixes K, M, G)
-  --progress        show a progress bar even when stderr is not a terminal
-  --no-progress     never show one (default: on a terminal, for files of 64 MiB or more)
+  --progress        show progress (bar, rate, elapsed time, ETA; every 0.1 s)
+                    even when stderr is not a terminal
+  --no-progress     never show it (default: on a terminal, for files of 64 MiB or more)
   -v, --verbose     print bytes, strategy and time when done
   -h, --help        show this help
+  --version         show the package and its version
 
-Exit status: 0 on success, 1 on any error (as cp).`;
+On SIGINT (Ctrl-C), SIGTERM or SIGHUP the copy stops after the window in flight,
+the partial DST (or the --atomic temporary file) is removed, and ${program} exits
+with 128 + the signal's number (130 for SIGINT).
+
+Exit status: 0 on success, 1 on any error (as cp), 128 + N after signal N.`;
 
 const STRATEGY_NAMES = ["auto", "clone", "copy_file_range", "mmap"];
 
@@ -39,11 +54,41 @@ function parseSize(text: string): number {
   return Number(m[1]) * unit;
 }
 
-function human(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  for (; bytes >= 1024 && i < units.length - 1; i++) bytes /= 1024;
-  return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
+/**
+ * Test hook (only with MEMMAP_TEST_HOOKS=1): after the first progress report, say so on stderr and
+ * wait for a byte on the FIFO MEMMAP_CP_PAUSE names, so a test can signal a copy known to be mid-way.
+ */
+function pauseHook(io: CopyCliIo): ((copied: number) => void) | undefined {
+  const fifo = io.env("MEMMAP_TEST_HOOKS") === "1" ? io.env("MEMMAP_CP_PAUSE") : undefined;
+  if (!fifo) return undefined;
+  let paused = false;
+  return (copied) => {
+    if (paused) return;
+    paused = true;
+    io.stderr.write(`${io.program}: test hook: paused after ${copied} bytes\n`);
+    const fd = openSync(fifo, "r");
+    try {
+      readSync(fd, new Uint8Array(1));
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/**
+ * memmap-cp where the runtime has Node's process object (Node, Bun): runs copyCli on this process's
+ * arguments and streams and sets its exit code; `manifest` is the package.json that names the version.
+ */
+export async function runCopyCli(program: string, manifest: URL, copyFile: CopyCliIo["copyFile"]): Promise<void> {
+  const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as CopyCliIo["version"];
+  process.exitCode = await copyCli(process.argv.slice(2), {
+    copyFile,
+    program,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    version: { name, version },
+    env: (variable) => process.env[variable],
+  });
 }
 
 /**
@@ -56,7 +101,7 @@ function human(bytes: number): string {
  */
 export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const fail = (message: string) => {
-    io.stderr.write(`memmap-cp: ${message}\n`);
+    io.stderr.write(`${io.program}: ${message}\n`);
     return 1;
   };
   const options: CopyOptions = {};
@@ -65,7 +110,11 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const paths: string[] = [];
   for (const arg of argv) {
     if (arg === "-h" || arg === "--help") {
-      io.stdout.write(`${HELP}\n`);
+      io.stdout.write(`${help(io.program)}\n`);
+      return 0;
+    }
+    if (arg === "--version") {
+      io.stdout.write(`${io.program} (${io.version.name}) ${io.version.version}\n`);
       return 0;
     }
     if (arg === "-n" || arg === "--no-clobber") options.exclusive = true;
@@ -84,10 +133,10 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
       } catch (e) {
         return fail((e as Error).message);
       }
-    } else if (arg.startsWith("-") && arg !== "-") return fail(`unknown option ${arg}\nTry 'memmap-cp --help'.`);
+    } else if (arg.startsWith("-") && arg !== "-") return fail(`unknown option ${arg}\nTry '${io.program} --help'.`);
     else paths.push(arg);
   }
-  if (paths.length !== 2) return fail(`expected SRC and DST, got ${paths.length} path(s)\nTry 'memmap-cp --help'.`);
+  if (paths.length !== 2) return fail(`expected SRC and DST, got ${paths.length} path(s)\nTry '${io.program} --help'.`);
   const [src, given] = paths as [string, string];
   let dst = given;
   try {
@@ -97,32 +146,36 @@ export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
     /* DST does not exist yet */
   }
 
-  const bar = progress ?? Boolean(io.stderr.isTTY);
-  let shown = false;
-  if (bar) {
+  const shown = progress ?? Boolean(io.stderr.isTTY);
+  const line = shown ? new ProgressLine(io.stderr) : undefined;
+  const pause = pauseHook(io);
+  let drawing = false;
+  const timer = line && setInterval(() => drawing && line.draw(), PROGRESS_INTERVAL_MS);
+  // Only when needed: with onProgress, copyFile copies in slices, which cost a little time.
+  if (line || pause) {
     options.onProgress = (copied, total) => {
-      // A streamed source (a FIFO, a device) has no total to draw a bar against: count its bytes.
-      if (Number.isNaN(total)) {
-        if (progress !== true && copied < 64 * 2 ** 20) return;
-        io.stderr.write(`\r${human(copied)}`);
-        shown = true;
-        return;
-      }
-      if (progress !== true && total < 64 * 2 ** 20) return;
-      const width = Math.max(10, Math.min(40, (io.stderr.columns ?? 80) - 40));
-      const filled = total === 0 ? width : Math.round((copied / total) * width);
-      const percent = total === 0 ? 100 : Math.floor((copied / total) * 100);
-      io.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(percent).padStart(3)}% ${human(copied)} / ${human(total)}`);
-      shown = true;
+      // Unless asked for, only a copy that may take a while gets a line (a streamed one, from 64 MiB on).
+      if (line && (drawing ||= progress === true || (Number.isNaN(total) ? copied : total) >= 64 * 2 ** 20)) line.update(copied, total);
+      pause?.(copied);
     };
   }
+  const interrupt = new Interrupt();
+  options.signal = interrupt.controller.signal;
   try {
     const result = await io.copyFile(src, dst, options);
-    if (shown) io.stderr.write("\n");
+    if (drawing) line!.end();
     if (verbose) io.stdout.write(`'${src}' -> '${dst}': ${human(result.bytes)} by ${result.strategy} in ${result.ms.toFixed(1)} ms\n`);
-    return 0;
+    // A signal that came as the copy completed: the copy stands, and the exit status says it was interrupted.
+    return interrupt.exitCode;
   } catch (e) {
-    if (shown) io.stderr.write("\n");
+    if (drawing) line!.end();
+    if (interrupt.caught) {
+      io.stderr.write(`${io.program}: interrupted by ${interrupt.caught}; no partial copy of '${src}' is left at '${dst}'\n`);
+      return interrupt.exitCode;
+    }
     return fail((e as Error).message);
+  } finally {
+    clearInterval(timer);
+    interrupt.remove();
   }
 }

@@ -285,7 +285,7 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
     }
 
     it(
-      "copyFile does not block the event loop, reports progress once per window, and resolves",
+      "copyFile does not block the event loop, reports progress at each window's end, and resolves",
       () =>
         withTempDir(async (dir) => {
           const src = join(dir, "big");
@@ -316,11 +316,12 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
             const r = await copyFile(src, join(dir, "big-copy"), {
               windowSize: 256 * MiB,
               onProgress: (done, total) => {
+                assert.equal(total, 512 * MiB);
+                progress.push(done);
+                if (done % (256 * MiB) !== 0) return; // a slice inside a window
                 const now = performance.now();
                 windowMs.push(now - windowStart);
                 windowStart = now;
-                assert.equal(total, 512 * MiB);
-                progress.push(done);
               },
             });
             tick();
@@ -328,7 +329,15 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
           } finally {
             clearInterval(timer);
           }
-          assert.deepEqual(progress, [256 * MiB, 512 * MiB]);
+          assert.deepEqual(
+            progress.filter((done) => done % (256 * MiB) === 0),
+            [256 * MiB, 512 * MiB],
+          );
+          assert.deepEqual(
+            progress,
+            [...progress].sort((a, b) => a - b),
+            "progress only grows",
+          );
           // A window copied on the JS thread stops the ticks for all of its time, so the longest gap would be at
           // least the shortest window. Off the thread the gaps are scheduling noise: 2-17 ms measured on every
           // runtime against 70-150 ms windows, and 54 ms against 218 ms at load 4 on 2 cores, where the copying
@@ -344,6 +353,58 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
         }),
       120_000,
     );
+
+    it("copyFile reports progress and heeds an abort within a window, whatever its size", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, pattern(64 * MiB));
+        for (const strategy of STRATEGIES.filter((s) => s !== "auto")) {
+          const progress: number[] = [];
+          await copyFile(src, join(dir, "dst"), { strategy, windowSize: 1024 * MiB, onProgress: (done) => progress.push(done) });
+          // With onProgress the first slice is 8 MiB, so one 64 MiB window reports at least twice.
+          assert.ok(progress.length >= 2 && progress.at(-1) === 64 * MiB, `${strategy}: ${progress.join(", ")}`);
+          assert.equal(sha256(join(dir, "dst")), sha256(src));
+          const controller = new AbortController();
+          let reported = 0;
+          await assert.rejects(
+            copyFile(src, join(dir, "aborted"), {
+              strategy,
+              windowSize: 1024 * MiB,
+              signal: controller.signal,
+              onProgress: (done) => {
+                reported = done;
+                controller.abort();
+              },
+            }),
+            (e: Error) => e.name === "AbortError",
+          );
+          assert.ok(reported < 64 * MiB, `${strategy}: aborted inside the window (at ${reported})`);
+          assert.ok(!existsSync(join(dir, "aborted")), "the partial destination is removed");
+        }
+      }));
+
+    it("copyFile lets timers and signal handlers run between small windows, which it copies on the JS thread", () =>
+      withTempDir(async (dir) => {
+        const src = join(dir, "src");
+        writeFileSync(src, pattern(16 * MiB));
+        let fired = false;
+        let firedAfter = 0;
+        let windows = 0;
+        setTimeout(() => (fired = true), 0);
+        await copyFile(src, join(dir, "dst"), {
+          strategy: "mmap",
+          windowSize: MiB, // small enough to be copied on the JS thread
+          onProgress: () => {
+            windows++;
+            if (fired && !firedAfter) firedAfter = windows;
+            // 10 ms of JS-thread work per window: 50 ms of it comes before the 6th window.
+            const end = performance.now() + 10;
+            while (performance.now() < end);
+          },
+        });
+        assert.equal(windows, 16);
+        assert.ok(firedAfter > 0 && firedAfter < 16, `the timer ran after window ${firedAfter} of 16 (0: only once the copy was done)`);
+      }));
 
     it("an AbortSignal cancels the copy and removes the partial destination", () =>
       withTempDir(async (dir) => {
@@ -401,6 +462,42 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
                 writer.kill("SIGKILL");
                 await exited(writer);
               }
+            }
+          }),
+        60_000,
+      );
+
+      it(
+        "an abort does not wait for a FIFO's writer: neither to open it nor to write more",
+        () =>
+          withTempDir(async (dir) => {
+            const fifo = join(dir, "fifo");
+            execFileSync("mkfifo", [fifo]);
+            // No writer yet: the open waits; the abort rejects at once and creates nothing.
+            const controller = new AbortController();
+            const opening = copyFile(fifo, join(dir, "dst"), { signal: controller.signal });
+            await new Promise((resolve) => setImmediate(resolve));
+            controller.abort();
+            await assert.rejects(opening, (e: Error) => e.name === "AbortError");
+            assert.deepEqual(readdirSync(dir), ["fifo"]);
+            // A writer that opens and closes lets the abandoned open finish (its descriptor is then closed).
+            assert.equal(await exited(spawn("bash", ["-c", 'exec 3>"$0"', fifo], { stdio: "ignore" })), 0);
+
+            // A writer that writes, then keeps the FIFO open without writing: the next read waits.
+            writeFileSync(join(dir, "src"), pattern(300_007, 5));
+            const writer = spawn("bash", ["-c", '{ cat "$0"; read; } > "$1"', join(dir, "src"), fifo], { stdio: ["pipe", "ignore", "ignore"] });
+            try {
+              const reading = new AbortController();
+              const copying = copyFile(fifo, join(dir, "dst"), {
+                signal: reading.signal,
+                // All is read; the read after it is waiting when the abort comes.
+                onProgress: (done) => done === 300_007 && setImmediate(() => reading.abort()),
+              });
+              await assert.rejects(copying, (e: Error) => e.name === "AbortError");
+              assert.deepEqual(readdirSync(dir).sort(), ["fifo", "src"], "the partial destination is removed");
+            } finally {
+              writer.stdin!.end("\n");
+              await exited(writer);
             }
           }),
         60_000,
