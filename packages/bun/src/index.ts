@@ -23,6 +23,7 @@ export const {
   copyFileSync,
   fork,
   inherited,
+  fromHandle,
   openShared,
   unlinkShared,
   wait,

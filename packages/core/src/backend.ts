@@ -21,7 +21,7 @@ export interface Backend extends ShimCalls, OffThreadCalls {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 9;
+export const ABI_VERSION = 10;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 export const OPEN_WRITE = 1;
@@ -49,6 +49,13 @@ export const MAP_NORESERVE = 4;
 export const MAP_POPULATE = 8;
 
 export const SYNC_ASYNC = 1;
+
+export const REGISTRY_ADDR = 0;
+export const REGISTRY_LENGTH = 1;
+export const REGISTRY_FD = 2;
+export const REGISTRY_GUARD = 3;
+export const REGISTRY_FLAGS = 4;
+export const REGISTRY_SLOTS = 5;
 
 /** madvise hints by public name, valued as the shim's MEMMAP_ADVICE_*. */
 export const ADVICE = {

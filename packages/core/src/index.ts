@@ -8,7 +8,7 @@ export type { Backend } from "./backend.ts";
 export type { ConfigureOptions, Memmap } from "./api.ts";
 export { MmapError } from "./errors.ts";
 export type { AnonymousOptions, MapOptions } from "./map.ts";
-export { type FlushOptions, type MapMode, Mapping, type RangeOptions, type Residency } from "./mapping.ts";
+export { type FlushOptions, type MapMode, Mapping, type MappingHandle, type RangeOptions, type Residency } from "./mapping.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export type { Channel, ChannelOptions } from "./channel.ts";
 export type { ChildExit, ChildHandle, ForkOptions } from "./fork.ts";

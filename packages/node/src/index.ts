@@ -61,6 +61,7 @@ export const {
   copyFileSync,
   fork,
   inherited,
+  fromHandle,
   openShared,
   unlinkShared,
   wait,

@@ -30,6 +30,7 @@ export interface MemmapUnderTest {
   copyFileSync: Memmap["copyFileSync"];
   fork: Memmap["fork"];
   inherited: Memmap["inherited"];
+  fromHandle: Memmap["fromHandle"];
   openShared: Memmap["openShared"];
   unlinkShared: Memmap["unlinkShared"];
   wait: Memmap["wait"];
