@@ -1,52 +1,28 @@
-// Map a file once and sum its bytes with several Workers (web Workers), each over its own
-// part of the same mapping, handed over with mapping.handle() / fromHandle().
-// Run: deno run --allow-ffi --allow-read --allow-write examples/deno/parallel-scan.ts [FILE] [WORKERS]   (a generated 16 MiB file by default)
-import { rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Map a file once and sum its bytes with several web Workers, each over its own part of
+// the same mapping, handed over with mapping.handle() / fromHandle().
+// Run: deno run --allow-ffi --allow-read --allow-write examples/deno/parallel-scan.ts [FILE] [WORKERS]
 import { fromHandle, map, type MappingHandle } from "@memmap/deno";
-
-function sum(bytes: Uint8Array): number {
-  let total = 0;
-  for (let i = 0; i < bytes.length; i++) total += bytes[i]!;
-  return total;
-}
+import { type Part, scanInParallel, sum, withInput } from "../shared/scan.ts";
 
 // The same file runs as the Worker, told apart by the URL it was started with.
 if (new URL(import.meta.url).searchParams.has("worker")) {
-  self.onmessage = (e: MessageEvent<{ handle: MappingHandle; from: number; to: number }>) => {
-    using part = fromHandle(e.data.handle); // the same memory, no new mmap; close() drops this thread's reference
-    postMessage(sum(part.bytes.subarray(e.data.from, e.data.to)));
+  self.onmessage = ({ data }: MessageEvent<{ handle: MappingHandle } & Part>) => {
+    using part = fromHandle(data.handle); // the same memory, no new mmap; close() drops this thread's reference
+    self.postMessage(sum(part.bytes.subarray(data.from, data.to)));
+    self.close();
   };
 } else {
-  const generated = Deno.args[0] === undefined;
-  const path = Deno.args[0] ?? join(tmpdir(), `memmap-scan-${Deno.pid}.bin`);
   const workers = Number(Deno.args[1] ?? 2);
-  if (generated)
-    writeFileSync(
-      path,
-      new Uint8Array(16 << 20).map((_, i) => i % 251),
-    );
-  try {
+  await withInput(Deno.args[0], async (path) => {
     using m = map(path);
-    const handle = m.handle();
-    const step = Math.ceil(m.length / workers);
-    const parts = await Promise.all(
-      Array.from({ length: workers }, (_, i) => {
-        const worker = new Worker(new URL("?worker", import.meta.url).href, { type: "module" });
-        worker.postMessage({ handle, from: i * step, to: Math.min(m.length, (i + 1) * step) });
-        return new Promise<number>((resolve, reject) => {
-          worker.onmessage = (e) => {
-            resolve(e.data);
-            worker.terminate();
-          };
-          worker.onerror = reject;
-        });
-      }),
-    );
-    const total = parts.reduce((a, b) => a + b, 0);
-    console.log(`${workers} workers summed ${m.length} bytes: ${total}; one thread agrees: ${total === sum(m.bytes)}`);
-  } finally {
-    if (generated) rmSync(path, { force: true });
-  }
+    const result = await scanInParallel(m, workers, (handle, part) => {
+      const worker = new Worker(new URL("?worker", import.meta.url).href, { type: "module" });
+      worker.postMessage({ handle, ...part });
+      return new Promise<number>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = reject;
+      });
+    });
+    console.log(result);
+  });
 }
