@@ -7,10 +7,11 @@ import { type Part, scanInParallel, sum, withInput } from "../shared/scan.ts";
 
 // The same file runs as the Worker (Bun's isMainThread tells web Workers apart too).
 if (!isMainThread) {
-  self.onmessage = ({ data }: MessageEvent<{ handle: MappingHandle } & Part>) => {
-    using part = fromHandle(data.handle); // the same memory, no new mmap; close() drops this thread's reference
-    postMessage(sum(part.bytes.subarray(data.from, data.to)));
-  };
+  addEventListener("message", (e) => {
+    const { handle, from, to } = e.data as { handle: MappingHandle } & Part;
+    using part = fromHandle(handle); // the same memory, no new mmap; close() drops this thread's reference
+    postMessage(sum(part.bytes.subarray(from, to)));
+  });
 } else {
   const workers = Number(process.argv[3] ?? 2);
   await withInput(process.argv[2], async (path) => {

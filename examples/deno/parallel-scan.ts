@@ -6,9 +6,11 @@ import { type Part, scanInParallel, sum, withInput } from "../shared/scan.ts";
 
 // The same file runs as the Worker, told apart by the URL it was started with.
 if (new URL(import.meta.url).searchParams.has("worker")) {
-  self.onmessage = ({ data }: MessageEvent<{ handle: MappingHandle } & Part>) => {
+  // Deno types self as the main thread's Window; in a Worker it is the Worker's scope.
+  const scope = self as unknown as Worker;
+  scope.onmessage = ({ data }: MessageEvent<{ handle: MappingHandle } & Part>) => {
     using part = fromHandle(data.handle); // the same memory, no new mmap; close() drops this thread's reference
-    self.postMessage(sum(part.bytes.subarray(data.from, data.to)));
+    scope.postMessage(sum(part.bytes.subarray(data.from, data.to)));
     self.close();
   };
 } else {
