@@ -9,7 +9,7 @@ import type { Memmap } from "@memmap/core";
 import { type MachineInfo, machineInfo, type Outcome, type RuntimeInfo, runtimeInfo } from "./harness.ts";
 
 /** The part of a runtime package's API the benchmarks use. */
-export type Api = Pick<Memmap, "map" | "mapAnonymous" | "backend" | "copyFile" | "copyFileSync" | "fork" | "inherited" | "Channel">;
+export type Api = Pick<Memmap, "map" | "mapAnonymous" | "fromHandle" | "backend" | "copyFile" | "copyFileSync" | "fork" | "inherited" | "Channel">;
 
 /** A child process with the runtime's own message channel (process.send and the like). */
 export interface IpcChild {
@@ -25,6 +25,8 @@ export type SpawnIpc = (script: string, serialization: "json" | "advanced") => I
 
 /** What only some runtimes have, measured beside memmap where present. */
 export interface Extras {
+  /** The module a Worker imports this runtime's memmap from (the parallel scan). */
+  entry?: string;
   /** Other ways to map a whole file, by display name (Bun.mmap). They cannot be unmapped explicitly. */
   mapFile?: Record<string, (path: string) => Uint8Array>;
   /** The runtime's own file copy (fs.copyFileSync, Bun.write, Deno.copyFileSync), by display name. */

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import process from "node:process";
 import type { Api, CaseResult, Extras } from "./groups.ts";
 import { compare, type Contender, type Outcome } from "./harness.ts";
+import { parallelScan } from "./parallel-scan.ts";
+import { scan, sum32 } from "./scan.ts";
 
 const MiB = 2 ** 20;
 const RECORD = 4096;
@@ -24,24 +26,6 @@ function largeSize(): number {
   const mb = Number(process.env.MEMMAP_BENCH_SCAN_MB ?? 1024);
   if (!Number.isInteger(mb) || mb < 1) throw new RangeError(`MEMMAP_BENCH_SCAN_MB must be a positive integer, got "${process.env.MEMMAP_BENCH_SCAN_MB}"`);
   return mb * MiB;
-}
-
-/**
- * The one summing loop every contender uses: 32-bit words, wrapping, so the
- * result does not depend on how the bytes were split into chunks.
- */
-function sum32(bytes: Uint8Array): number {
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-  let sum = 0;
-  for (let i = 0; i < words.length; i++) sum = (sum + words[i]!) | 0;
-  return sum;
-}
-
-/** sum32 in 1 MiB windows: every scan contender drives the loop with the same calls, so the JIT treats them alike. */
-function scan(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let at = 0; at < bytes.length; at += MiB) sum = (sum + sum32(bytes.subarray(at, at + MiB))) | 0;
-  return sum;
 }
 
 export function prepare(dir: string): void {
@@ -112,7 +96,7 @@ function checkAgreement(outcomes: Record<string, Outcome>, [reference, ...others
   }
 }
 
-export function run(api: Api, dir: string, extras: Extras): CaseResult[] {
+export async function run(api: Api, dir: string, extras: Extras): Promise<CaseResult[]> {
   const small = join(dir, SMALL);
   const large = join(dir, LARGE);
   const size = largeSize();
@@ -252,5 +236,10 @@ export function run(api: Api, dir: string, extras: Extras): CaseResult[] {
       { numerator: "readSync, copy", denominator: "map() view, 2 bytes in place" },
     ],
   });
+  const scanned = scanOutcomes["map()"];
+  if (extras.entry && scanned && "first" in scanned) {
+    progress("the same scan by 1 and 2 Workers");
+    cases.push(await parallelScan(api, large, extras.entry, scanned.first));
+  }
   return cases;
 }

@@ -20,6 +20,7 @@ function bunSpawnIpc(script: string, serialization: "json" | "advanced"): IpcChi
 }
 
 await runEntry(memmap, {
+  entry: import.meta.resolve("@memmap/bun"),
   mapFile: { "Bun.mmap": (path) => Bun.mmap(path) },
   copyFile: { name: "Bun.write", copy: async (src, dst) => void (await Bun.write(dst, Bun.file(src))) },
   spawnIpc: { "Bun.spawn ipc": bunSpawnIpc },

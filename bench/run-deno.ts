@@ -4,4 +4,7 @@
 import * as memmap from "../packages/deno/mod.ts";
 import { runEntry } from "./groups.ts";
 
-await runEntry(memmap, { copyFile: { name: "Deno.copyFileSync", copy: (src, dst) => Deno.copyFileSync(src, dst) } });
+await runEntry(memmap, {
+  entry: new URL("../packages/deno/mod.ts", import.meta.url).href,
+  copyFile: { name: "Deno.copyFileSync", copy: (src, dst) => Deno.copyFileSync(src, dst) },
+});

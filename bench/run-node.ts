@@ -3,4 +3,4 @@ import { copyFileSync } from "node:fs";
 import * as memmap from "@memmap/node";
 import { runEntry } from "./groups.ts";
 
-await runEntry(memmap, { copyFile: { name: "fs.copyFileSync", copy: copyFileSync } });
+await runEntry(memmap, { entry: import.meta.resolve("@memmap/node"), copyFile: { name: "fs.copyFileSync", copy: copyFileSync } });

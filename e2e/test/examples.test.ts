@@ -32,6 +32,13 @@ describe("examples run as the README says", () => {
       });
     }
 
+    it(`${runtime}: parallel-scan sums one mapping with two Workers through handles`, () => {
+      const [command, args] = exampleCommand(runtime, "parallel-scan");
+      const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "2 workers summed 16777216 bytes: 2097144125; one thread agrees: true\n");
+    });
+
     it(`${runtime}: channel-ping gets five pongs`, () => {
       const [command, args] = exampleCommand(runtime, "channel-ping");
       const r = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });

@@ -17,13 +17,14 @@ export interface Recipe {
   apt: string;
 }
 
-/** Each OS's shim, in native/src: what all share, what Linux and macOS share, the OS's own calls, the truncation guard. */
-export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c"];
-export const DARWIN_SOURCES = ["common.c", "posix.c", "darwin.c", "guard.c"];
-export const WIN32_SOURCES = ["common.c", "win32.c"];
+/** Each OS's shim, in native/src: what all share, what Linux and macOS share, the OS's own calls, the truncation guard, the thread registry. */
+export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c", "registry.c"];
+export const DARWIN_SOURCES = ["common.c", "posix.c", "darwin.c", "guard.c", "registry.c"];
+export const WIN32_SOURCES = ["common.c", "win32.c", "registry.c"];
 
 const WARNINGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11"];
-const ELF = [...WARNINGS, "-fvisibility=hidden", "-shared", "-fPIC"];
+// nodelete: registry.c's thread-exit destructor must not outlive the code when a runtime unloads the shim.
+const ELF = [...WARNINGS, "-fvisibility=hidden", "-shared", "-fPIC", "-Wl,-z,nodelete"];
 
 /** musl for arm64: the aarch64 gcc over Debian's musl-dev:arm64, through the specs file it ships.
  * No outline atomics: libgcc's helpers call glibc's __getauxval, which musl has not. */

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 9
+#define MEMMAP_ABI_VERSION 10
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -130,6 +130,28 @@ MEMMAP_EXPORT int32_t memmap_guard_add(int64_t addr, int64_t length);
 MEMMAP_EXPORT int32_t memmap_guard_remove(int32_t slot);
 /* Faults absorbed in a slot so far. */
 MEMMAP_EXPORT int64_t memmap_guard_faults(int32_t slot);
+
+/* The registry of mappings shared between threads (registry.c). A registered mapping has a
+   reference count; the last release, in whichever thread, removes its guard slot, unmaps it
+   and closes its descriptor. Each thread's references are released when the thread exits.
+   key: this process's key, which handles carry (> 0).
+   add: registers a mapping with one reference, held by the calling thread; its id, or -ENOSPC.
+   acquire: one more reference for the calling thread; fills out (MEMMAP_REGISTRY_SLOTS int64
+   slots); -EXDEV when key is not this process's, -ENOENT when the id names no live mapping.
+   release: drops one of the calling thread's references: the references left, or -EPERM when
+   it holds none. take: makes the caller's only reference its own again (unregistered, nothing
+   unmapped); -EBUSY while other references exist. */
+#define MEMMAP_REGISTRY_ADDR 0
+#define MEMMAP_REGISTRY_LENGTH 1
+#define MEMMAP_REGISTRY_FD 2
+#define MEMMAP_REGISTRY_GUARD 3
+#define MEMMAP_REGISTRY_FLAGS 4
+#define MEMMAP_REGISTRY_SLOTS 5
+MEMMAP_EXPORT int64_t memmap_registry_key(void);
+MEMMAP_EXPORT int64_t memmap_registry_add(int64_t addr, int64_t length, int32_t fd, int32_t guard, int32_t flags);
+MEMMAP_EXPORT int32_t memmap_registry_acquire(int64_t id, int64_t key, int64_t *out);
+MEMMAP_EXPORT int32_t memmap_registry_release(int64_t id);
+MEMMAP_EXPORT int32_t memmap_registry_take(int64_t id);
 
 /* Which pages of [addr, addr + length) are in RAM: one byte per page into out (1 resident,
    0 not); addr must be page-aligned. -ENOSYS where the OS cannot tell (Windows). */

@@ -8,6 +8,7 @@
 #include "../src/memmap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -183,6 +184,36 @@ int main(int argc, char **argv) {
     waitpid(zombie, NULL, 0);
     CHECK(memmap_process_tag((int32_t)zombie) == -ESRCH && memmap_process_tag((int32_t)alive) == -ESRCH, "reaped children are gone");
     CHECK(memmap_child_exit((int32_t)zombie) == -ECHILD, "child_exit of a reaped child is ECHILD");
+  }
+
+  /* The thread registry: references, stale and foreign ids, take. The last release unmaps and
+     closes the descriptor (mincore on an unmapped range is ENOMEM; fcntl on a closed fd EBADF). */
+  int32_t rfd = memmap_memfd_create("selftest-registry");
+  CHECK(rfd >= 0 && memmap_ftruncate(rfd, page) == 0, "registry: a memfd");
+  int64_t r = memmap_mmap(page, MEMMAP_PROT_READ | MEMMAP_PROT_WRITE, MEMMAP_MAP_SHARED, rfd, 0);
+  int64_t key = memmap_registry_key();
+  int64_t id = r > 0 ? memmap_registry_add(r, page, rfd, -1, MEMMAP_MAP_SHARED) : -1;
+  CHECK(key > 0 && id > 0, "registry: key %lld, id %lld", (long long)key, (long long)id);
+  if (id > 0) {
+    int64_t info[MEMMAP_REGISTRY_SLOTS];
+    uint8_t in_ram[1];
+    CHECK(memmap_registry_acquire(id, key + 1, info) == -EXDEV, "registry: another process's key is EXDEV");
+    CHECK(memmap_registry_acquire(id + 1, key, info) == -ENOENT, "registry: another slot is ENOENT");
+    CHECK(memmap_registry_acquire(id + ((int64_t)1 << 12), key, info) == -ENOENT, "registry: another generation is ENOENT");
+    CHECK(memmap_registry_acquire(id, key, info) == 0 && info[MEMMAP_REGISTRY_ADDR] == r && info[MEMMAP_REGISTRY_LENGTH] == page &&
+              info[MEMMAP_REGISTRY_FD] == rfd && info[MEMMAP_REGISTRY_GUARD] == -1 && info[MEMMAP_REGISTRY_FLAGS] == MEMMAP_MAP_SHARED,
+          "registry: acquire fills in the mapping");
+    CHECK(memmap_registry_take(id) == -EBUSY, "registry: take with two references is EBUSY");
+    CHECK(memmap_registry_release(id) == 1, "registry: one reference left");
+    CHECK(memmap_mincore(r, page, in_ram) == 0, "registry: still mapped");
+    CHECK(memmap_registry_release(id) == 0, "registry: the last release");
+    CHECK(memmap_mincore(r, page, in_ram) == -ENOMEM, "registry: the last release unmapped it");
+    CHECK(fcntl(rfd, F_GETFD) == -1 && errno == EBADF, "registry: the last release closed the descriptor");
+    CHECK(memmap_registry_release(id) == -EPERM, "registry: releasing a reference this thread does not hold is EPERM");
+    CHECK(memmap_registry_acquire(id, key, info) == -ENOENT, "registry: a released id is stale");
+    int64_t again = memmap_registry_add(r, 0, -1, -1, 0);
+    CHECK(again > 0 && again != id, "registry: a reused slot has a new generation");
+    CHECK(memmap_registry_take(again) == 0 && memmap_registry_acquire(again, key, info) == -ENOENT, "registry: take unregisters");
   }
 
   /* umask is read, never set (a file another thread creates meanwhile would get the wrong mode). */

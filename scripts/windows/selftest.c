@@ -19,6 +19,16 @@ static void expect(int ok, const char *what, long long got) {
   if (!ok) failed++;
 }
 
+static int64_t registry_id, registry_key;
+static int32_t held_in_thread = -1;
+
+static DWORD WINAPI hold_and_exit(LPVOID unused) {
+  (void)unused;
+  int64_t info[MEMMAP_REGISTRY_SLOTS];
+  held_in_thread = memmap_registry_acquire(registry_id, registry_key, info);
+  return 0;
+}
+
 int main(void) {
   const char *path = "memmap-selftest.bin";
   int64_t st[MEMMAP_STAT_SLOTS];
@@ -64,9 +74,22 @@ int main(void) {
     expect(memmap_wait(a, 1, 0) == -EAGAIN, "wait: not equal", 0);
     expect(memmap_wait(a, 0, 20) == -ETIMEDOUT, "wait: timed out", 0);
     *word = 1;
-    memmap_munmap(a, 4096);
+    /* The thread registry: a thread that acquires a reference and exits without releasing
+       it has it dropped by the fiber-local slot's callback, so main's release is the last. */
+    int64_t key = memmap_registry_key();
+    registry_id = memmap_registry_add(a, 4096, anon, -1, MEMMAP_MAP_SHARED);
+    expect(key > 0 && registry_id > 0, "registry: add", registry_id);
+    registry_key = key;
+    int64_t info[MEMMAP_REGISTRY_SLOTS];
+    expect(memmap_registry_acquire(registry_id, key + 1, info) == -EXDEV, "registry: another process's key is EXDEV", 0);
+    HANDLE holder = CreateThread(NULL, 0, hold_and_exit, NULL, 0, NULL);
+    expect(holder != NULL && WaitForSingleObject(holder, 10000) == WAIT_OBJECT_0, "registry: a thread took a reference and exited", 0);
+    if (holder) CloseHandle(holder);
+    expect(held_in_thread == 0, "registry: the thread's acquire", held_in_thread);
+    int32_t left = memmap_registry_release(registry_id);
+    expect(left == 0, "registry: the exited thread's reference was released; main's is the last", left);
+    expect(memmap_registry_acquire(registry_id, key, info) == -ENOENT, "registry: then the id is stale", 0);
   }
-  memmap_close(anon);
 
   char text[64];
   memmap_error_describe(ENOTSUP, text, sizeof text);

@@ -26,6 +26,7 @@ export const {
   copyFileSync,
   fork,
   inherited,
+  fromHandle,
   openShared,
   unlinkShared,
   wait,

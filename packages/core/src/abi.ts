@@ -106,6 +106,16 @@ export const ABI = {
   guardRemove: { symbol: "memmap_guard_remove", result: "i32", parameters: ["i32"] },
   /** (slot): faults absorbed in the slot so far. */
   guardFaults: { symbol: "memmap_guard_faults", result: "i64", parameters: ["i32"] },
+  /** The process's key, which handles carry. */
+  registryKey: { symbol: "memmap_registry_key", result: "i64", parameters: [] },
+  /** (addr, length, fd, guardSlot, flags): registers a mapping with one reference held by this thread; its id or -errno. */
+  registryAdd: { symbol: "memmap_registry_add", result: "i64", parameters: ["i64", "i64", "i32", "i32", "i32"] },
+  /** (id, key, out): one more reference for this thread; fills `out` (REGISTRY_SLOTS int64 slots). */
+  registryAcquire: { symbol: "memmap_registry_acquire", result: "i32", parameters: ["i64", "i64", "buffer"] },
+  /** (id): drops one of this thread's references (the last unmaps); the references left or -errno. */
+  registryRelease: { symbol: "memmap_registry_release", result: "i32", parameters: ["i64"] },
+  /** (id): unregisters the caller's only reference without unmapping; -EBUSY while others hold it. */
+  registryTake: { symbol: "memmap_registry_take", result: "i32", parameters: ["i64"] },
   /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
   mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */

@@ -8,7 +8,8 @@ import { Mutex } from "./mutex.ts";
 import { openSharedMemory, type SharedOptions, unlinkSharedMemory } from "./shared-memory.ts";
 import { notify, wait, waitAsync, type WaitResult } from "./wait.ts";
 import { type AnonymousOptions, mapAnonymous, mapFile, type MapOptions, pageSizeOf } from "./map.ts";
-import type { Mapping } from "./mapping.ts";
+import type { Mapping, MappingHandle } from "./mapping.ts";
+import { fromHandle } from "./handle.ts";
 
 /** Options of configure(). */
 export interface ConfigureOptions {
@@ -90,6 +91,20 @@ export interface Memmap {
    * ```
    */
   inherited(): Partial<Record<string, Mapping>>;
+  /**
+   * In another thread of this process: a Mapping over the memory that
+   * `mapping.handle()` names, with no new mmap. Each thread's Mapping has its
+   * own lifetime; the memory is unmapped when the last one is closed.
+   *
+   * @example
+   * ```ts
+   * // worker.ts
+   * import { parentPort, workerData } from "node:worker_threads";
+   * using m = fromHandle(workerData);
+   * parentPort!.postMessage(m.bytes[0]);
+   * ```
+   */
+  fromHandle(handle: MappingHandle): Mapping;
   /**
    * Named POSIX shared memory for unrelated processes; see SharedOptions. The name lives
    * until unlinkShared().
@@ -261,6 +276,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
     },
     fork: (module, options) => fork(backend(), module, options, bindOptions.ownFlags),
     inherited: () => inherited(backend()),
+    fromHandle: (handle) => fromHandle(backend(), handle),
     openShared: (name, options) => openSharedMemory(backend(), name, options),
     unlinkShared: (name) => unlinkSharedMemory(backend(), name),
     wait: (i32, index, expected, timeoutMs) => wait(backend(), i32, index, expected, timeoutMs),

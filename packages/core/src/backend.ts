@@ -21,7 +21,7 @@ export interface Backend extends ShimCalls, OffThreadCalls {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 9;
+export const ABI_VERSION = 10;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 /** open(): for writing too. */
@@ -73,6 +73,19 @@ export const SYNC_ASYNC = 1;
 
 /** An madvise hint, for Mapping.advise() and map()'s `advice` option. */
 export type Advice = "normal" | "random" | "sequential" | "willneed" | "dontneed" | "hugepage" | "nohugepage";
+
+/** Slots of registryAcquire()'s `out` array, as memmap.h's MEMMAP_REGISTRY_*: the mapping's address. */
+export const REGISTRY_ADDR = 0;
+/** registryAcquire()'s `out`: its length in bytes. */
+export const REGISTRY_LENGTH = 1;
+/** registryAcquire()'s `out`: the descriptor it owns, or -1. */
+export const REGISTRY_FD = 2;
+/** registryAcquire()'s `out`: its truncation guard slot, or -1. */
+export const REGISTRY_GUARD = 3;
+/** registryAcquire()'s `out`: its flags (MEMMAP_REGISTRY_* bits). */
+export const REGISTRY_FLAGS = 4;
+/** registryAcquire()'s `out`: how many slots `out` needs. */
+export const REGISTRY_SLOTS = 5;
 
 /** madvise hints by public name, valued as the shim's MEMMAP_ADVICE_*. */
 export const ADVICE = {

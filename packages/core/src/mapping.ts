@@ -27,6 +27,12 @@ export interface Region {
   guard?: number;
   /** Faults counted in slots given up since (a remap takes a new slot). */
   pastFaults?: number;
+  /**
+   * The shim registry's id once the region is shared between threads (handle()
+   * or fromHandle()): the registry then owns the memory, the descriptor and the
+   * guard's slot, and this thread holds one reference.
+   */
+  shared?: bigint;
 }
 
 /** mmap for a region, with the range registered with the truncation guard. */
@@ -63,6 +69,11 @@ function faultsOf(region: Region): number {
 function release(region: Region): void {
   if (region.released) return;
   region.released = true;
+  // The last reference, in whichever thread, unmaps: the shim decides.
+  if (region.shared !== undefined) {
+    region.backend.registryRelease(region.shared);
+    return;
+  }
   unguard(region);
   // munmap fails only for arguments we never pass; nothing could be done about it here.
   if (region.mapLength > 0) region.backend.munmap(region.base, BigInt(region.mapLength));
@@ -134,6 +145,33 @@ export interface Residency {
 }
 
 const MAPPING_INIT = Symbol("memmap.mapping");
+
+/** What {@linkcode Mapping.handle} returns: plain data, structured-cloneable, meaningful only in this process. */
+export interface MappingHandle {
+  readonly kind: typeof HANDLE_KIND;
+  /** The shim registry's slot and generation. */
+  readonly id: bigint;
+  /** This process's registry key: a handle from another process names nothing here. */
+  readonly key: bigint;
+  readonly mode: MapMode;
+  readonly offset: number;
+  /** Distance from the page-aligned start to offset. */
+  readonly delta: number;
+  readonly length: number;
+  readonly anonymous: boolean;
+  readonly path?: string;
+}
+
+export const HANDLE_KIND = "memmap.mapping-handle/1";
+
+const registryKeys = new WeakMap<Backend, bigint>();
+
+/** This process's registry key, which handles carry so another process's are refused. */
+export function registryKeyOf(backend: Backend): bigint {
+  let key = registryKeys.get(backend);
+  if (key === undefined) registryKeys.set(backend, (key = checkBig(backend, backend.registryKey(), "registry")));
+  return key;
+}
 
 /** transfer(0) is the one operation that leaves no alias of the memory: a same-length transfer() or structuredClone moves it. */
 export function detach(buffer: ArrayBuffer | undefined): void {
@@ -421,6 +459,13 @@ export class Mapping {
     const r = this.#region;
     const b = r.backend;
     const file = init.file;
+    if (!file && r.fd < 0) {
+      throw new MmapError("resize: this file mapping came from fromHandle(), which cannot reach the file again; resize it in the thread that mapped it", {
+        code: "ERR_NOT_RESIZABLE",
+        path: this.path,
+      });
+    }
+    if (r.shared !== undefined) this.#unshare();
     const { fd, owned } = file ? file.acquire() : { fd: r.fd, owned: false };
     try {
       const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
@@ -447,6 +492,44 @@ export class Mapping {
     } finally {
       if (owned) b.close(fd);
     }
+  }
+
+  /**
+   * A plain, structured-cloneable description of this mapping for another
+   * thread of this process (postMessage it, or put it in workerData); there,
+   * fromHandle(handle) makes a Mapping over the same memory. The memory stays
+   * mapped while any thread's Mapping of it is open: each close() (or
+   * finalization, or the thread's exit) drops one reference, the last unmaps.
+   * Keep this Mapping open until the receiver's fromHandle() has returned.
+   *
+   * @example
+   * ```ts
+   * const m = mapAnonymous(1 << 20);
+   * new Worker(new URL("./worker.ts", import.meta.url), { type: "module" }).postMessage(m.handle());
+   * ```
+   */
+  handle(): MappingHandle {
+    this.#ensureOpen("handle");
+    const r = this.#region;
+    const b = r.backend;
+    if (r.shared === undefined) {
+      const id = b.registryAdd(r.base, BigInt(r.mapLength), r.fd, r.guard ?? -1, this.#init.flags);
+      r.shared = checkBig(b, id, "registry", this.path, (code) =>
+        code === "ENOSPC" ? "The shim shares at most 4,096 mappings between threads at once; close shared mappings you are done with." : undefined,
+      );
+    }
+    const init = this.#init;
+    return {
+      kind: HANDLE_KIND,
+      id: r.shared,
+      key: registryKeyOf(b),
+      mode: init.mode,
+      offset: init.offset,
+      delta: init.delta,
+      length: this.#length,
+      anonymous: r.fd >= 0,
+      ...(init.path === undefined ? {} : { path: init.path }),
+    };
   }
 
   /**
@@ -499,6 +582,20 @@ export class Mapping {
   /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Takes the region back from the registry for resize(): refused while another thread holds it. */
+  #unshare(): void {
+    const r = this.#region;
+    const taken = r.backend.registryTake(r.shared!);
+    if (taken === -errnos(r.backend).EBUSY) {
+      throw new MmapError(
+        "resize: other threads hold this mapping (fromHandle), and resizing would move or cut the memory under their views; close it in those threads first, or map a new one and hand that over",
+        { code: "ERR_MAPPING_SHARED", path: this.path },
+      );
+    }
+    check(r.backend, taken, "resize", this.path);
+    r.shared = undefined;
   }
 
   #remap(fd: number, newMapLength: number): void {

@@ -77,6 +77,7 @@ export const {
   copyFileSync,
   fork,
   inherited,
+  fromHandle,
   openShared,
   unlinkShared,
   wait,

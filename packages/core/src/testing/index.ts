@@ -22,6 +22,7 @@ import { ipcCases } from "./ipc-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
 import { truncationCases } from "./truncation-cases.ts";
 import { largeCases } from "./large-cases.ts";
+import { threadCases } from "./thread-cases.ts";
 
 export type { MemmapUnderTest, Suite, TestFn } from "./context.ts";
 
@@ -33,6 +34,7 @@ export const CONFORMANCE_GROUPS = {
   large: largeCases,
   copy: copyCases,
   ipc: ipcCases,
+  threads: threadCases,
   truncation: truncationCases,
   fuzz: fuzzCases,
   arguments: argumentCases,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  collectUntil,
   emulator,
   isLinux,
   isRoot,
@@ -10,7 +11,6 @@ import {
   memlockLimit,
   openFdCount,
   pattern,
-  sleep,
   type Suite,
   throwsLike,
   withTempDir,
@@ -117,14 +117,7 @@ export function lifecycleCases({ describe, it, skip, memmap, gc }: Suite): void 
     );
 
     if (gc) {
-      const collect = async (until: () => boolean): Promise<boolean> => {
-        // A forced full GC takes ~0.3-2 s under qemu-user, so emulated runs try fewer times.
-        for (let i = 0; i < (emulator ? 4 : 50) && !until(); i++) {
-          gc();
-          await sleep(10);
-        }
-        return until();
-      };
+      const collect = (until: () => boolean) => collectUntil(gc, until);
 
       it(
         "a mapping dropped without close() is unmapped once garbage-collected",
