@@ -11,7 +11,8 @@ import type { ChildHandle } from "@memmap/core";
 import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
 import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
-import { type AsyncContender, compareAsync, loadNote } from "./harness.ts";
+import { cBaseline } from "./baselines.ts";
+import { type AsyncContender, compareAsync, loadNote, type MeasureOptions, type Outcome } from "./harness.ts";
 
 const MiB = 2 ** 20;
 const SMALL = 64;
@@ -22,6 +23,15 @@ const HEADER = 192;
 const STREAM_MAPPING = 2 * 4 * MiB + HEADER;
 const PING_MAPPING = 2 * 64 * 1024 + HEADER;
 const READY_MS = 60_000;
+/** Message sizes of the round-trip sweep, with round trips per sample (fewer for the large ones). */
+const SWEEP: [bytes: number, ops: number][] = [
+  [64, 1000],
+  [4096, 1000],
+  [65536, 300],
+  [MiB, 40],
+];
+const C_SPIN = "C spin ping-pong";
+const C_FUTEX = "C futex ping-pong";
 
 type RuntimeId = "node26" | "node22" | "bun" | "deno";
 const RUNTIMES: Record<RuntimeId, ChildRuntime> = {
@@ -220,10 +230,11 @@ function channelContender(
   kind: "echo" | "stream",
   id: RuntimeId,
   op: (ch: ReturnType<Api["Channel"]["create"]>) => number | Promise<number>,
+  mappingSize = kind === "echo" ? PING_MAPPING : STREAM_MAPPING,
 ): AsyncContender {
   let peer: Awaited<ReturnType<typeof channelPeer>> | undefined;
   return {
-    setup: async () => void (peer = await channelPeer(api, dir, kind, id, kind === "echo" ? PING_MAPPING : STREAM_MAPPING)),
+    setup: async () => void (peer = await channelPeer(api, dir, kind, id, mappingSize)),
     op: () => op(peer!.ch),
     teardown: async () => {
       await peer?.close();
@@ -409,7 +420,11 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       return reply;
     });
     // Many samples: with a core taken by another process the Channel samples split into fast and slow ones (see the notes).
-    const latencyOutcomes = await compareAsync(latency, { ops: 1000, samples: 25, warmup: 2 });
+    const latencyMeasure: MeasureOptions = { ops: 1000, samples: 25, warmup: 2 };
+    const latencyOutcomes = {
+      ...(await compareAsync(latency, latencyMeasure)),
+      ...cPingPong(SMALL, latencyMeasure),
+    };
     for (const [name, o] of Object.entries(latencyOutcomes)) {
       if ("stats" in o && o.first !== SMALL) latencyOutcomes[name] = { error: `the reply had ${o.first} bytes, not ${SMALL}` };
     }
@@ -421,6 +436,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         "Channel needs both processes on a core of their own: sharing one (taskset -c 0, or another process busy on a 2-core machine) makes every wait spin its 50 µs out first, ~110 µs a round trip; a wide ± here is samples split between the two states",
         "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
         "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
+        "C: two C processes (bench/c/pingpong.c, cc -O2) copying the message in and out of shared memory, waiting with sched_yield (spin) or a futex; its times are single round trips (p50, p99)",
         latencyLoad,
       ],
       outcomes: latencyOutcomes,
@@ -428,12 +444,17 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}`, target: { min: 10 } },
         { numerator: "pipe (cat)", denominator: sameName },
         { numerator: crossName, denominator: sameName },
+        { numerator: sameName, denominator: C_SPIN, target: { max: 1.5 } },
+        { numerator: crossName, denominator: C_SPIN, target: { max: 1.5 } },
       ],
       goals: [
         { contender: sameName, maxNs: 5000 },
         { contender: crossName, maxNs: 5000 },
       ],
     });
+
+    progress("round trips by message size");
+    cases.push(await sizeSweep(api, dir, self));
 
     progress(`1 MiB messages, ${BURST} per op`);
     const throughputLoad = loadNote();
@@ -518,6 +539,61 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
     for (const child of [...running]) await stop(child, 0);
   }
   return cases;
+}
+
+/** The C ping-pong at one message size, spinning and on a futex: its rows are named C_SPIN and C_FUTEX. */
+function cPingPong(bytes: number, measure: MeasureOptions): Record<string, Outcome> {
+  return {
+    ...cBaseline("pingpong", ["spin", String(bytes)], measure, [C_SPIN]),
+    ...cBaseline("pingpong", ["futex", String(bytes)], measure, [C_FUTEX]),
+  };
+}
+
+const sizeLabel = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
+
+/** Round trips of 64 B .. 1 MiB, Channel (same runtime, receive/send) beside the C ping-pong, every round trip timed (p50, p99). */
+async function sizeSweep(api: Api, dir: string, self: RuntimeId): Promise<CaseResult> {
+  const load = loadNote();
+  const outcomes: Record<string, Outcome> = {};
+  const points: Record<string, { series: string; x: number; shared?: boolean }> = {};
+  for (const [bytes, ops] of SWEEP) {
+    const message = new Uint8Array(bytes).fill(3);
+    const channel = `Channel, same runtime, ${sizeLabel(bytes)}`;
+    const measure: MeasureOptions = { ops, samples: 10, warmup: 1, perOp: true };
+    const got = await compareAsync(
+      {
+        [channel]: channelContender(
+          api,
+          dir,
+          "echo",
+          self,
+          (ch) => {
+            ch.send(message);
+            return ch.receive()!.length;
+          },
+          STREAM_MAPPING,
+        ),
+      },
+      measure,
+    );
+    outcomes[channel] = got[channel]!;
+    points[channel] = { series: "Channel", x: bytes };
+    for (const [name, o] of Object.entries(cPingPong(bytes, measure))) {
+      outcomes[`${name}, ${sizeLabel(bytes)}`] = o;
+      points[`${name}, ${sizeLabel(bytes)}`] = { series: name, x: bytes, shared: true };
+    }
+  }
+  return {
+    title: "(c) round trip by message size (single round trips: median and p99)",
+    notes: [
+      `Channel over mapAnonymous(${STREAM_MAPPING}) (rings of 4 MiB), blocking send/receive, each message copied into the ring and out of it at both ends`,
+      "C: bench/c/pingpong.c, copying each message in and out at both ends too, spinning with sched_yield or sleeping on a futex",
+      load,
+    ],
+    outcomes,
+    ratios: SWEEP.map(([bytes]) => ({ numerator: `Channel, same runtime, ${sizeLabel(bytes)}`, denominator: `${C_SPIN}, ${sizeLabel(bytes)}` })),
+    chart: { kind: "lines", title: "round trip between two processes by message size (median, lower is better)", xLabel: "message size", points },
+  };
 }
 
 function checkBurst(bytes: number): number {
