@@ -453,9 +453,6 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       ],
     });
 
-    progress("round trips by message size");
-    cases.push(await sizeSweep(api, dir, self));
-
     progress(`1 MiB messages, ${BURST} per op`);
     const throughputLoad = loadNote();
     const receiveBurst = (ch: ReturnType<Api["Channel"]["create"]>) => {
@@ -535,6 +532,9 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { contender: crossName, minGBps: 4 },
       ],
     });
+
+    progress("round trips by message size");
+    cases.push(await sizeSweep(api, dir, self));
   } finally {
     for (const child of [...running]) await stop(child, 0);
   }

@@ -144,7 +144,7 @@ function writeReport(file: string): void {
   for (const old of readdirSync(chartDir).filter((f) => f.endsWith(".svg"))) rmSync(join(chartDir, old));
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(chartDir, name), svg);
   writeFileSync(file, quick ? `> **Quick smoke run: these figures measure nothing.**\n\n${markdown}` : markdown);
-  console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} charts in ${relative(process.cwd(), chartDir)}/`);
+  console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} chart(s) in ${relative(process.cwd(), chartDir)}/`);
 }
 
 function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | Failure {
