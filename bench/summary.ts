@@ -235,7 +235,8 @@ export function failures(c: CaseSummary): string[] {
 export function verdictLines(c: CaseSummary, runtimeIds: string[]): string[] {
   const lines: string[] = [];
   for (const { ratio, label, cells } of c.ratios.filter((r) => r.ratio.target)) {
-    const each = runtimeIds.map((id) => `${id} ${cells[id] ? `${verdict(ratio, cells[id]!.median)} (${cells[id]!.median.toFixed(2)}x)` : "n/a"}`);
+    // Only runtimes that have the ratio's contenders (Bun.mmap exists in one column).
+    const each = runtimeIds.flatMap((id) => (cells[id] ? [`${id} ${verdict(ratio, cells[id]!.median)} (${cells[id]!.median.toFixed(2)}x)`] : []));
     lines.push(`target ${label} ${describeTarget(ratio)}: ${each.join("; ")}`);
   }
   for (const goal of c.goals) {
