@@ -7,6 +7,19 @@ import { pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
 export function readIntoCases({ describe, it, memmap }: Suite): void {
   const { map, mapAnonymous, MmapError } = memmap;
 
+  /** A mapping of a 100-byte file and a target of 9s, which must still be all 9s after `body` (whose calls all fail). */
+  const withMappedFile = (body: (m: ReturnType<typeof map>, target: Uint8Array) => void) =>
+    withTempDir((dir) => {
+      const path = join(dir, "refused.bin");
+      writeFileSync(path, pattern(100));
+      const target = new Uint8Array(10).fill(9);
+      body(map(path), target);
+      assert.ok(
+        target.every((b) => b === 9),
+        "a refused call writes nothing",
+      );
+    });
+
   describe("readInto", () => {
     it("copies target.byteLength bytes from any offset, fewer at the end, and returns the count", () =>
       withTempDir((dir) => {
@@ -61,33 +74,20 @@ export function readIntoCases({ describe, it, memmap }: Suite): void {
     });
 
     it("a bad offset is a RangeError naming the length, a bad type a TypeError; the target is left alone", () =>
-      withTempDir((dir) => {
-        const path = join(dir, "bounds.bin");
-        writeFileSync(path, pattern(100));
-        const m = map(path);
-        const target = new Uint8Array(10).fill(9);
+      withMappedFile((m, target) => {
         throwsLike(() => m.readInto(101, target), RangeError, /past the end of the mapping \(length 100\)/);
         throwsLike(() => m.readInto(2n ** 60n, target), RangeError);
         for (const offset of [-1, 1.5, Number.NaN, Infinity, -1n]) throwsLike(() => m.readInto(offset as number, target), RangeError);
         for (const offset of ["1", null, undefined, {}]) throwsLike(() => m.readInto(offset as never, target), TypeError);
         for (const bad of [null, undefined, new ArrayBuffer(10), [0, 0], "abc", 5]) throwsLike(() => m.readInto(0, bad as never), TypeError, /typed array/);
-        assert.ok(
-          target.every((b) => b === 9),
-          "a refused call writes nothing",
-        );
         m.close();
       }));
 
     it("on a closed mapping: MmapError ERR_MAPPING_CLOSED, nothing written", () =>
-      withTempDir((dir) => {
-        const path = join(dir, "closed.bin");
-        writeFileSync(path, pattern(100));
-        const m = map(path);
+      withMappedFile((m, target) => {
         m.close();
-        const target = new Uint8Array(10).fill(9);
         const e = throwsLike(() => m.readInto(0, target), MmapError, /readInto: the mapping is closed/) as InstanceType<typeof MmapError>;
         assert.equal(e.code, "ERR_MAPPING_CLOSED");
-        assert.ok(target.every((b) => b === 9));
       }));
   });
 }
