@@ -7,6 +7,7 @@
  * usage: pingpong spin|futex SIZE ROUNDTRIPS SAMPLES WARMUP
  * Prints the stats of every single round trip (p50, p99). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,11 +36,27 @@ static void publish(struct slot *s, uint32_t seq) {
   if (use_futex) syscall(SYS_futex, &s->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/* In the parent: the child, checked now and then while waiting, so a child that died ends the run instead of hanging it. */
+static pid_t peer;
+static char name[64];
+
+static void check_peer(void) {
+  if (peer > 0 && waitpid(peer, NULL, WNOHANG) != 0) {
+    print_error(name, "the child process died");
+    exit(1);
+  }
+}
+
 static uint32_t await_change(struct slot *s, uint32_t last) {
+  static const struct timespec slice = {0, 100 * 1000 * 1000};
   uint32_t v;
-  while ((v = atomic_load_explicit(&s->seq, memory_order_acquire)) == last) {
-    if (use_futex) syscall(SYS_futex, &s->seq, FUTEX_WAIT, last, NULL, NULL, 0);
-    else sched_yield();
+  for (unsigned spins = 1; (v = atomic_load_explicit(&s->seq, memory_order_acquire)) == last; spins++) {
+    if (use_futex) {
+      if (syscall(SYS_futex, &s->seq, FUTEX_WAIT, last, &slice, NULL, 0) != 0 && errno == ETIMEDOUT) check_peer();
+    } else {
+      sched_yield();
+      if ((spins & 0xffff) == 0) check_peer();
+    }
   }
   return v;
 }
@@ -50,7 +67,6 @@ int main(int argc, char **argv) {
   use_futex = strcmp(argv[1], "futex") == 0;
   size_t size = (size_t)arg_count(argv[2], usage);
   long trips = arg_count(argv[3], usage), samples = arg_count(argv[4], usage), warmup = arg_count(argv[5], usage);
-  char name[64];
   snprintf(name, sizeof name, "C %s ping-pong", use_futex ? "futex" : "spin");
 
   /* Two slot headers, then the two message buffers. */
@@ -78,6 +94,7 @@ int main(int argc, char **argv) {
     }
   }
 
+  peer = child;
   size_t count = (size_t)(trips * samples);
   double *ns = malloc(count * sizeof *ns);
   uint32_t seq = 0;
