@@ -74,6 +74,8 @@ export interface CaseResult {
   bytesPerOp?: number;
   notes?: string[];
   outcomes: Record<string, Outcome>;
+  /** Rows of figures that are not times (peak memory, say), by label, as printed: a column per runtime beside the outcomes. */
+  figures?: Record<string, string>;
   ratios: Ratio[];
   goals?: Goal[];
 }
@@ -87,7 +89,7 @@ export interface GroupResult {
 
 export interface BenchGroup {
   /** Creates the input files in `dir`; run once per `npm run bench`, before every runtime. */
-  prepare(dir: string): void;
+  prepare(dir: string): void | Promise<void>;
   run(api: Api, dir: string, extras: Extras): CaseResult[] | Promise<CaseResult[]>;
 }
 
@@ -95,6 +97,7 @@ export const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   map: () => import("./map.ts"),
   copy: () => import("./copy.ts"),
   ipc: () => import("./ipc.ts"),
+  formats: () => import("./formats.ts"),
 };
 
 /**
@@ -115,7 +118,7 @@ export async function runEntry(api: Api, extras: Extras = {}): Promise<void> {
   const compiled = process.env[C_DIR_ENV] ? undefined : compileBaselines();
   if (compiled && "dir" in compiled) process.env[C_DIR_ENV] = compiled.dir;
   try {
-    if (!givenDir) bench.prepare(dir);
+    if (!givenDir) await bench.prepare(dir);
     const result: GroupResult = {
       runtime: runtimeInfo(),
       backend: api.backend().name,

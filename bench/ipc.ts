@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
-import type { ChildHandle } from "@memmap/core";
+import type { ChildHandle, SpinPolicy } from "@memmap/core";
 import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
 import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
@@ -23,13 +23,6 @@ const HEADER = 192;
 const STREAM_MAPPING = 2 * 4 * MiB + HEADER;
 const PING_MAPPING = 2 * 64 * 1024 + HEADER;
 const READY_MS = 60_000;
-/** Message sizes of the round-trip sweep, with round trips per sample (fewer for the large ones). */
-const SWEEP: [bytes: number, ops: number][] = [
-  [64, 1000],
-  [4096, 1000],
-  [65536, 300],
-  [MiB, 40],
-];
 const C_SPIN = "C spin ping-pong";
 const C_FUTEX = "C futex ping-pong";
 
@@ -59,6 +52,26 @@ for (;;) {
   const msg = ch.receive();
   if (msg === null) break;
   ch.send(msg);
+}
+ch.close();
+`;
+
+/**
+ * Answers each message with one of the same length written in place, as the parent writes
+ * its own (its first byte): neither side copies a payload; argv[2] is the spin policy.
+ */
+const channelViewEcho = (entry: string) => `import process from "node:process";
+const m = await import(${JSON.stringify(entry)});
+const arg = process.argv[2] ?? "adaptive";
+const ch = m.Channel.attach(m.inherited().shm, { spin: /^[0-9.]+$/.test(arg) ? Number(arg) : arg });
+ch.send("ready");
+for (;;) {
+  const view = ch.receiveView();
+  if (view === null) break;
+  const room = ch.reserve(view.length);
+  if (view.length > 0) room[0] = view[0];
+  ch.release();
+  ch.commit();
 }
 ch.close();
 `;
@@ -117,6 +130,7 @@ export function prepare(dir: string): void {
   for (const [id, rt] of Object.entries(RUNTIMES)) {
     writeFileSync(script(dir, `channel-echo-${id}.mjs`), channelEcho(rt.entry));
     writeFileSync(script(dir, `channel-stream-${id}.mjs`), channelStream(rt.entry));
+    writeFileSync(script(dir, `channel-view-echo-${id}.mjs`), channelViewEcho(rt.entry));
   }
   writeFileSync(script(dir, "ipc-child.mjs"), IPC_CHILD);
   writeFileSync(script(dir, "pipe-stream.mjs"), PIPE_STREAM);
@@ -160,16 +174,17 @@ function forward(stream: Readable | null): void {
 }
 
 /** A memmap-forked child at the other end of a Channel over fresh anonymous memory. */
-async function channelPeer(api: Api, dir: string, kind: "echo" | "stream", id: RuntimeId, size: number) {
+async function channelPeer(api: Api, dir: string, kind: "echo" | "stream" | "view-echo", id: RuntimeId, size: number, spin?: SpinPolicy) {
   const rt = RUNTIMES[id];
   const shm = api.mapAnonymous(size);
-  const ch = api.Channel.create(shm);
+  const ch = api.Channel.create(shm, { spin });
   let child: ChildHandle | undefined;
   let exit: unknown;
   try {
     child = track(
       api.fork(script(dir, `channel-${kind}-${id}.mjs`), {
         share: { shm },
+        args: spin === undefined ? [] : [String(spin)],
         execPath: rt.execPath,
         runtimeArgs: rt.runtimeArgs,
         env: rt.env,
@@ -432,8 +447,8 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       title: `(a) ${SMALL}-byte message round trip (ping-pong, time per round trip)`,
       notes: [
         `the parent is the column's runtime; Channel children are forked with memmap's fork(); "child ${cross}" is this runtime's cross-runtime peer (node26 -> bun, node22 -> node26, bun -> deno, deno -> node26)`,
-        "Channel: blocking send/receive (spin 50 µs, then futex); receiveAsync waits off the JS thread instead",
-        "Channel needs both processes on a core of their own: sharing one (taskset -c 0, or another process busy on a 2-core machine) makes every wait spin its 50 µs out first, ~110 µs a round trip; a wide ± here is samples split between the two states",
+        'Channel: blocking send/receive with the default spin ("adaptive": 50 µs on the memory, yielding the core after its first microseconds, then the futex); receiveAsync spins the same on the JS thread, then waits off it',
+        "Channel is fastest with both processes on a core of their own; on a shared one (taskset -c 0, or another process busy on a 2-core machine) every hand-over goes through sched_yield or the futex; a wide ± here is samples split between the two states (docs/channel-internals.md)",
         "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
         "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
         "C: two C processes (bench/c/pingpong.c, cc -O2) copying the message in and out of shared memory, waiting with sched_yield (spin) or a futex; its times are single round trips (p50, p99)",
@@ -533,8 +548,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       ],
     });
 
-    progress("round trips by message size");
-    cases.push(await sizeSweep(api, dir, self));
+    for (const spin of SPIN_CASES) cases.push(await sizeCase(api, dir, self, spin, progress));
   } finally {
     for (const child of [...running]) await stop(child, 0);
   }
@@ -549,50 +563,112 @@ function cPingPong(bytes: number, measure: MeasureOptions): Record<string, Outco
   };
 }
 
-const sizeLabel = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
+/** Message sizes of the per-size round trips, 64 B to 1 MiB. */
+const SIZES = [64, 1024, 16 * 1024, 256 * 1024, MiB];
+/** Spin policies measured per size: the default, spinning without a break, sleeping at once. */
+const SPIN_CASES: SpinPolicy[] = ["adaptive", "busy", 0];
+const sizeLabel = (n: number) => (n >= MiB ? `${n / MiB} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 
-/** Round trips of 64 B .. 1 MiB, Channel (same runtime, receive/send) beside the C ping-pong, every round trip timed (p50, p99). */
-async function sizeSweep(api: Api, dir: string, self: RuntimeId): Promise<CaseResult> {
+/**
+ * Round trips per message size with one spin policy (both ends): a copy each way (send and
+ * receive) against zero-copy (reserve/commit, receiveView/release; the child answers in place
+ * with a message of the same length). One child serves every contender; each op's own time is kept, for p99.
+ */
+async function sizeCase(api: Api, dir: string, self: RuntimeId, spin: SpinPolicy, progress: (what: string) => void): Promise<CaseResult> {
+  progress(`round trips per size, spin ${JSON.stringify(spin)}`);
   const load = loadNote();
-  const outcomes: Record<string, Outcome> = {};
-  const points: Record<string, { series: string; x: number; shared?: boolean }> = {};
-  for (const [bytes, ops] of SWEEP) {
-    const message = new Uint8Array(bytes).fill(3);
-    const channel = `Channel, same runtime, ${sizeLabel(bytes)}`;
-    const measure: MeasureOptions = { ops, samples: 10, warmup: 1, perOp: true };
-    const got = await compareAsync(
-      {
-        [channel]: channelContender(
-          api,
-          dir,
-          "echo",
-          self,
-          (ch) => {
-            ch.send(message);
-            return ch.receive()!.length;
-          },
-          STREAM_MAPPING,
-        ),
+  let peer: Awaited<ReturnType<typeof channelPeer>> | undefined;
+  let users = 0;
+  const perOp = new Map<string, number[]>();
+  const contender = (name: string, op: (ch: ReturnType<Api["Channel"]["create"]>) => number): AsyncContender => {
+    const times: number[] = [];
+    perOp.set(name, times);
+    return {
+      setup: async () => {
+        users++;
+        peer ??= await channelPeer(api, dir, "view-echo", self, STREAM_MAPPING, spin);
       },
-      measure,
-    );
-    outcomes[channel] = got[channel]!;
-    points[channel] = { series: "Channel", x: bytes };
-    for (const [name, o] of Object.entries(cPingPong(bytes, measure))) {
-      outcomes[`${name}, ${sizeLabel(bytes)}`] = o;
-      points[`${name}, ${sizeLabel(bytes)}`] = { series: name, x: bytes, shared: true };
+      op: () => {
+        const start = performance.now();
+        const n = op(peer!.ch);
+        times.push(performance.now() - start);
+        return n;
+      },
+      teardown: async () => {
+        if (--users > 0) return;
+        await peer?.close();
+        peer = undefined;
+      },
+    };
+  };
+  const contenders: Record<string, AsyncContender> = {};
+  for (const size of SIZES) {
+    const message = new Uint8Array(size).fill(3);
+    contenders[`copy, ${sizeLabel(size)}`] = contender(`copy, ${sizeLabel(size)}`, (ch) => {
+      ch.send(message);
+      return ch.receive()!.length;
+    });
+    contenders[`zero-copy, ${sizeLabel(size)}`] = contender(`zero-copy, ${sizeLabel(size)}`, (ch) => {
+      ch.reserve(size)[0] = 3; // what a writer in place would do: the bytes are written where they go
+      ch.commit();
+      const n = ch.receiveView()!.length;
+      ch.release();
+      return n;
+    });
+  }
+  const ops = 200;
+  const warmup = 2;
+  const measure: MeasureOptions = { ops, samples: 10, warmup };
+  const outcomes = await compareAsync(contenders, measure);
+  for (const [name, o] of Object.entries(outcomes)) {
+    const want = SIZES.find((size) => name.endsWith(`, ${sizeLabel(size)}`));
+    if ("stats" in o && o.first !== want) outcomes[name] = { error: `the reply had ${o.first} bytes, not ${want}` };
+  }
+  // The C floor per size, once (with the default policy's case), and the chart of both.
+  const withC = spin === "adaptive";
+  const points: Record<string, { series: string; x: number; shared?: boolean }> = {};
+  for (const size of SIZES) {
+    points[`copy, ${sizeLabel(size)}`] = { series: "Channel copy", x: size };
+    points[`zero-copy, ${sizeLabel(size)}`] = { series: "Channel zero-copy", x: size };
+    if (!withC) continue;
+    for (const [name, o] of Object.entries(cPingPong(size, measure))) {
+      outcomes[`${name}, ${sizeLabel(size)}`] = o;
+      points[`${name}, ${sizeLabel(size)}`] = { series: name, x: size, shared: true };
     }
   }
+  // Per message, after the warm-up rounds: the harness's stats are per sample of 200.
+  const tails = [...perOp].map(([name, times]) => {
+    const timed = times.slice(warmup * ops).sort((a, b) => a - b);
+    const at = (q: number) => ((timed[Math.floor(q * (timed.length - 1))] ?? Number.NaN) * 1000).toFixed(1);
+    return `${name}: p50 ${at(0.5)} µs, p99 ${at(0.99)} µs`;
+  });
   return {
-    title: "(c) round trip by message size (single round trips: median and p99)",
+    title: `(c) round trip per message size, spin ${JSON.stringify(spin)}: copy against zero-copy (child same runtime)`,
     notes: [
-      `Channel over mapAnonymous(${STREAM_MAPPING}) (rings of 4 MiB), blocking send/receive, each message copied into the ring and out of it at both ends`,
-      "C: bench/c/pingpong.c, copying each message in and out at both ends too, spinning with sched_yield or sleeping on a futex",
+      `Channel over mapAnonymous(${STREAM_MAPPING}) (rings of 4 MiB), both ends with { spin: ${JSON.stringify(spin)} }; ${ops} round trips per sample`,
+      "copy: send() copies the message into the ring, receive() out of it, on both sides; zero-copy: reserve()/commit() and receiveView()/release(), each side writing its message's first byte in place (the child answers with a message of the same length): no payload is copied",
+      "busy spins without a break on both ends: it needs a core per process, and on a shared core it waits out the scheduler's time slice",
+      `per message (each op timed on its own): ${tails.join("; ")}`,
+      ...(withC
+        ? [
+            "C: bench/c/pingpong.c (cc -O2), copying each message in and out at both ends, spinning with sched_yield or sleeping on a futex; single round trips (p50, p99)",
+          ]
+        : []),
       load,
     ],
     outcomes,
-    ratios: SWEEP.map(([bytes]) => ({ numerator: `Channel, same runtime, ${sizeLabel(bytes)}`, denominator: `${C_SPIN}, ${sizeLabel(bytes)}` })),
-    chart: { kind: "lines", title: "round trip between two processes by message size (median, lower is better)", xLabel: "message size", points },
+    ratios: [
+      { numerator: `zero-copy, ${sizeLabel(MiB)}`, denominator: `zero-copy, ${sizeLabel(64)}`, target: { max: 2 } },
+      { numerator: `copy, ${sizeLabel(MiB)}`, denominator: `zero-copy, ${sizeLabel(MiB)}` },
+      { numerator: `zero-copy, ${sizeLabel(64)}`, denominator: `copy, ${sizeLabel(64)}` },
+      ...(withC ? SIZES.map((size) => ({ numerator: `zero-copy, ${sizeLabel(size)}`, denominator: `${C_SPIN}, ${sizeLabel(size)}` })) : []),
+    ],
+    chart: {
+      kind: "lines",
+      title: `round trip between two processes by message size, spin ${JSON.stringify(spin)} (median, lower is better)`,
+      xLabel: "message size",
+      points,
+    },
   };
 }
 

@@ -34,6 +34,8 @@ export interface CaseSummary {
   contenders: string[];
   /** contender -> runtime id -> its cell, or why it did not run (absent: not run there). */
   cells: Record<string, Record<string, Cell | Failure>>;
+  /** Figures that are not times (peak memory, say): label -> runtime id -> the rounds' values, as printed. */
+  figures: Record<string, Record<string, string>>;
   ratios: { ratio: Ratio; label: string; cells: Record<string, RatioCell> }[];
   goals: Goal[];
 }
@@ -119,6 +121,14 @@ export function summarizeGroup(name: string, rounds: Record<string, (GroupResult
         if (outcomes.length > 0) cells[contender]![id] = combineOutcomes(outcomes);
       }
     }
+    const figures: CaseSummary["figures"] = {};
+    for (const label of new Set(all.flatMap((c) => Object.keys(c.figures ?? {})))) {
+      figures[label] = {};
+      for (const [id, rs] of ok) {
+        const values = [...new Set(rs.flatMap((r) => (r.cases[i]?.figures?.[label] !== undefined ? [r.cases[i]!.figures![label]!] : [])))];
+        if (values.length > 0) figures[label]![id] = values.join(" / ");
+      }
+    }
     const ratios = unique(
       all.flatMap((c) => c.ratios),
       ratioLabel,
@@ -144,6 +154,7 @@ export function summarizeGroup(name: string, rounds: Record<string, (GroupResult
       chart: first.chart,
       contenders,
       cells,
+      figures,
       ratios,
       goals: unique(
         all.flatMap((c) => c.goals ?? []),
@@ -218,6 +229,7 @@ export function goalVerdict(g: Goal, medianNs: number, bytesPerOp: number | unde
 export function caseRows(c: CaseSummary, runtimeIds: string[]): string[][] {
   const rows = [[c.title, ...runtimeIds]];
   for (const name of c.contenders) rows.push([name, ...runtimeIds.map((id) => formatCell(c.cells[name]?.[id], c.bytesPerOp))]);
+  for (const [label, byRuntime] of Object.entries(c.figures)) rows.push([label, ...runtimeIds.map((id) => byRuntime[id] ?? "-")]);
   for (const { ratio, label, cells } of c.ratios) {
     rows.push([`${label}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`, ...runtimeIds.map((id) => formatRatio(ratio, cells[id]))]);
   }

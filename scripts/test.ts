@@ -1,5 +1,5 @@
-// npm test: lint and typecheck, then every native suite on every runtime through turbo (all
-// of them, even after a failure), then the emulated groups where this machine has their tools,
+// npm test: lint, typecheck and the checks of the published types and docs, then every native
+// suite on every runtime through turbo (all of them, even after a failure), then the emulated groups where this machine has their tools,
 // then one line that sums the checks and every JUnit report ("N passed, N failed"), which CI
 // reads. A run narrowed with turbo's arguments (npm test -- --filter=@memmap/core) counts only
 // the suites it ran, and leaves the emulated groups out, as MEMMAP_EMULATED=0 does.
@@ -10,10 +10,14 @@ import { absentTools, GROUPS } from "./emulated.ts";
 import { type Counts, finalLine, printSummary, readCounts } from "./junit.ts";
 import { RESULTS, ROOT, SUITES } from "./suites.ts";
 
-// Lint (with the format check) and the typecheck of every file first, each one check.
+// Lint (with the format check), the typecheck of every file, a strict user program over the
+// built packages' types and the JSDoc lint of the JSR entries first, each one check. (The JSR
+// publish dry run is a case of e2e/test/packaging.test.ts.)
 const CHECKS = [
   { name: "lint", command: "npm", args: ["run", "--silent", "lint"] },
   { name: "typecheck", command: "npm", args: ["run", "--silent", "typecheck"] },
+  { name: "typecheck:user", command: "npm", args: ["run", "--silent", "typecheck:user"] },
+  { name: "docs:lint", command: "npm", args: ["run", "--silent", "docs:lint"] },
 ];
 const checks = CHECKS.map(({ name, command, args }) => {
   const start = performance.now();

@@ -1,16 +1,15 @@
 // How a new user meets memmap: the packed tarballs installed into a project
-// outside the repo, the README's quick start run there, and the Deno package
-// imported over HTTP (as from JSR) with its prebuilt fetched and cached.
+// outside the repo, the README's quick start run there, and what deno publish
+// would publish (jsr.test.ts serves that over HTTP as JSR does).
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, normalize } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { command, ROOT, RUNTIMES, scriptCommand } from "../../scripts/runtimes.ts";
+import { NPM_PACKAGES, pack } from "../../scripts/pack.ts";
+import { ROOT, RUNTIMES, scriptCommand } from "../../scripts/runtimes.ts";
 
-const NPM_PACKAGES = ["core", "bun", "node"] as const;
 let scratch = "";
 const tarballs: Record<string, string> = {};
 const packed: Record<string, string[]> = {};
@@ -26,10 +25,9 @@ function readmeSnippet(specifier: string): string {
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "memmap-e2e-"));
   for (const name of NPM_PACKAGES) {
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: join(ROOT, "packages", name), encoding: "utf8" });
-    const [info] = JSON.parse(out.slice(out.indexOf("["))) as { filename: string; files: { path: string }[] }[];
-    tarballs[name] = join(scratch, info!.filename);
-    packed[name] = info!.files.map((f) => f.path).sort();
+    const { tarball, files } = pack(ROOT, name, scratch);
+    tarballs[name] = tarball;
+    packed[name] = files;
   }
 });
 
@@ -45,12 +43,10 @@ describe("npm packages", () => {
         assert.ok(files.includes(needed), `${needed} is packed: ${files.join(", ")}`);
       }
       if (name !== "core") assert.ok(files.includes("prebuilt/linux-x64-gnu/libmemmap.so"));
-      const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+|prebuilt\/[a-z0-9-]+\/[a-z.]+)$/.test(f));
+      if (name !== "core") assert.ok(files.includes("prebuilt/checksums.json"), "the shims' checksums are packed");
+      const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+|prebuilt\/checksums\.json|prebuilt\/[a-z0-9-]+\/[a-z.]+)$/.test(f));
       assert.deepEqual(stray, [], "only dist, prebuilt, README, LICENSE and package.json");
-      const pkg = JSON.parse(readFileSync(join(ROOT, "packages", name, "package.json"), "utf8"));
-      for (const entry of Object.values(pkg.exports) as unknown[]) {
-        if (typeof entry === "object" && entry) assert.equal(Object.keys(entry)[0], "types", "exports list types first");
-      }
+      // Whether types come first in each condition, and more, publint checks (package-lint.test.ts).
     });
   }
 
@@ -80,71 +76,5 @@ describe("npm packages", () => {
   });
 });
 
-describe("Deno package", () => {
-  it("passes deno publish --dry-run (core and deno)", () => {
-    for (const name of ["core", "deno"]) {
-      const r = spawnSync(...command(RUNTIMES.deno, ["publish", "--dry-run", "--allow-dirty"]), { cwd: join(ROOT, "packages", name), encoding: "utf8" });
-      assert.equal(r.status, 0, r.stderr);
-      if (name === "deno") assert.match(r.stderr + r.stdout, /prebuilt\/linux-x64-gnu\/libmemmap\.so/, "the prebuilt is published");
-    }
-  });
-
-  it("imported over HTTP from outside the repo, fetches its prebuilt once into a cache and runs the quick start", async () => {
-    const server = await serve(join(ROOT, "packages"));
-    try {
-      const port = (server.address() as { port: number }).port;
-      const base = `http://127.0.0.1:${port}`;
-      const app = join(scratch, "deno-app");
-      mkdirSync(app);
-      // What JSR does on publish (bare @memmap/core -> the published core), an import map does here.
-      writeFileSync(
-        join(app, "deno.json"),
-        JSON.stringify({
-          imports: {
-            "@memmap/core": `${base}/core/src/index.ts`,
-            "@memmap/core/backend": `${base}/core/src/backend-api.ts`,
-          },
-        }),
-      );
-      writeFileSync(join(app, "main.ts"), readmeSnippet("jsr:@memmap/deno").replace('"jsr:@memmap/deno"', `"${base}/deno/mod.ts"`));
-      const cache = join(app, "memmap-cache");
-      const env = { ...process.env, MEMMAP_CACHE_DIR: cache, DENO_DIR: join(app, "deno-dir") };
-      const main = scriptCommand(RUNTIMES.deno, "main.ts", { flags: [`--allow-import=127.0.0.1:${port}`, `--allow-net=127.0.0.1:${port}`] });
-      for (let attempt = 0; attempt < 2; attempt++) {
-        writeFileSync(join(app, "data.bin"), new Uint8Array(16));
-        // Asynchronous: the HTTP server answering Deno lives in this process.
-        const r = await run(...main, { cwd: app, env });
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(readFileSync(join(app, "data.bin"))[0], 42);
-      }
-      assert.equal(server.prebuiltFetches, 1, "the prebuilt is fetched once, then opened from the cache");
-    } finally {
-      server.close();
-    }
-  });
-});
-
-/** A loopback static file server over `root` that counts requests for prebuilt shims. */
-function serve(root: string): Promise<Server & { prebuiltFetches: number }> {
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
-    if (!path.startsWith(root) || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (path.includes("/prebuilt/")) counted.prebuiltFetches++;
-    res.writeHead(200, { "content-type": path.endsWith(".ts") ? "application/typescript" : "application/octet-stream" });
-    createReadStream(path).pipe(res);
-  }) as Server & { prebuiltFetches: number };
-  const counted = server;
-  counted.prebuiltFetches = 0;
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, options, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr });
-    });
-  });
-}
+// What deno publish would publish is checked by every release (registry.test.ts runs deno publish --dry-run),
+// and served as JSR does, with the README's Deno quick start, by jsr.test.ts.

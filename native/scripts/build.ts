@@ -3,6 +3,8 @@
 //   node scripts/build.ts                 this machine's target (what npm install runs)
 //   node scripts/build.ts --all           every target, with the cross tools of install-cross-tools.sh
 //   node scripts/build.ts --target NAME   one target (repeatable)
+// With MEMMAP_USE_PREBUILT=1 it compiles nothing and only checks that this machine's shim is
+// already in prebuilt/ (CI puts the build of the same run there, from an artifact).
 // Once both darwin targets are built, it also joins them into prebuilt/darwin-universal/
 // (see buildUniversal).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -86,7 +88,14 @@ export function buildUniversal(): string {
   return UNIVERSAL;
 }
 
-if (import.meta.main) {
+if (import.meta.main && process.env.MEMMAP_USE_PREBUILT === "1") {
+  const shim = join(root, "prebuilt", hostTarget(), TARGETS[hostTarget()].file);
+  if (!existsSync(shim)) {
+    console.error(`native: MEMMAP_USE_PREBUILT=1, but ${shim} is missing: put the shim there first, or unset it to compile`);
+    process.exit(1);
+  }
+  console.log(`native: MEMMAP_USE_PREBUILT=1: using ${shim} as it is`);
+} else if (import.meta.main) {
   let failed = 0;
   let darwinBuilt = false;
   for (const target of wanted(process.argv.slice(2))) {

@@ -2,19 +2,23 @@
  * @module
  * memmap for Deno: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays, over Deno.dlopen. Needs --allow-ffi (and read/write for files).
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts
  * import { map } from "@memmap/deno";
- * using m = map("data.bin", { mode: "readwrite" });
+ * using m = map("data.bin", { mode: "readwrite", size: 4096 });
  * m.bytes[0] = 1;
  * m.flush();
  * ```
  */
-import { bindMemmap, type Memmap, normalizeHost, openFirst, targetFor } from "@memmap/core/backend";
+import { bindMemmap, type Memmap, normalizeHost, openFirst, TARGETS, targetFor } from "@memmap/core/backend";
 import { openBackend } from "./src/backend.ts";
-import { cachedPrebuiltDir } from "./src/remote.ts";
+import { embeddedShim } from "./src/embedded-shim.ts";
+import { openFromMemory } from "./src/open-from-memory.ts";
 import { readRunFlags } from "./src/run-flags.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const target = () => targetFor(normalizeHost(Deno.build.os, Deno.build.arch, Deno.build.env));
 const prebuiltDir = new URL("./prebuilt/", import.meta.url);
@@ -24,25 +28,25 @@ function env(name: string): string | undefined {
   return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted" ? Deno.env.get(name) : undefined;
 }
 
-// From JSR or any https URL the prebuilt cannot be dlopen'ed in place: fetch it
-// once into a local cache, before the first call (map() is synchronous).
-const localPrebuiltDir = prebuiltDir.protocol === "file:" ? decodeURIComponent(prebuiltDir.pathname) : await cachedPrebuiltDir(prebuiltDir, target(), env);
+// From JSR or any other URL that is no file, prebuilt/ cannot be dlopen'ed in place: the shim
+// comes as a module of this package, through Deno's module graph and cache (no --allow-net),
+// read now since map() is synchronous; a failure is kept for the first call to throw.
+const local = prebuiltDir.protocol === "file:";
+const embedded = local ? undefined : await embeddedShim(target()).catch((error: unknown) => ({ error }));
 
 // Read now (through libc, not the shim, which still loads on first use): setting
 // process.title later overwrites the command line the flags are read from.
 const ownFlags = readRunFlags() ?? [];
 
 const memmap: Memmap = bindMemmap(
-  (config) =>
-    openFirst(
-      {
-        explicit: config.libraryPath,
-        env: env("MEMMAP_LIBRARY_PATH"),
-        prebuiltDir: localPrebuiltDir,
-        target: target(),
-      },
-      openBackend,
-    ).library,
+  (config) => {
+    const search = { explicit: config.libraryPath, env: env("MEMMAP_LIBRARY_PATH"), prebuiltDir: decodeURIComponent(prebuiltDir.pathname), target: target() };
+    // A path the user chose is tried first (and alone: openFirst does not fall back from it).
+    if (local || search.explicit || search.env) return openFirst(search, openBackend).library;
+    if (!(embedded instanceof Uint8Array)) throw embedded?.error;
+    const label = new URL(`${search.target}/${TARGETS[search.target].file}.ts`, prebuiltDir).href;
+    return openFromMemory(embedded, TARGETS[search.target].file, (path) => openBackend(path, label));
+  },
   { ownFlags: () => [...ownFlags] },
 );
 
@@ -79,3 +83,7 @@ export const configure: Memmap["configure"] = memmap.configure;
 /** The loaded backend, for diagnostics and benchmarks. */
 export const backend: Memmap["backend"] = memmap.backend;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;

@@ -8,29 +8,40 @@
  * it runs (a typed array), "void" no result. Results are `value or -errno`.
  */
 export type AbiType = "i32" | "i64" | "buffer" | "void";
+/** A parameter's type: anything but "void". */
 export type AbiParameter = Exclude<AbiType, "void">;
 /** No call returns a pointer. */
 export type AbiResult = Exclude<AbiType, "buffer">;
 
+/** One row of {@linkcode ABI}: how a shim function is called. */
 export interface AbiCall {
   /** The C function. */
   readonly symbol: string;
+  /** What it returns ("i32"/"i64": a value or -errno). */
   readonly result: AbiResult;
+  /** Its parameters' types, in order. */
   readonly parameters: readonly AbiParameter[];
   /** Also callable off the JS thread, as the Backend's `<name>Async`, returning a Promise. */
   readonly offThread?: true;
 }
 
+/** Every shim call by its Backend name: see {@linkcode AbiCall}. */
 export const ABI = {
+  /** MEMMAP_ABI_VERSION of the loaded shim. */
   abiVersion: { symbol: "memmap_abi_version", result: "i32", parameters: [] },
+  /** The page size (Windows: the 64 KiB allocation granularity). */
   pageSize: { symbol: "memmap_page_size", result: "i64", parameters: [] },
   /** (path, flags, mode); path is NUL-terminated. */
   open: { symbol: "memmap_open", result: "i32", parameters: ["buffer", "i32", "i32"] },
+  /** (fd) */
   close: { symbol: "memmap_close", result: "i32", parameters: ["i32"] },
   /** (fd, out): fills `out` (STAT_SLOTS int64 slots). */
   fstat: { symbol: "memmap_fstat", result: "i32", parameters: ["i32", "buffer"] },
+  /** (fd): ACCESS_READ | ACCESS_WRITE, what the descriptor was opened for. */
   fdAccess: { symbol: "memmap_fd_access", result: "i32", parameters: ["i32"] },
+  /** (fd, length) */
   ftruncate: { symbol: "memmap_ftruncate", result: "i32", parameters: ["i32", "i64"] },
+  /** (fd) */
   fsync: { symbol: "memmap_fsync", result: "i32", parameters: ["i32"] },
   /** (length, prot, flags, fd, offset): the address or -errno. */
   mmap: { symbol: "memmap_mmap", result: "i64", parameters: ["i64", "i32", "i32", "i32", "i64"] },
@@ -40,13 +51,17 @@ export const ABI = {
   msync: { symbol: "memmap_msync", result: "i32", parameters: ["i64", "i64", "i32"] },
   /** (addr, length, advice) */
   madvise: { symbol: "memmap_madvise", result: "i32", parameters: ["i64", "i64", "i32"] },
+  /** (addr, length) */
   mlock: { symbol: "memmap_mlock", result: "i32", parameters: ["i64", "i64"] },
+  /** (addr, length) */
   munlock: { symbol: "memmap_munlock", result: "i32", parameters: ["i64", "i64"] },
   /** (addr, oldLength, newLength): the new address or -errno. */
   mremap: { symbol: "memmap_mremap", result: "i64", parameters: ["i64", "i64", "i64"] },
+  /** (name): a memfd sealed against shrinking (Linux), or the platform's anonymous shared memory. */
   memfdCreate: { symbol: "memmap_memfd_create", result: "i32", parameters: ["buffer"] },
   /** (name, flags, mode) */
   shmOpen: { symbol: "memmap_shm_open", result: "i32", parameters: ["buffer", "i32", "i32"] },
+  /** (name) */
   shmUnlink: { symbol: "memmap_shm_unlink", result: "i32", parameters: ["buffer"] },
   /** (dst, src, length): memcpy between two mapped ranges. */
   copy: { symbol: "memmap_copy", result: "void", parameters: ["i64", "i64", "i64"], offThread: true },
@@ -59,14 +74,21 @@ export const ABI = {
   },
   /** (srcFd, dstFd) */
   clone: { symbol: "memmap_clone", result: "i32", parameters: ["i32", "i32"] },
+  /** (fd, mode) */
   fchmod: { symbol: "memmap_fchmod", result: "i32", parameters: ["i32", "i32"] },
   /** (fd, offset, length) */
   fallocate: { symbol: "memmap_fallocate", result: "i32", parameters: ["i32", "i64", "i64"] },
+  /** (fd, offset): lseek(SEEK_DATA). */
   seekData: { symbol: "memmap_seek_data", result: "i64", parameters: ["i32", "i64"] },
+  /** (fd, offset): lseek(SEEK_HOLE). */
   seekHole: { symbol: "memmap_seek_hole", result: "i64", parameters: ["i32", "i64"] },
+  /** The process's umask, read without changing it for good. */
   umask: { symbol: "memmap_umask", result: "i32", parameters: [] },
+  /** (from, to) */
   rename: { symbol: "memmap_rename", result: "i32", parameters: ["buffer", "buffer"] },
+  /** (existing, newPath) */
   link: { symbol: "memmap_link", result: "i32", parameters: ["buffer", "buffer"] },
+  /** (path) */
   unlink: { symbol: "memmap_unlink", result: "i32", parameters: ["buffer"] },
   /** (addr, expected, timeoutMs): futex wait on the 32-bit word at addr: 0 woken, -EAGAIN not equal, -ETIMEDOUT; timeoutMs < 0 forever. */
   wait: { symbol: "memmap_wait", result: "i32", parameters: ["i64", "i32", "i64"], offThread: true },
@@ -80,6 +102,7 @@ export const ABI = {
   childExit: { symbol: "memmap_child_exit", result: "i32", parameters: ["i32"] },
   /** (addr, length): truncation guard: registers a range, returns a slot or -errno. */
   guardAdd: { symbol: "memmap_guard_add", result: "i32", parameters: ["i64", "i64"] },
+  /** (slot): unregisters a range from the truncation guard. */
   guardRemove: { symbol: "memmap_guard_remove", result: "i32", parameters: ["i32"] },
   /** (slot): faults absorbed in the slot so far. */
   guardFaults: { symbol: "memmap_guard_faults", result: "i64", parameters: ["i32"] },
@@ -91,8 +114,10 @@ export const ABI = {
   errnoTable: { symbol: "memmap_errno_table", result: "i32", parameters: ["buffer", "i32"] },
 } as const satisfies Record<string, AbiCall>;
 
-type Abi = typeof ABI;
-type JsValue<T extends AbiType> = T extends "i32"
+/** The table's type. */
+export type Abi = typeof ABI;
+/** The JS type of an ABI type. */
+export type JsValue<T extends AbiType> = T extends "i32"
   ? number
   : T extends "i64"
     ? bigint
@@ -100,13 +125,15 @@ type JsValue<T extends AbiType> = T extends "i32"
       ? ArrayBufferView
       : // biome-ignore lint/suspicious/noConfusingVoidType: the type of a "void" result, used only as a return type
         void;
-type JsParameters<P extends readonly AbiParameter[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
+/** The JS types of a parameter list. */
+export type JsParameters<P extends readonly AbiParameter[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
 
 /** Every shim call as the Backend offers it, one member per table entry. */
 export type ShimCalls = {
   [K in keyof Abi]: (...args: JsParameters<Abi[K]["parameters"]>) => JsValue<Abi[K]["result"]>;
 };
 
+/** The names of the calls that may run off the JS thread. */
 export type OffThreadName = { [K in keyof Abi]: Abi[K] extends { offThread: true } ? K : never }[keyof Abi];
 
 /** The off-thread variants: the same arguments, a Promise of the same result. */
@@ -114,10 +141,18 @@ export type OffThreadCalls = {
   [K in OffThreadName as `${K}Async`]: (...args: Parameters<ShimCalls[K]>) => Promise<ReturnType<ShimCalls[K]>>;
 };
 
+/** A function of an FFI's symbol table. */
 // biome-ignore lint/suspicious/noExplicitAny: each FFI's functions take their own argument types; the ABI table types the calls
-type NativeFunction = (...args: any[]) => unknown;
+export type NativeFunction = (...args: any[]) => unknown;
 
-/** An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary. */
+/**
+ * An FFI's symbol table: every call's C name with `describe(call)`, its declaration in that FFI's vocabulary.
+ *
+ * @example
+ * ```ts
+ * const symbols = symbolTable((call) => ({ args: call.parameters.map((p) => FFI_TYPES[p]), returns: FFI_TYPES[call.result] }));
+ * ```
+ */
 export function symbolTable<T>(describe: (call: AbiCall) => T): Record<string, T> {
   return Object.fromEntries(Object.values(ABI).map((call: AbiCall) => [call.symbol, describe(call)]));
 }
@@ -126,6 +161,11 @@ export function symbolTable<T>(describe: (call: AbiCall) => T): Record<string, T
  * The Backend's shim calls over an FFI's functions (keyed by C name). Each is
  * the FFI's function itself; where the FFI may return an i64 as a number
  * (`i64MayBeNumber`), one closure of the call's arity turns it into a bigint.
+ *
+ * @example
+ * ```ts
+ * const calls = shimCalls(library.symbols, false);
+ * ```
  */
 export function shimCalls(functions: Record<string, NativeFunction>, i64MayBeNumber: boolean): ShimCalls {
   const calls: Record<string, NativeFunction> = {};
@@ -165,6 +205,11 @@ const FROM_NATIVE: Record<AbiResult, (raw: unknown) => unknown> = {
  * The Backend's off-thread calls over `run`, which makes one call off the JS
  * thread (a worker, Deno's nonblocking symbols, koffi's async calls) and
  * resolves to its raw result; results are converted to the table's types.
+ *
+ * @example
+ * ```ts
+ * const calls = offThreadCalls((name, args) => nonblocking[ABI[name].symbol](...args));
+ * ```
  */
 export function offThreadCalls(run: (name: OffThreadName, args: unknown[]) => Promise<unknown>): OffThreadCalls {
   const calls: Record<string, NativeFunction> = {};

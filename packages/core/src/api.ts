@@ -1,7 +1,7 @@
 import type { URL } from "node:url";
 import { ABI_VERSION, type Backend } from "./backend.ts";
 import { loadErrnos, MmapError } from "./errors.ts";
-import { Channel, type ChannelOptions } from "./channel.ts";
+import { type AttachOptions, Channel, type ChannelOptions } from "./channel.ts";
 import { copyFile, copyFileSync, type CopyOptions, type CopyResult } from "./copy.ts";
 import { type ChildHandle, type ForkOptions, fork, inherited } from "./fork.ts";
 import { Mutex } from "./mutex.ts";
@@ -71,38 +71,140 @@ export interface Memmap {
    * ```
    */
   fork(module: string | URL, options?: ForkOptions): ChildHandle;
-  /** In a forked child: the mappings its parent shared, by name ({} elsewhere). */
-  inherited(): Record<string, Mapping>;
-  /** Named POSIX shared memory for unrelated processes; see SharedOptions. */
+  /**
+   * In a forked child: the mappings its parent shared, by name ({} elsewhere); each has
+   * the parent's length and mode. A name the parent did not share is undefined.
+   *
+   * @example
+   * ```ts
+   * const { shm } = inherited();
+   * if (shm) console.log("a child of fork(), sharing", shm.length, "bytes");
+   * ```
+   */
+  inherited(): Partial<Record<string, Mapping>>;
+  /**
+   * Named POSIX shared memory for unrelated processes; see SharedOptions. The name lives
+   * until unlinkShared().
+   *
+   * @example
+   * ```ts
+   * using shm = openShared("my-app-state", { size: 4096, create: true });
+   * shm.bytes[0] = 1; // another process's openShared("my-app-state") sees it
+   * ```
+   */
   openShared(name: string, options?: SharedOptions): Mapping;
-  /** Removes a shared memory name (processes that have it mapped keep it). */
+  /**
+   * Removes a shared memory name (processes that have it mapped keep it).
+   *
+   * @example
+   * ```ts
+   * unlinkShared("my-app-state");
+   * ```
+   */
   unlinkShared(name: string): void;
-  /** Like Atomics.wait, across processes, on an Int32Array over a mapping; blocks the thread. */
+  /**
+   * Like Atomics.wait, across processes, on an Int32Array over a mapping; blocks the thread.
+   *
+   * @example
+   * ```ts
+   * const word = new Int32Array(shm.bytes.buffer, 0, 1);
+   * if (wait(word, 0, 0, 1000) === "timed-out") console.log("nobody notified within 1 s");
+   * ```
+   */
   wait(i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult;
-  /** wait() without blocking the event loop. */
+  /**
+   * wait() without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * const result = await waitAsync(new Int32Array(shm.bytes.buffer, 0, 1), 0, 0);
+   * ```
+   */
   waitAsync(i32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult>;
-  /** Like Atomics.notify, across processes; returns how many waiters woke. */
+  /**
+   * Like Atomics.notify, across processes; returns how many waiters woke.
+   *
+   * @example
+   * ```ts
+   * const word = new Int32Array(shm.bytes.buffer, 0, 1);
+   * Atomics.store(word, 0, 1);
+   * notify(word, 0); // wakes every waiter; notify(word, 0, 1) wakes one
+   * ```
+   */
   notify(i32: Int32Array, index: number, count?: number): number;
-  /** A robust inter-process mutex in one Int32Array word of shared memory. */
+  /**
+   * A robust inter-process mutex in two Int32Array words of shared memory (`index` and
+   * `index + 1`, default 0): a holder that dies is noticed, and the next lock() reports it.
+   *
+   * @example
+   * ```ts
+   * const mutex = new Mutex(new Int32Array(shm.bytes.buffer), 0);
+   * {
+   *   using guard = mutex.lock();
+   *   if (guard.ownerDied) console.log("the last holder died: repair the shared state");
+   * } // unlocked here
+   * ```
+   */
   Mutex: new (
     i32: Int32Array,
     index?: number,
   ) => Mutex;
-  /** Message channels over a shared mapping. */
+  /** Message channels over a shared mapping: create() on one side, attach() on the other. */
   Channel: {
-    /** Formats the mapping as a channel; this process is one end. */
+    /**
+     * Formats the mapping as a channel; this process is one end. Name the expected peer
+     * (fork()'s child.pid), so that its death before attaching is ERR_PEER_GONE.
+     *
+     * @example
+     * ```ts
+     * const ring = mapAnonymous(1 << 20);
+     * const child = fork("./worker.ts", { share: { ring } });
+     * const channel = Channel.create(ring, { peer: child.pid });
+     * channel.sendJson({ job: 1 });
+     * ```
+     */
     create(mapping: Mapping, options?: ChannelOptions): Channel;
-    /** Joins the channel another process created on the same memory. */
-    attach(mapping: Mapping): Channel;
+    /**
+     * Joins the channel another process created on the same memory.
+     *
+     * @example
+     * ```ts
+     * const { ring } = inherited();
+     * if (ring) {
+     *   const channel = Channel.attach(ring);
+     *   console.log(channel.receiveJson());
+     * }
+     * ```
+     */
+    attach(mapping: Mapping, options?: AttachOptions): Channel;
   };
   /**
    * The unit mapping offsets are aligned to, in bytes (loads the shim on first use): the page
    * size, except on Windows, where views start at multiples of the 64 KiB allocation granularity.
+   *
+   * @example
+   * ```ts
+   * const window = map("big.bin", { offset: 100 * pageSize(), length: pageSize() });
+   * ```
    */
   pageSize(): number;
-  /** Chooses where the native shim is loaded from; call it before anything else. */
+  /**
+   * Chooses where the native shim is loaded from; call it before anything else.
+   *
+   * @example
+   * ```ts
+   * configure({ libraryPath: "/opt/memmap/libmemmap.so" });
+   * ```
+   */
   configure(options: ConfigureOptions): void;
-  /** The loaded backend (loads it on first use), for diagnostics and benchmarks. */
+  /**
+   * The loaded backend (loads it on first use), for diagnostics and benchmarks.
+   *
+   * @example
+   * ```ts
+   * console.log(backend().name, backend().libraryPath); // e.g. "node:ffi" and the shim's path
+   * ```
+   */
   backend(): Backend;
 }
 
@@ -115,6 +217,12 @@ export interface BindOptions {
 /**
  * Binds the API to a backend that is loaded lazily, on first use, so importing
  * a runtime package never touches native code.
+ *
+ * @example
+ * ```ts
+ * const memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
+ * export const { map, mapAnonymous } = memmap;
+ * ```
  */
 export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOptions: BindOptions = {}): Memmap {
   let loaded: Backend | undefined;
@@ -157,7 +265,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
     },
     Channel: {
       create: (mapping, options) => Channel.createOn(backend(), mapping, options),
-      attach: (mapping) => Channel.attachTo(backend(), mapping),
+      attach: (mapping, options) => Channel.attachTo(backend(), mapping, options),
     },
     pageSize: () => pageSizeOf(backend()),
     configure(options) {

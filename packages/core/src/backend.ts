@@ -24,31 +24,55 @@ export interface Backend extends ShimCalls, OffThreadCalls {
 export const ABI_VERSION = 9;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
+/** open(): for writing too. */
 export const OPEN_WRITE = 1;
+/** open(): create the file if missing. */
 export const OPEN_CREATE = 2;
+/** open(): with OPEN_CREATE, fail with EEXIST if it exists. */
 export const OPEN_EXCL = 4;
+/** open(): truncate to 0 bytes. */
 export const OPEN_TRUNC = 8;
 
+/** fstat() slot: size in bytes. */
 export const STAT_SIZE = 0;
+/** fstat() slot: KIND_FILE, KIND_DIRECTORY or another kind. */
 export const STAT_KIND = 1;
+/** fstat() slot: permission bits. */
 export const STAT_PERM = 2;
+/** fstat() slot: device number. */
 export const STAT_DEV = 3;
+/** fstat() slot: inode number. */
 export const STAT_INO = 4;
+/** How many int64 slots fstat() fills. */
 export const STAT_SLOTS = 5;
+/** STAT_KIND of a regular file. */
 export const KIND_FILE = 1;
+/** STAT_KIND of a directory. */
 export const KIND_DIRECTORY = 2;
 
+/** fdAccess(): the descriptor reads. */
 export const ACCESS_READ = 1;
+/** fdAccess(): the descriptor writes. */
 export const ACCESS_WRITE = 2;
 
+/** mmap() protection: readable. */
 export const PROT_READ = 1;
+/** mmap() protection: writable. */
 export const PROT_WRITE = 2;
+/** mmap() flag: shared with the file and other processes. */
 export const MAP_SHARED = 1;
+/** mmap() flag: private copy-on-write. */
 export const MAP_PRIVATE = 2;
+/** mmap() flag: reserve no swap. */
 export const MAP_NORESERVE = 4;
+/** mmap() flag: pre-fault the pages. */
 export const MAP_POPULATE = 8;
 
+/** msync() flag: schedule the write-back instead of waiting for it. */
 export const SYNC_ASYNC = 1;
+
+/** An madvise hint, for Mapping.advise() and map()'s `advice` option. */
+export type Advice = "normal" | "random" | "sequential" | "willneed" | "dontneed" | "hugepage" | "nohugepage";
 
 /** madvise hints by public name, valued as the shim's MEMMAP_ADVICE_*. */
 export const ADVICE = {
@@ -59,6 +83,4 @@ export const ADVICE = {
   dontneed: 4,
   hugepage: 5,
   nohugepage: 6,
-} as const;
-
-export type Advice = keyof typeof ADVICE;
+} as const satisfies Record<Advice, number>;

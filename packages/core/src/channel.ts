@@ -2,7 +2,8 @@ import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
 import { type ChildExit, forkedChildExit, forkedChildSettled, forkedCount, forkedSince } from "./fork.ts";
-import type { Mapping } from "./mapping.ts";
+import { R, Ring } from "./channel-ring.ts";
+import { detach, type Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
 import { notify, wait, waitAsync } from "./wait.ts";
 
@@ -10,33 +11,57 @@ import { notify, wait, waitAsync } from "./wait.ts";
  * Channel layout, version 1 (all words little-endian 32-bit, offsets in bytes):
  *   0 magic 0x4d4d4348 ("MMCH")   4 version   8 ring capacity C (a power of two)
  *  12 creator pid   16 attacher pid   20 closed bits (1: creator, 2: attacher)
- *  64 ring 0 control (creator -> attacher), 128 ring 1 control (attacher -> creator):
- *     +0 head: bytes written (wraps at 2^32)   +4 tail: bytes read
- *     +8 data sequence (bumped per message)   +12 space sequence (bumped per read)
- *     +16 consumer may sleep   +20 producer may sleep
+ *  64 ring 0 control (creator -> attacher), 128 ring 1 control (attacher -> creator)
  * 192 ring 0 data (C bytes), 192 + C ring 1 data (C bytes).
- * A record is a 32-bit length and the payload, padded to 8 bytes; a length of
- * 0xffffffff pads to the end of the ring. Each ring has one producer and one consumer.
+ * Each ring's control block and records: channel-ring.ts. The zero-copy calls write and
+ * read the same records, so peers of every 0.x release that speak version 1 interoperate.
  */
 const MAGIC = 0x4d4d4348;
+/** The channel layout version this memmap writes and accepts (both peers must agree). */
 export const CHANNEL_VERSION = 1;
 const HEADER = 192;
 const RING_CONTROL = [64, 128];
 const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5 };
-const R = { head: 0, tail: 1, dataSeq: 2, spaceSeq: 3, consumerWaiting: 4, producerWaiting: 5 };
-const PAD = 0xffffffff;
-/** How long a blocked side spins before sleeping in the kernel (a futex round trip costs ~20 µs). */
-const SPIN_MS = 0.05;
 /** How often a sleeping side wakes to check that its peer is alive. */
 const LIVENESS_SLICE_MS = 100;
 /** How long an async wait lets a dead child's exit event take to arrive, for its exit code. */
 const EXIT_EVENT_MS = 5000;
+/**
+ * How long the adaptive spin lasts (a futex round trip costs ~20-50 µs), and the most an async
+ * wait spins on the JS thread before it waits off it.
+ */
+const SPIN_MAX_US = 50;
+/**
+ * The adaptive spin reads the memory alone up to this long, then calls sched_yield between reads
+ * (lets a peer on this core run); less after spins that needed the yields.
+ */
+const PURE_SPIN_US = 5;
+/** Reads of the ring between two looks at the clock. */
+const READS_PER_CLOCK = 64;
+/** #nextIn(): nothing yet, or the peer closed and every message was read. */
+const NOTHING = -1;
+const DRAINED = -2;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * How a blocked side waits before it sleeps in the kernel: "adaptive" (default) spins 50 µs,
+ * first on the memory alone (up to 5 µs, less when replies came only after yielding), then
+ * with sched_yield between reads so that a peer on the same core can run; "busy" never sleeps
+ * nor yields (the lowest latency, for processes on cores of their own: it burns one); a number
+ * spins that many microseconds on the memory alone, then sleeps (0: at once).
+ */
+export type SpinPolicy = "adaptive" | "busy" | number;
+
+/** Options of Channel.attach(). */
+export interface AttachOptions {
+  /** How a blocked send or receive waits (default "adaptive"). */
+  spin?: SpinPolicy;
+}
+
 /** Options of Channel.create(). */
-export interface ChannelOptions {
+export interface ChannelOptions extends AttachOptions {
   /** Bytes per direction, a power of two (default: the largest that fits the mapping). */
   capacity?: number;
   /**
@@ -47,6 +72,19 @@ export interface ChannelOptions {
   peer?: number;
 }
 
+function spinPolicy(value: unknown): SpinPolicy {
+  if (value === undefined) return "adaptive";
+  if (value === "adaptive" || value === "busy") return value;
+  if (typeof value !== "number") throw new TypeError(`options.spin must be "adaptive", "busy" or a number of microseconds, got ${typeof value}`);
+  if (!(value >= 0 && value <= 1e6)) throw new RangeError(`options.spin must be from 0 to 1,000,000 microseconds, got ${value}`);
+  return value;
+}
+
+const heldError = (call: string) =>
+  new MmapError(`${call}: the message from receiveView() is still held; release() it first`, { code: "ERR_CHANNEL_VIEW_HELD" });
+const reservedError = (call: string) =>
+  new MmapError(`${call}: the room from reserve() is not committed yet; commit() it first`, { code: "ERR_CHANNEL_VIEW_HELD" });
+
 /**
  * Messages between two processes over one shared mapping, both ways: a ring
  * per direction, variable-length messages, spinning briefly and then sleeping
@@ -54,34 +92,56 @@ export interface ChannelOptions {
  * receive() returns null once the peer has closed and every message is read; a
  * peer that died without closing is an ERR_PEER_GONE error, found by checking
  * its pid while waiting (for a child of this process, with its exit code and signal).
+ * reserve()/commit() and receiveView()/release() move a message without copying it:
+ * the views are windows into the ring, detached (length 0) once they are given back.
  */
 export class Channel {
   readonly #b: Backend;
   readonly #mapping: Mapping;
   readonly #i32: Int32Array;
   readonly #u8: Uint8Array;
-  readonly #dv: DataView;
   readonly #side: 0 | 1;
-  readonly #capacity: number;
+  readonly #out: Ring;
+  readonly #in: Ring;
+  readonly #spin: SpinPolicy;
+  /** How long the adaptive spin reads the memory alone before it yields, in microseconds. */
+  #pureUs = PURE_SPIN_US;
+  /** The view receiveView() handed out, until release(). */
+  #held: Uint8Array | undefined;
+  /** The view reserve() handed out, until commit(), and its length. */
+  #reserved: Uint8Array | undefined;
+  #reservedLength = 0;
+  /** Removes this channel's hook from the mapping (set once a view was made). */
+  #unhook: (() => void) | undefined;
   /** How many children fork() had shared the mapping with before: the creator's end expects those after. */
   readonly #forkedBefore: number;
   /** Largest message accepted. */
   readonly maxMessage: number;
 
-  private constructor(backend: Backend, mapping: Mapping, side: 0 | 1) {
+  private constructor(backend: Backend, mapping: Mapping, side: 0 | 1, spin: SpinPolicy) {
     this.#b = backend;
     this.#mapping = mapping;
     this.#u8 = mapping.bytes;
     this.#i32 = new Int32Array(this.#u8.buffer, this.#u8.byteOffset, HEADER / 4);
-    this.#dv = new DataView(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength);
+    const dv = new DataView(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength);
     this.#side = side;
-    this.#capacity = this.#i32[W.capacity]!;
-    this.maxMessage = this.#capacity / 2 - 8;
+    const capacity = this.#i32[W.capacity]!;
+    const rings = RING_CONTROL.map((control, i) => new Ring(this.#i32, dv, control / 4, HEADER + i * capacity, capacity));
+    this.#out = rings[side]!;
+    this.#in = rings[1 - side]!;
+    this.#spin = spin;
+    this.maxMessage = capacity / 2 - 8;
     this.#forkedBefore = forkedCount(mapping);
   }
 
-  /** @internal Formats `mapping` as a channel and returns the creator's end. */
+  /**
+   * Formats `mapping` as a channel and returns the creator's end.
+   *
+   * @internal
+   * @ignore
+   */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
+    const spin = spinPolicy(channelOptions.spin);
     const room = Math.floor((mapping.length - HEADER) / 2);
     const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
     if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
@@ -101,11 +161,17 @@ export class Channel {
       i32[W.attacher] = channelOptions.peer;
     }
     Atomics.store(i32, W.magic, MAGIC); // last: an attacher that sees the magic sees the rest
-    return new Channel(backend, mapping, 0);
+    return new Channel(backend, mapping, 0, spin);
   }
 
-  /** @internal Joins a channel another process created on `mapping`. */
-  static attachTo(backend: Backend, mapping: Mapping): Channel {
+  /**
+   * Joins a channel another process created on `mapping`.
+   *
+   * @internal
+   * @ignore
+   */
+  static attachTo(backend: Backend, mapping: Mapping, attachOptions: AttachOptions = {}): Channel {
+    const spin = spinPolicy(attachOptions.spin);
     if (mapping.length < HEADER) throw new RangeError("this mapping is too small to hold a channel");
     const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
     if (Atomics.load(i32, W.magic) !== MAGIC) {
@@ -123,91 +189,232 @@ export class Channel {
         throw new MmapError(`this channel is already attached by pid ${holder}`, { code: "ERR_CHANNEL_BUSY" });
       }
     }
-    return new Channel(backend, mapping, 1);
+    return new Channel(backend, mapping, 1, spin);
   }
 
-  /** Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full. */
+  /**
+   * Sends a message (bytes or a string, as UTF-8), waiting for room if the ring is full.
+   *
+   * @example
+   * ```ts
+   * channel.send("hello");
+   * channel.send(new Uint8Array([1, 2, 3]), 1000); // ETIMEDOUT if no room within 1 s
+   * ```
+   */
   send(message: Uint8Array | string, timeoutMs?: number): void {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
-    for (;;) {
-      if (this.#trySend(bytes)) return;
-      this.#block(this.#outRing(), R.spaceSeq, R.producerWaiting, () => this.#fits(bytes.length), deadline);
-    }
+    while (!this.#trySend(bytes)) this.#block(this.#out, bytes.length, deadline);
   }
 
-  /** send() that waits without blocking the event loop. */
+  /**
+   * send() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * await channel.sendAsync(bytes);
+   * ```
+   */
   async sendAsync(message: Uint8Array | string, timeoutMs?: number): Promise<void> {
     const bytes = this.#bytesOf(message);
     const deadline = this.#deadline(timeoutMs);
-    for (;;) {
-      if (this.#trySend(bytes)) return;
-      await this.#blockAsync(this.#outRing(), R.spaceSeq, R.producerWaiting, () => this.#fits(bytes.length), deadline);
-    }
+    while (!this.#trySend(bytes)) await this.#blockAsync(this.#out, bytes.length, deadline);
   }
 
-  /** The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT). */
-  receive(timeoutMs?: number): Uint8Array | null {
+  /**
+   * Room for a message of `length` bytes, as a view into the ring to write it in place (no
+   * copy); commit() sends it. Waits for room as send() does. Until commit(), send() and
+   * another reserve() are refused (ERR_CHANNEL_VIEW_HELD).
+   * @example
+   * const room = channel.reserve(8);
+   * new DataView(room.buffer, room.byteOffset).setFloat64(0, Math.PI, true);
+   * channel.commit();
+   */
+  reserve(length: number, timeoutMs?: number): Uint8Array {
+    if (typeof length !== "number") throw new TypeError("reserve(length) needs a number of bytes");
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`reserve(length): length must be an integer >= 0, got ${length}`);
+    this.#checkLength(length);
+    if (this.#reserved) throw reservedError("reserve");
+    this.#checkSendable();
     const deadline = this.#deadline(timeoutMs);
-    for (;;) {
-      const got = this.#tryReceive() as Uint8Array | null | undefined;
-      if (got !== undefined) return got;
-      this.#block(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
+    let at = this.#out.claim(length);
+    while (at < 0) {
+      this.#block(this.#out, length, deadline);
+      this.#checkSendable();
+      at = this.#out.claim(length);
     }
+    this.#reserved = this.#window(at, length);
+    this.#reservedLength = length;
+    return this.#reserved;
+  }
+
+  /**
+   * Sends what was written into reserve()'s view: all of it, or its first `length` bytes.
+   * The view is detached (length 0) from then on: the message is the peer's.
+   */
+  commit(length?: number): void {
+    const view = this.#reserved;
+    if (!view) throw new MmapError("commit: nothing is reserved; call reserve(length) first", { code: "ERR_CHANNEL_NOT_RESERVED" });
+    const n = length ?? this.#reservedLength;
+    if (typeof n !== "number") throw new TypeError("commit(length) needs a number of bytes");
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.#reservedLength) {
+      throw new RangeError(`commit(length): length must be an integer from 0 to the ${this.#reservedLength} bytes reserved, got ${n}`);
+    }
+    this.#reserved = undefined;
+    detach(view.buffer as ArrayBuffer);
+    this.#checkSendable();
+    if (this.#out.publish(n)) notify(this.#b, this.#i32, this.#out.word(R.dataSeq), 1);
+  }
+
+  /**
+   * The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT).
+   *
+   * @example
+   * ```ts
+   * for (let m = channel.receive(); m !== null; m = channel.receive()) console.log(new TextDecoder().decode(m));
+   * ```
+   */
+  receive(timeoutMs?: number): Uint8Array | null {
+    const at = this.#awaitIn(timeoutMs);
+    return at === DRAINED ? null : this.#copyOut(at);
   }
 
   /**
    * receive() into `target` instead of a new array (no allocation per message): returns the
    * message's length, or null once the peer closed. A message longer than `target` is left in
    * the channel and a RangeError says how long it is.
+   *
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(channel.maxMessage);
+   * const length = channel.receiveInto(buffer);
+   * if (length !== null) handle(buffer.subarray(0, length));
+   * ```
    */
   receiveInto(target: Uint8Array, timeoutMs?: number): number | null {
     if (!(target instanceof Uint8Array)) throw new TypeError("receiveInto needs a Uint8Array to copy into");
-    const deadline = this.#deadline(timeoutMs);
-    for (;;) {
-      const got = this.#tryReceive(target);
-      if (got !== undefined) return got as number | null;
-      this.#block(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
+    const at = this.#awaitIn(timeoutMs);
+    if (at === DRAINED) return null;
+    const length = this.#in.length;
+    if (length > target.length) {
+      throw new RangeError(`the next message is ${length} bytes, more than the ${target.length}-byte target; it stays in the channel`);
     }
+    target.set(this.#u8.subarray(at, at + length));
+    this.#consumeIn();
+    return length;
   }
 
-  /** receive() that waits without blocking the event loop. */
+  /**
+   * receive() that waits without blocking the event loop (after a spin of at most 50 µs).
+   *
+   * @example
+   * ```ts
+   * const message = await channel.receiveAsync(5000);
+   * ```
+   */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const deadline = this.#deadline(timeoutMs);
-    for (;;) {
-      const got = this.#tryReceive() as Uint8Array | null | undefined;
-      if (got !== undefined) return got;
-      await this.#blockAsync(this.#inRing(), R.dataSeq, R.consumerWaiting, () => this.#readable(), deadline);
-    }
+    const at = await this.#awaitInAsync(timeoutMs);
+    return at === DRAINED ? null : this.#copyOut(at);
   }
 
+  /**
+   * The next message as a view into the ring (no copy), valid until release(), which hands its
+   * room back to the sender; null once the peer closed and all was read. Until release(), every
+   * receive call is refused (ERR_CHANNEL_VIEW_HELD); after it the view is detached (length 0),
+   * so it can never show a later message.
+   * @example
+   * const view = channel.receiveView();
+   * if (view) {
+   *   console.log(view.length);
+   *   channel.release();
+   * }
+   */
+  receiveView(timeoutMs?: number): Uint8Array | null {
+    const at = this.#awaitIn(timeoutMs);
+    return at === DRAINED ? null : this.#hold(at);
+  }
+
+  /** receiveView() that waits without blocking the event loop (after a spin of at most 50 µs). */
+  async receiveViewAsync(timeoutMs?: number): Promise<Uint8Array | null> {
+    const at = await this.#awaitInAsync(timeoutMs);
+    return at === DRAINED ? null : this.#hold(at);
+  }
+
+  /** Gives the message from receiveView() back: its view is detached and its room goes to the sender. A no-op when none is held. */
+  release(): void {
+    const view = this.#held;
+    if (!view) return;
+    this.#held = undefined;
+    detach(view.buffer as ArrayBuffer);
+    if (!this.#mapping.closed) this.#consumeIn();
+  }
+
+  /**
+   * Sends `value` as JSON (JSON.stringify), waiting for room as send() does.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ op: "sum", values: [1, 2, 3] });
+   * ```
+   */
   sendJson(value: unknown, timeoutMs?: number): void {
     this.send(JSON.stringify(value), timeoutMs);
   }
 
-  /** The next message parsed as JSON; undefined once the peer closed. */
-  receiveJson(timeoutMs?: number): unknown {
+  /**
+   * The next message parsed as JSON, as receive() waits for it; null once the peer closed
+   * and every message was read (a message that is JSON `null` reads the same: use receive()
+   * to tell them apart). `T` is what the caller expects: nothing checks it.
+   *
+   * @example
+   * ```ts
+   * const request = channel.receiveJson<{ op: string; values: number[] }>(1000);
+   * if (request === null) console.log("the peer closed the channel");
+   * ```
+   */
+  receiveJson<T = unknown>(timeoutMs?: number): T | null {
     const bytes = this.receive(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
-  async receiveJsonAsync(timeoutMs?: number): Promise<unknown> {
+  /**
+   * receiveJson() that waits without blocking the event loop.
+   *
+   * @example
+   * ```ts
+   * const reply = await channel.receiveJsonAsync<{ sum: number }>();
+   * ```
+   */
+  async receiveJsonAsync<T = unknown>(timeoutMs?: number): Promise<T | null> {
     const bytes = await this.receiveAsync(timeoutMs);
-    return bytes === null ? undefined : JSON.parse(decoder.decode(bytes));
+    return bytes === null ? null : (JSON.parse(decoder.decode(bytes)) as T);
   }
 
-  /** Closes this end: the peer's receive() returns null after the last message, its send() fails. */
+  /**
+   * Closes this end: the peer's receive() returns null after the last message, its send() fails.
+   * A view still held is released, an uncommitted reservation dropped.
+   *
+   * @example
+   * ```ts
+   * channel.sendJson({ done: true });
+   * channel.close(); // the peer reads the message, then null
+   * ```
+   */
   close(): void {
+    this.#detachViews();
+    this.#unhook?.();
+    this.#unhook = undefined;
     if (this.#mapping.closed) return;
     Atomics.or(this.#i32, W.closed, this.#side === 0 ? 1 : 2);
-    for (const ring of RING_CONTROL) {
+    for (const ring of [this.#out, this.#in]) {
       for (const seq of [R.dataSeq, R.spaceSeq]) {
-        Atomics.add(this.#i32, ring / 4 + seq, 1);
-        notify(this.#b, this.#i32, ring / 4 + seq);
+        Atomics.add(this.#i32, ring.word(seq), 1);
+        notify(this.#b, this.#i32, ring.word(seq));
       }
     }
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -220,109 +427,102 @@ export class Channel {
     return (Atomics.load(this.#i32, W.closed) & (side === 0 ? 1 : 2)) !== 0;
   }
 
-  #outRing(): number {
-    return RING_CONTROL[this.#side]! / 4;
+  #peerClosed(): boolean {
+    return this.#closedBy((1 - this.#side) as 0 | 1);
   }
 
-  #inRing(): number {
-    return RING_CONTROL[1 - this.#side]! / 4;
-  }
-
-  #dataStart(ringWord: number): number {
-    return HEADER + (ringWord === RING_CONTROL[0]! / 4 ? 0 : this.#capacity);
+  #checkLength(length: number): void {
+    if (length > this.maxMessage) {
+      throw new RangeError(
+        `a message of ${length} bytes is larger than this channel takes (${this.maxMessage}, half a ring); ` +
+          "create the channel over a larger mapping, or send it in parts",
+      );
+    }
   }
 
   #bytesOf(message: Uint8Array | string): Uint8Array {
     const bytes = typeof message === "string" ? encoder.encode(message) : message;
     if (!(bytes instanceof Uint8Array)) throw new TypeError("a message is a Uint8Array or a string");
-    if (bytes.length > this.maxMessage) {
-      throw new RangeError(
-        `a message of ${bytes.length} bytes is larger than this channel takes (${this.maxMessage}, half a ring); ` +
-          "create the channel over a larger mapping, or send it in parts",
-      );
-    }
-    if (this.#closedBy(this.#side)) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    this.#checkLength(bytes.length);
+    if (this.#reserved) throw reservedError("send");
     return bytes;
   }
 
-  /** Room for `length` bytes, counting the padding a wrap would need. */
-  #fits(length: number): boolean {
-    const ring = this.#outRing();
-    const head = Atomics.load(this.#i32, ring + R.head) >>> 0;
-    const tail = Atomics.load(this.#i32, ring + R.tail) >>> 0;
-    const record = (4 + length + 7) & ~7;
-    const contiguous = this.#capacity - (head & (this.#capacity - 1));
-    const need = record <= contiguous ? record : contiguous + record;
-    return this.#capacity - ((head - tail) >>> 0) >= need;
+  /** Throws unless this end may send now. */
+  #checkSendable(): void {
+    if (this.#mapping.closed || this.#closedBy(this.#side)) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    if (this.#peerClosed()) throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
   }
 
   #trySend(bytes: Uint8Array): boolean {
-    if (this.#closedBy((1 - this.#side) as 0 | 1)) {
-      throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
-    }
-    if (!this.#fits(bytes.length)) return false;
-    const ring = this.#outRing();
-    const start = this.#dataStart(ring);
-    let head = Atomics.load(this.#i32, ring + R.head) >>> 0;
-    const record = (4 + bytes.length + 7) & ~7;
-    let offset = head & (this.#capacity - 1);
-    if (record > this.#capacity - offset) {
-      this.#dv.setUint32(start + offset, PAD, true);
-      head = (head + this.#capacity - offset) >>> 0;
-      offset = 0;
-    }
-    this.#dv.setUint32(start + offset, bytes.length, true);
-    this.#u8.set(bytes, start + offset + 4);
-    // The store publishes the record: the consumer's Atomics.load of head orders after it.
-    Atomics.store(this.#i32, ring + R.head, (head + record) | 0);
-    Atomics.add(this.#i32, ring + R.dataSeq, 1);
-    if (Atomics.load(this.#i32, ring + R.consumerWaiting)) notify(this.#b, this.#i32, ring + R.dataSeq, 1);
+    this.#checkSendable();
+    const at = this.#out.claim(bytes.length);
+    if (at < 0) return false;
+    this.#u8.set(bytes, at);
+    if (this.#out.publish(bytes.length)) notify(this.#b, this.#i32, this.#out.word(R.dataSeq), 1);
     return true;
   }
 
-  #readable(): boolean {
-    const ring = this.#inRing();
-    return Atomics.load(this.#i32, ring + R.head) !== Atomics.load(this.#i32, ring + R.tail) || this.#closedBy((1 - this.#side) as 0 | 1);
-  }
-
-  /**
-   * A message (a new array, or its length once copied into `into`), null when the peer
-   * closed and the ring is drained, undefined when there is nothing yet.
-   */
-  #tryReceive(into?: Uint8Array): Uint8Array | number | null | undefined {
+  /** The next message's payload offset; NOTHING when there is none yet; DRAINED once the peer closed and all was read. */
+  #nextIn(): number {
+    if (this.#held) throw heldError("receive");
     if (this.#mapping.closed || this.#closedBy(this.#side)) {
       throw new MmapError("receive: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
     }
-    const ring = this.#inRing();
-    const start = this.#dataStart(ring);
-    for (;;) {
-      const peerClosed = this.#closedBy((1 - this.#side) as 0 | 1);
-      let tail = Atomics.load(this.#i32, ring + R.tail) >>> 0;
-      const head = Atomics.load(this.#i32, ring + R.head) >>> 0;
-      if (head === tail) return peerClosed ? null : undefined;
-      let offset = tail & (this.#capacity - 1);
-      let length = this.#dv.getUint32(start + offset, true);
-      if (length === PAD) {
-        tail = (tail + this.#capacity - offset) >>> 0;
-        offset = 0;
-        length = this.#dv.getUint32(start, true);
-      }
-      const from = start + offset + 4;
-      let message: Uint8Array | number;
-      if (into) {
-        if (length > into.length) {
-          throw new RangeError(`the next message is ${length} bytes, more than the ${into.length}-byte target; it stays in the channel`);
-        }
-        into.set(this.#u8.subarray(from, from + length));
-        message = length;
-      } else {
-        message = this.#u8.slice(from, from + length);
-      }
-      Atomics.store(this.#i32, ring + R.tail, (tail + ((4 + length + 7) & ~7)) | 0);
-      Atomics.add(this.#i32, ring + R.spaceSeq, 1);
-      if (Atomics.load(this.#i32, ring + R.producerWaiting)) notify(this.#b, this.#i32, ring + R.spaceSeq, 1);
-      return message;
+    // Read before the ring: a message sent before the peer's close() is then never missed.
+    const peerClosed = this.#peerClosed();
+    const at = this.#in.peek();
+    return at >= 0 ? at : peerClosed ? DRAINED : NOTHING;
+  }
+
+  /** #nextIn() once a message is there (or the peer closed), waiting up to timeoutMs. */
+  #awaitIn(timeoutMs: number | undefined): number {
+    const deadline = this.#deadline(timeoutMs);
+    let at = this.#nextIn();
+    while (at === NOTHING) {
+      this.#block(this.#in, -1, deadline);
+      at = this.#nextIn();
     }
+    return at;
+  }
+
+  async #awaitInAsync(timeoutMs: number | undefined): Promise<number> {
+    const deadline = this.#deadline(timeoutMs);
+    let at = this.#nextIn();
+    while (at === NOTHING) {
+      await this.#blockAsync(this.#in, -1, deadline);
+      at = this.#nextIn();
+    }
+    return at;
+  }
+
+  #copyOut(at: number): Uint8Array {
+    const message = this.#u8.slice(at, at + this.#in.length);
+    this.#consumeIn();
+    return message;
+  }
+
+  #consumeIn(): void {
+    if (this.#in.consume()) notify(this.#b, this.#i32, this.#in.word(R.spaceSeq), 1);
+  }
+
+  #hold(at: number): Uint8Array {
+    this.#held = this.#window(at, this.#in.length);
+    return this.#held;
+  }
+
+  /** A view of its own over `length` bytes at `at`, which this channel detaches when it is given back or the mapping goes. */
+  #window(at: number, length: number): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
+    this.#unhook ??= this.#mapping.onDetach(() => this.#detachViews());
+    return new Uint8Array(this.#mapping.window(this.#u8.byteOffset + at, length));
+  }
+
+  #detachViews(): void {
+    detach(this.#held?.buffer as ArrayBuffer | undefined);
+    detach(this.#reserved?.buffer as ArrayBuffer | undefined);
+    this.#held = undefined;
+    this.#reserved = undefined;
   }
 
   #deadline(timeoutMs: number | undefined): number {
@@ -331,40 +531,85 @@ export class Channel {
     return performance.now() + timeoutMs;
   }
 
-  /** Waits until ready() (spin, then futex on the ring's `seq` word), checking the peer and the deadline. */
-  #block(ring: number, seq: number, flag: number, ready: () => boolean, deadline: number): void {
-    // Spin with sched_yield: on two cores it returns at once; when the peer shares this
-    // core, it lets the peer run instead of burning the whole spin (measured: 110 µs
-    // round trips without it when both processes sat on one core).
-    const spinUntil = performance.now() + SPIN_MS;
-    while (performance.now() < spinUntil) {
-      if (ready()) return;
-      this.#b.yield();
-    }
-    for (;;) {
-      const observed = Atomics.load(this.#i32, ring + seq);
-      Atomics.store(this.#i32, ring + flag, 1);
-      if (ready()) break;
-      const left = deadline - performance.now();
-      this.#checkWaiting(left);
-      wait(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
-      if (ready()) break;
-    }
-    Atomics.store(this.#i32, ring + flag, 0);
+  /** Whether `ring` has a record (need < 0) or room for `need` bytes; a peer's close() also ends a wait. */
+  #ready(ring: Ring, need: number): boolean {
+    return (need < 0 ? ring.readable() : ring.fits(need)) || this.#peerClosed();
   }
 
-  async #blockAsync(ring: number, seq: number, flag: number, ready: () => boolean, deadline: number): Promise<void> {
+  /**
+   * Spins until #ready() or the spin policy's budget is spent: true if ready. Reads the ring
+   * alone (no FFI call); the adaptive policy calls sched_yield between reads after its first
+   * microseconds. "busy" ends only when ready, at the deadline or when the peer is gone.
+   */
+  #spinFor(ring: Ring, need: number, deadline: number, async: boolean): boolean {
+    if (this.#ready(ring, need)) return true;
+    const policy = this.#spin;
+    const busy = policy === "busy" && !async;
+    const adaptive = policy === "adaptive";
+    const budget = Math.min(typeof policy === "number" ? policy : SPIN_MAX_US, async ? SPIN_MAX_US : Infinity);
+    if (budget <= 0) return false;
+    const start = performance.now();
+    const until = Math.min(start + budget / 1000, deadline);
+    const pureUntil = adaptive ? start + this.#pureUs / 1000 : until;
+    let checkAt = start + LIVENESS_SLICE_MS;
+    let yielded = false;
     for (;;) {
-      const observed = Atomics.load(this.#i32, ring + seq);
-      Atomics.store(this.#i32, ring + flag, 1);
-      if (ready()) break;
+      for (let k = 0; k < READS_PER_CLOCK; k++) {
+        if (this.#ready(ring, need)) {
+          // Ready only after yielding: the peer needed this core, so yield sooner next time
+          // (and later again, step by step, while replies come without).
+          if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
+          return true;
+        }
+      }
+      const now = performance.now();
+      if (busy) {
+        if (now >= checkAt || now >= deadline) {
+          this.#checkWaiting(deadline - now);
+          checkAt = now + LIVENESS_SLICE_MS;
+        }
+      } else if (now >= until) {
+        return false;
+      } else if (now >= pureUntil) {
+        this.#b.yield();
+        yielded = true;
+      }
+    }
+  }
+
+  /** Waits until #ready() (spin, then futex on the ring's sequence word), checking the peer and the deadline. */
+  #block(ring: Ring, need: number, deadline: number): void {
+    if (this.#spinFor(ring, need, deadline, false)) return;
+    const seq = ring.word(need < 0 ? R.dataSeq : R.spaceSeq);
+    const flag = ring.word(need < 0 ? R.consumerWaiting : R.producerWaiting);
+    for (;;) {
+      const observed = Atomics.load(this.#i32, seq);
+      // Said before the last look: a peer that publishes after it sees the flag and wakes us.
+      Atomics.store(this.#i32, flag, 1);
+      if (this.#ready(ring, need)) break;
+      const left = deadline - performance.now();
+      this.#checkWaiting(left);
+      wait(this.#b, this.#i32, seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      if (this.#ready(ring, need)) break;
+    }
+    Atomics.store(this.#i32, flag, 0);
+  }
+
+  async #blockAsync(ring: Ring, need: number, deadline: number): Promise<void> {
+    if (this.#spinFor(ring, need, deadline, true)) return;
+    const seq = ring.word(need < 0 ? R.dataSeq : R.spaceSeq);
+    const flag = ring.word(need < 0 ? R.consumerWaiting : R.producerWaiting);
+    for (;;) {
+      const observed = Atomics.load(this.#i32, seq);
+      Atomics.store(this.#i32, flag, 1);
+      if (this.#ready(ring, need)) break;
       const left = deadline - performance.now();
       await this.#settleDeadPeers();
       this.#checkWaiting(left);
-      await waitAsync(this.#b, this.#i32, ring + seq, observed, Math.min(LIVENESS_SLICE_MS, left));
-      if (ready()) break;
+      await waitAsync(this.#b, this.#i32, seq, observed, Math.min(LIVENESS_SLICE_MS, left));
+      if (this.#ready(ring, need)) break;
     }
-    Atomics.store(this.#i32, ring + flag, 0);
+    Atomics.store(this.#i32, flag, 0);
   }
 
   /** The pids that may attach or have: the peer, or before one attached, the children fork() gave the memory to. */
@@ -382,7 +627,7 @@ export class Channel {
   }
 
   #checkWaiting(left: number): void {
-    if (!this.#closedBy((1 - this.#side) as 0 | 1)) {
+    if (!this.#peerClosed()) {
       const peer = this.#peerPid;
       if (peer !== 0) {
         const exit = this.#exitOf(peer);
@@ -404,7 +649,9 @@ export class Channel {
     // A child's exit is known once the event loop has turned; its pid may be reused by then.
     const exit = forkedChildExit(this.#b, pid);
     if (exit) return exit;
-    return processAlive(this.#b, pid) ? undefined : null;
+    if (processAlive(this.#b, pid)) return undefined;
+    // It may have died between the two looks: a zombie now, it tells how it ended.
+    return forkedChildExit(this.#b, pid) ?? null;
   }
 }
 

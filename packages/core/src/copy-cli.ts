@@ -3,8 +3,11 @@ import type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 
 /** What the CLI needs from its runtime. */
 export interface CopyCliIo {
+  /** The runtime package's copyFile(). */
   copyFile(src: string, dst: string, options?: CopyOptions): Promise<CopyResult>;
+  /** Where --help, --verbose and results go. */
   stdout: { write(text: string): unknown };
+  /** Where errors and the progress bar go (drawn only on a terminal). */
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
 }
 
@@ -43,7 +46,14 @@ function human(bytes: number): string {
   return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-/** memmap-cp: parses argv (without the program name), copies, returns the exit code. */
+/**
+ * memmap-cp: parses argv (without the program name), copies, returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await copyCli(process.argv.slice(2), { copyFile, stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
 export async function copyCli(argv: string[], io: CopyCliIo): Promise<number> {
   const fail = (message: string) => {
     io.stderr.write(`memmap-cp: ${message}\n`);

@@ -16,11 +16,12 @@ import {
   STAT_PERM,
   STAT_SIZE,
 } from "./backend.ts";
-import { check, checkBig, errnoError, errnos, MmapError } from "./errors.ts";
+import { check, checkBig, errnoError, errnos, isMmapErrorCode, MmapError } from "./errors.ts";
 import { lastSeparator } from "./host.ts";
 import { fstatOf } from "./map.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
+/** How copyFile() copies: see {@linkcode CopyOptions.strategy}. */
 export type CopyStrategy = "auto" | "clone" | "copy_file_range" | "mmap";
 const STRATEGIES: readonly CopyStrategy[] = ["auto", "clone", "copy_file_range", "mmap"];
 
@@ -51,8 +52,11 @@ export interface CopyOptions {
 
 /** What a copy did: "stream" is how "auto" reads a FIFO, a device or a /proc file (see CopyJob.open). */
 export interface CopyResult {
+  /** Bytes copied (the source's size, or what a streamed source gave). */
   bytes: number;
+  /** The strategy that ran: what "auto" chose, or "stream" for a source read front to back. */
   strategy: Exclude<CopyStrategy, "auto"> | "stream";
+  /** Wall-clock milliseconds the copy took. */
   ms: number;
 }
 
@@ -171,7 +175,14 @@ function fsError(e: unknown, syscall: string, path: string): unknown {
   const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
   if (typeof code !== "string") return e;
   const hint = code === "EACCES" ? ". Check the source's permissions." : "";
-  return new MmapError(`${String(message)}${hint}`, { code, errno: typeof errno === "number" ? errno : undefined, syscall, path, cause: e });
+  // A name outside memmap's codes (none seen on Linux) stays in the message, so code's type holds.
+  return new MmapError(`${String(message)}${hint}`, {
+    code: isMmapErrorCode(code) ? code : "EUNKNOWN",
+    errno: typeof errno === "number" ? errno : undefined,
+    syscall,
+    path,
+    cause: e,
+  });
 }
 
 function fsSync<T>(fn: () => T, syscall: string, path: string): T {

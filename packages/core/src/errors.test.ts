@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
 import type { Backend } from "./backend.ts";
-import { ERRNO_NAMES, errnos, loadErrnos, MmapError } from "./errors.ts";
+import { ERRNO_CODES, ERRNO_NAMES, errnos, isMmapErrorCode, loadErrnos, MEMMAP_CODES, MmapError } from "./errors.ts";
 
 /** A backend that answers only errnoTable, with `table` as the shim's text. */
 function withTable(table: string): { -readonly [K in keyof Backend]: Backend[K] } {
@@ -48,6 +51,56 @@ describe("the shim's errno table", () => {
     assert.throws(
       () => loadErrnos(b),
       (e: unknown) => e instanceof MmapError && e.code === "ERR_LIBRARY_ABI" && /ENOTTY/.test(e.message) && /\/fake\/libmemmap\.so/.test(e.message),
+    );
+  });
+});
+
+describe("MmapErrorCode", () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+  /** Every `code: "..."` literal the packages' sources raise, tests left out. */
+  const raised = (() => {
+    const codes = new Set<string>();
+    const sources = ["packages/core/src", "packages/node/src", "packages/bun/src", "packages/deno/src", "packages/deno/mod.ts", "packages/deno/cp.ts"];
+    for (const source of sources) {
+      const path = join(root, source);
+      const files = statSync(path).isDirectory()
+        ? readdirSync(path, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.startsWith("testing"))
+        : [""];
+      for (const file of files) {
+        for (const m of readFileSync(join(path, file), "utf8").matchAll(/\bcode: "([A-Z0-9_]+)"/g)) codes.add(m[1]!);
+      }
+    }
+    return codes;
+  })();
+
+  it("has every code the sources raise, and no ERR_ code they never raise", () => {
+    const known = new Set<string>([...ERRNO_CODES, ...MEMMAP_CODES]);
+    assert.deepEqual([...raised].filter((c) => !known.has(c)).sort(), [], "raised but not in MmapErrorCode");
+    assert.deepEqual(
+      MEMMAP_CODES.filter((c) => !raised.has(c)),
+      [],
+      "in MEMMAP_CODES but never raised",
+    );
+  });
+
+  it("has exactly the errno names of the shim's table (native/src/errnos.h), and EUNKNOWN", () => {
+    const header = readFileSync(join(root, "native/src/errnos.h"), "utf8");
+    const names = [...header.matchAll(/XX\((E[A-Z0-9]+),/g)].map((m) => m[1]);
+    assert.deepEqual([...ERRNO_CODES], [...names, "EUNKNOWN"]);
+  });
+
+  it("is documented code by code in docs/errors.md", () => {
+    const doc = readFileSync(join(root, "docs/errors.md"), "utf8");
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    assert.deepEqual(
+      [...ERRNO_CODES, ...MEMMAP_CODES].filter((c) => !documented.has(c)),
+      [],
+      "codes docs/errors.md does not explain",
+    );
+    assert.deepEqual(
+      [...documented].filter((c) => !isMmapErrorCode(c!)),
+      [],
+      "codes docs/errors.md explains that memmap never raises",
     );
   });
 });

@@ -50,19 +50,25 @@ export interface ForkOptions {
 
 /** How a child ended: as ChildHandle.exited resolves. */
 export interface ChildExit {
+  /** The exit code, or null if a signal ended the child. */
   code: number | null;
+  /** The signal that ended the child ("SIGKILL", …), or null if it exited. */
   signal: string | null;
 }
 
-/** A running child. */
+/** A running child, as fork() returns it. */
 export interface ChildHandle {
-  /** undefined if the process could not be started (exited then rejects). */
-  pid: number | undefined;
-  /** Resolves when the child exits. */
+  /** The child's process id (fork() throws ERR_FORK when the process cannot be started). */
+  pid: number;
+  /** Resolves when the child exits, with its exit code or the signal that ended it. */
   exited: Promise<ChildExit>;
+  /** Sends `signal` (default "SIGTERM") to the child. */
   kill(signal?: NodeJS.Signals | number): void;
+  /** The child's standard input with `stdio: "pipe"`, else null. */
   stdin: Writable | null;
+  /** The child's standard output with `stdio: "pipe"`, else null. */
   stdout: Readable | null;
+  /** The child's standard error with `stdio: "pipe"`, else null. */
   stderr: Readable | null;
 }
 
@@ -193,33 +199,36 @@ export function fork(backend: Backend, module: string | URL, forkOptions: ForkOp
       env: { ...process.env, ...env, [INHERIT_ENV]: JSON.stringify(entries) },
     });
     const pid = child.pid;
-    if (pid !== undefined) {
-      exits.delete(pid); // a reused pid: this child is alive
-      for (const mapping of Object.values(share)) {
-        const r = recipients.get(mapping) ?? { count: 0, pids: [] };
-        recipients.set(mapping, r);
-        r.count++;
-        if (r.pids.push(pid) > EXITS_KEPT) r.pids.shift();
-      }
+    if (pid === undefined) {
+      // Not started (no such file, not executable): said here, at the call, so a handle always has a pid.
+      // The reason arrives as an "error" event; listened to, so that it does not throw.
+      child.once("error", () => {});
+      throw new MmapError(`fork: could not start ${execPath}: check that options.execPath (default: this runtime) is an executable file`, {
+        code: "ERR_FORK",
+        path: execPath,
+      });
+    }
+    exits.delete(pid); // a reused pid: this child is alive
+    for (const mapping of Object.values(share)) {
+      const r = recipients.get(mapping) ?? { count: 0, pids: [] };
+      recipients.set(mapping, r);
+      r.count++;
+      if (r.pids.push(pid) > EXITS_KEPT) r.pids.shift();
     }
     const exited = new Promise<ChildExit>((resolve, reject) => {
       child.once("exit", (code, signal) => {
-        if (pid !== undefined) {
-          exits.set(pid, { code, signal });
-          if (exits.size > EXITS_KEPT) exits.delete(exits.keys().next().value!);
-          running.delete(pid);
-        }
+        exits.set(pid, { code, signal });
+        if (exits.size > EXITS_KEPT) exits.delete(exits.keys().next().value!);
+        running.delete(pid);
         resolve({ code, signal });
       });
       child.once("error", (e) => reject(new MmapError(`fork: could not start ${execPath}: ${e.message}`, { code: "ERR_FORK", cause: e })));
     });
-    if (pid !== undefined)
-      running.set(
-        pid,
-        exited.catch(() => {}),
-      );
+    running.set(
+      pid,
+      exited.catch(() => {}),
+    );
     return {
-      // undefined when the runtime could not be started (never -1 or 0: kill() of those signals whole groups).
       pid,
       exited,
       kill: (signal = "SIGTERM") => void child.kill(signal),
@@ -233,13 +242,13 @@ export function fork(backend: Backend, module: string | URL, forkOptions: ForkOp
   }
 }
 
-let inheritedCache: Record<string, Mapping> | undefined;
+let inheritedCache: Partial<Record<string, Mapping>> | undefined;
 
 /** In a child started by fork(): the mappings its parent shared, by name (empty elsewhere). */
-export function inherited(backend: Backend): Record<string, Mapping> {
+export function inherited(backend: Backend): Partial<Record<string, Mapping>> {
   if (inheritedCache) return inheritedCache;
   const text = process.env[INHERIT_ENV];
-  const out: Record<string, Mapping> = {};
+  const out: Partial<Record<string, Mapping>> = {};
   if (text) {
     // Read once: a grandchild started some other way must not take these descriptor numbers for its own.
     delete process.env[INHERIT_ENV];

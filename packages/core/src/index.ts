@@ -6,11 +6,12 @@
  */
 export type { Backend } from "./backend.ts";
 export type { ConfigureOptions, Memmap } from "./api.ts";
-export { MmapError } from "./errors.ts";
+export { ERRNO_CODES, type ErrnoCode, MEMMAP_CODES, MmapError, type MmapErrorCode } from "./errors.ts";
+export type { Advice } from "./backend.ts";
 export type { AnonymousOptions, MapOptions } from "./map.ts";
 export { type FlushOptions, type MapMode, Mapping, type RangeOptions, type Residency } from "./mapping.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
-export type { Channel, ChannelOptions } from "./channel.ts";
+export type { AttachOptions, Channel, ChannelOptions, SpinPolicy } from "./channel.ts";
 export type { ChildExit, ChildHandle, ForkOptions } from "./fork.ts";
 export type { Mutex, MutexGuard } from "./mutex.ts";
 export type { SharedOptions } from "./shared-memory.ts";

@@ -9,10 +9,20 @@ export interface LibrarySearch {
   env?: string;
   /** The package's own prebuilt/ folder (a path or file: URL string ending in "/"). */
   prebuiltDir: string;
+  /** The platform whose prebuilt shim to look for. */
   target: TargetName;
+  /** Checks the prebuilt beside the package before it is opened; throws an MmapError to refuse it. */
+  verifyPrebuilt?: (path: string) => void;
 }
 
-/** Every path to try, explicit first; each with where it came from. */
+/**
+ * Every path to try, explicit first; each with where it came from.
+ *
+ * @example
+ * ```ts
+ * for (const { path, from } of libraryCandidates({ prebuiltDir: "/pkg/prebuilt/", target: "linux-x64-gnu" })) console.log(path, from);
+ * ```
+ */
 export function libraryCandidates(search: LibrarySearch): { path: string; from: string }[] {
   const out: { path: string; from: string }[] = [];
   if (search.explicit) out.push({ path: search.explicit, from: "configure({ libraryPath })" });
@@ -45,10 +55,16 @@ export function loadHint(reason: string, path: string, target: TargetName): stri
  * Opens the first candidate that loads. An explicit choice that fails is an
  * error at once (falling back would hide the user's mistake); otherwise one
  * error lists every path tried and how to override it.
+ *
+ * @example
+ * ```ts
+ * const { library, path } = openFirst({ env: process.env.MEMMAP_LIBRARY_PATH, prebuiltDir, target }, openBackend);
+ * ```
  */
 export function openFirst<T>(search: LibrarySearch, open: (path: string) => T): { library: T; path: string } {
   const tried: string[] = [];
   for (const { path, from } of libraryCandidates(search)) {
+    if (from === "the prebuilt beside the package") search.verifyPrebuilt?.(path);
     try {
       return { library: open(path), path };
     } catch (cause) {

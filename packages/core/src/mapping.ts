@@ -2,6 +2,7 @@ import { ADVICE, type Advice, type Backend, PROT_READ, PROT_WRITE, SYNC_ASYNC } 
 import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
+/** How a file is mapped: see {@linkcode MapOptions.mode}. */
 export type MapMode = "read" | "readwrite" | "copy";
 export const MAP_MODES: readonly MapMode[] = ["read", "readwrite", "copy"];
 export const ADVICE_NAMES = Object.keys(ADVICE) as Advice[];
@@ -110,10 +111,13 @@ export interface MappingInit {
 
 /** Range options of flush(), advise() and resident(): bytes of the mapping. */
 export interface RangeOptions {
+  /** Start of the range, in bytes from the mapping's start (default 0). */
   offset?: number | bigint;
+  /** Bytes in the range (default: to the mapping's end). */
   length?: number | bigint;
 }
 
+/** Options of {@linkcode Mapping.flush}: the range, and whether to wait. */
 export interface FlushOptions extends RangeOptions {
   /** Schedule the write-back (MS_ASYNC) instead of waiting for it. */
   async?: boolean;
@@ -132,7 +136,7 @@ export interface Residency {
 const MAPPING_INIT = Symbol("memmap.mapping");
 
 /** transfer(0) is the one operation that leaves no alias of the memory: a same-length transfer() or structuredClone moves it. */
-function detach(buffer: ArrayBuffer | undefined): void {
+export function detach(buffer: ArrayBuffer | undefined): void {
   if (buffer && !buffer.detached) buffer.transfer(0);
 }
 
@@ -162,9 +166,11 @@ export class Mapping {
   /** Buffers made by view() over mappings too large for one ArrayBuffer. */
   #extra: WeakRef<ArrayBuffer>[] = [];
   #pruneAt = 64;
+  /** Owners of buffers made by window(), told to detach them before the memory goes. */
+  #detachHooks = new Set<() => void>();
 
-  /** @internal Use map() or mapAnonymous(). */
-  constructor(token: symbol, init: MappingInit) {
+  /** Use map(), mapAnonymous() or openShared(); the token keeps JavaScript callers out too. */
+  private constructor(token: symbol, init: MappingInit) {
     if (token !== MAPPING_INIT) throw new TypeError("Mapping cannot be constructed directly; use map() or mapAnonymous()");
     this.#region = init.region;
     this.#init = init;
@@ -172,12 +178,25 @@ export class Mapping {
     finalizer.register(this, init.region, init.region);
   }
 
-  /** @internal */
+  /**
+   * The Mapping for map(), mapAnonymous() and openShared().
+   *
+   * @internal
+   * @ignore
+   */
   static create(init: MappingInit): Mapping {
     return new Mapping(MAPPING_INIT, init);
   }
 
-  /** The whole mapping as one zero-copy view. Throws RangeError if larger than the runtime's largest ArrayBuffer. */
+  /**
+   * The whole mapping as one zero-copy view. Throws RangeError if larger than the runtime's largest ArrayBuffer.
+   *
+   * @example
+   * ```ts
+   * const m = map("data.bin");
+   * console.log(m.bytes.length, m.bytes[0]);
+   * ```
+   */
   get bytes(): Uint8Array {
     this.#ensureOpen("bytes");
     if (this.#bytes) return this.#bytes;
@@ -202,6 +221,7 @@ export class Mapping {
     return this.#init.offset;
   }
 
+  /** How it was mapped: "read", "readwrite" or "copy" (anonymous and shared memory: "readwrite"). */
   get mode(): MapMode {
     return this.#init.mode;
   }
@@ -211,6 +231,7 @@ export class Mapping {
     return this.#init.path;
   }
 
+  /** Whether close() was called (every method but close() then throws ERR_MAPPING_CLOSED). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -232,6 +253,12 @@ export class Mapping {
   /**
    * A zero-copy view of `length` bytes at `offset` (default: to the end).
    * Works at any offset, also past 4 GiB on runtimes whose ArrayBuffers stop there.
+   *
+   * @example
+   * ```ts
+   * const header = m.view(0, 16);
+   * const tail = m.view(m.length - 4096); // to the end
+   * ```
    */
   view(offset: number | bigint = 0, length?: number | bigint): Uint8Array {
     this.#ensureOpen("view");
@@ -272,7 +299,37 @@ export class Mapping {
     return n;
   }
 
-  /** Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back. */
+  /**
+   * A zero-copy buffer over `length` bytes at `offset`, for a caller that detaches it
+   * itself and registered with onDetach() to do so on close(); it keeps this Mapping alive.
+   *
+   * @internal
+   * @ignore
+   */
+  window(offset: number, length: number): ArrayBuffer {
+    return this.#newBuffer(offset, length);
+  }
+
+  /**
+   * `hook` runs whenever this mapping's views are detached (close, resize), before the memory goes; returns its removal.
+   *
+   * @internal
+   * @ignore
+   */
+  onDetach(hook: () => void): () => void {
+    this.#detachHooks.add(hook);
+    return () => this.#detachHooks.delete(hook);
+  }
+
+  /**
+   * Writes changes back to the file (msync). A no-op for "read" and "copy" mappings, which never write back.
+   *
+   * @example
+   * ```ts
+   * m.bytes.set(update, 4096);
+   * m.flush({ offset: 4096, length: update.length });
+   * ```
+   */
   flush(flushOptions?: FlushOptions): void {
     this.#ensureOpen("flush");
     const opts = options<FlushOptions>(flushOptions, "flush options");
@@ -294,7 +351,15 @@ export class Mapping {
     );
   }
 
-  /** Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes. */
+  /**
+   * Tells the kernel how the memory will be used (madvise). "dontneed" on a private mapping drops its private changes.
+   *
+   * @example
+   * ```ts
+   * m.advise("sequential");
+   * m.advise("willneed", { offset: 0, length: 1 << 20 });
+   * ```
+   */
   advise(advice: Advice, range?: RangeOptions): void {
     this.#ensureOpen("advise");
     const a = oneOf(advice, "advice", ADVICE_NAMES);
@@ -334,7 +399,19 @@ export class Mapping {
     return { pages: bitmap.length, resident, bitmap };
   }
 
-  /** Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK. */
+  /**
+   * Keeps the pages in RAM (mlock). Fails with EAGAIN/ENOMEM/EPERM past RLIMIT_MEMLOCK.
+   *
+   * @example
+   * ```ts
+   * m.lock();
+   * try {
+   *   // latency-critical work on m.bytes
+   * } finally {
+   *   m.unlock();
+   * }
+   * ```
+   */
   lock(): void {
     this.#ensureOpen("lock");
     const r = this.#region;
@@ -345,7 +422,14 @@ export class Mapping {
     );
   }
 
-  /** Lets the pages be swapped or evicted again (munlock). */
+  /**
+   * Lets the pages be swapped or evicted again (munlock).
+   *
+   * @example
+   * ```ts
+   * m.unlock();
+   * ```
+   */
   unlock(): void {
     this.#ensureOpen("unlock");
     const r = this.#region;
@@ -355,6 +439,12 @@ export class Mapping {
   /**
    * Grows or shrinks a "readwrite" mapping (and its file, which follows) or
    * anonymous memory. Views taken before are detached: take new ones.
+   *
+   * @example
+   * ```ts
+   * const log = map("log.bin", { mode: "readwrite", size: 4096 });
+   * log.resize(log.length * 2); // the file grows too; take new views
+   * ```
    */
   resize(newLength: number | bigint): void {
     this.#ensureOpen("resize");
@@ -398,8 +488,11 @@ export class Mapping {
   }
 
   /**
-   * @internal A descriptor a child process can map the same memory from, and
+   * A descriptor a child process can map the same memory from, and
    * whether the caller must close it after handing it over.
+   *
+   * @internal
+   * @ignore
    */
   shareDescriptor(): { fd: number; owned: boolean } {
     this.#ensureOpen("fork");
@@ -410,12 +503,27 @@ export class Mapping {
     });
   }
 
-  /** @internal Whether this is anonymous memory (owns its descriptor). */
+  /**
+   * Whether this is anonymous memory (owns its descriptor).
+   *
+   * @internal
+   * @ignore
+   */
   get anonymous(): boolean {
     return this.#region.fd >= 0;
   }
 
-  /** Unmaps. Idempotent. Every view handed out becomes length 0. */
+  /**
+   * Unmaps. Idempotent. Every view handed out becomes length 0.
+   *
+   * @example
+   * ```ts
+   * const m = map("data.bin");
+   * const view = m.bytes;
+   * m.close();
+   * console.log(view.length); // 0: detached, never dangling
+   * ```
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -426,6 +534,7 @@ export class Mapping {
     if (faults > 0) this.#reportTruncation("close", faults);
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -453,10 +562,14 @@ export class Mapping {
 
   #newView(offset: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(this.#newBuffer(offset, length));
+  }
+
+  #newBuffer(offset: number, length: number): ArrayBuffer {
     const r = this.#region;
     const buffer = r.backend.arrayBuffer(r.base + BigInt(this.#init.delta + offset), length);
     (buffer as { [OWNER]?: Mapping })[OWNER] = this;
-    return new Uint8Array(buffer);
+    return buffer;
   }
 
   #track(buffer: ArrayBuffer): void {
@@ -468,6 +581,7 @@ export class Mapping {
   }
 
   #detachAll(): void {
+    for (const hook of this.#detachHooks) hook();
     detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
     if (this.#extra.length === 0) return;

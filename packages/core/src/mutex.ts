@@ -8,7 +8,9 @@ import { wait, notify } from "./wait.ts";
 export interface MutexGuard {
   /** The previous holder died while holding the lock: repair the state it protects. */
   readonly ownerDied: boolean;
+  /** Releases the lock; idempotent. */
   unlock(): void;
+  /** unlock(), for `using`. */
   [Symbol.dispose](): void;
 }
 
@@ -32,7 +34,12 @@ export class Mutex {
   readonly #owner: number;
   readonly #tag: number;
 
-  /** @internal Use the runtime package's Mutex, bound to its backend. */
+  /**
+   * Use the runtime package's Mutex, bound to its backend.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(backend: Backend, i32: Int32Array, index = 0) {
     if (!(i32 instanceof Int32Array)) throw new TypeError("Mutex needs an Int32Array over shared memory");
     // Validates that the word lies in an open mapping.
@@ -46,7 +53,15 @@ export class Mutex {
     this.#tag = index + TAG;
   }
 
-  /** Takes the lock, waiting as long as it takes (or timeoutMs, then an ETIMEDOUT MmapError). */
+  /**
+   * Takes the lock, waiting as long as it takes (or timeoutMs, then an ETIMEDOUT MmapError).
+   *
+   * @example
+   * ```ts
+   * using guard = mutex.lock(1000);
+   * if (guard.ownerDied) repairSharedState();
+   * ```
+   */
   lock(timeoutMs?: number): MutexGuard {
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {
@@ -59,7 +74,21 @@ export class Mutex {
     }
   }
 
-  /** Takes the lock if it is free (or its holder died); undefined otherwise. */
+  /**
+   * Takes the lock if it is free (or its holder died); undefined otherwise.
+   *
+   * @example
+   * ```ts
+   * const guard = mutex.tryLock();
+   * if (guard) {
+   *   try {
+   *     update();
+   *   } finally {
+   *     guard.unlock();
+   *   }
+   * }
+   * ```
+   */
   tryLock(): MutexGuard | undefined {
     const i32 = this.#i32;
     const me = process.pid;
@@ -85,7 +114,15 @@ export class Mutex {
     return this.#guard(true);
   }
 
-  /** Releases the lock held by this process. */
+  /**
+   * Releases the lock held by this process.
+   *
+   * @example
+   * ```ts
+   * mutex.lock();
+   * mutex.unlock();
+   * ```
+   */
   unlock(): void {
     const i32 = this.#i32;
     const me = process.pid;

@@ -2,11 +2,12 @@ import type { URL } from "node:url";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { ABI, type AbiCall, offThreadCalls, type OffThreadCalls } from "./abi.ts";
 
-type Arg = number | bigint;
+/** An argument of an off-thread call. */
+export type OffThreadArg = number | bigint;
 interface Request {
   id: number;
   op: string;
-  args: Arg[];
+  args: OffThreadArg[];
 }
 interface Reply {
   id: number;
@@ -27,12 +28,14 @@ export class OffThread {
   readonly #url: URL;
   readonly #libraryPath: string;
 
+  /** A thread that will load `workerUrl` (which calls serveOffThread) on first use, with the shim at `libraryPath`. */
   constructor(workerUrl: URL, libraryPath: string) {
     this.#url = workerUrl;
     this.#libraryPath = libraryPath;
   }
 
-  call(op: string, args: Arg[]): Promise<bigint> {
+  /** Runs ABI call `op` on the worker; resolves to its raw result. */
+  call(op: string, args: OffThreadArg[]): Promise<bigint> {
     const worker = (this.#worker ??= this.#start());
     if (this.#pending.size === 0) worker.ref();
     const id = this.#next++;
@@ -72,12 +75,14 @@ export class OffThreadPool {
   readonly #url: URL;
   readonly #libraryPath: string;
 
+  /** Threads of `workerUrl` with the shim at `libraryPath`, started as calls overlap. */
   constructor(workerUrl: URL, libraryPath: string) {
     this.#url = workerUrl;
     this.#libraryPath = libraryPath;
   }
 
-  async call(op: string, args: Arg[]): Promise<bigint> {
+  /** Runs ABI call `op` on an idle thread (a new one if none is idle). */
+  async call(op: string, args: OffThreadArg[]): Promise<bigint> {
     const thread = this.#idle.pop() ?? new OffThread(this.#url, this.#libraryPath);
     try {
       return await thread.call(op, args);
@@ -91,17 +96,28 @@ export class OffThreadPool {
  * The off-thread calls of a backend whose FFI calls only on the calling thread
  * (bun:ffi, node:ffi): each runs on a pooled worker loading `workerUrl`, which
  * calls serveOffThread.
+ *
+ * @example
+ * ```ts
+ * const offThread = workerOffThread(new URL("./off-thread-worker.js", import.meta.url), libraryPath);
+ * ```
  */
 export function workerOffThread(workerUrl: URL, libraryPath: string): OffThreadCalls {
   const pool = new OffThreadPool(workerUrl, libraryPath);
-  return offThreadCalls((name, args) => pool.call(name, args as Arg[]));
+  return offThreadCalls((name, args) => pool.call(name, args as OffThreadArg[]));
 }
 
 /**
  * The worker side: answers OffThread calls, by ABI name, with the functions
  * (keyed by C name) that `open` makes from the shim at workerData.libraryPath.
+ *
+ * @example
+ * ```ts
+ * // off-thread-worker.ts, the module workerOffThread() loads:
+ * serveOffThread((libraryPath) => dlopen(libraryPath, symbolTable(describe)).symbols);
+ * ```
  */
-export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: Arg[]) => unknown>): void {
+export function serveOffThread(open: (libraryPath: string) => Record<string, (...args: OffThreadArg[]) => unknown>): void {
   if (!parentPort) throw new Error("serveOffThread runs inside a worker thread");
   const port = parentPort;
   const functions = open((workerData as { libraryPath: string }).libraryPath);

@@ -9,13 +9,16 @@ for (const call of Object.values(ABI) as AbiCall[]) {
   if (call.offThread) SYMBOLS[`${call.symbol}_nonblocking`] = { ...declare(call), name: call.symbol, nonblocking: true };
 }
 
-/** Opens the shim with Deno.dlopen; Deno may return an i64 as a number, so i64 results are widened. */
-export function openBackend(path: string): Backend {
+/**
+ * Opens the shim with Deno.dlopen; Deno may return an i64 as a number, so i64 results are widened.
+ * libraryPath is what messages name it by (a shim loaded from memory has no path of its own).
+ */
+export function openBackend(path: string, libraryPath = path): Backend {
   // biome-ignore lint/suspicious/noExplicitAny: the symbols are typed by the ABI table, not by Deno's inference
   const s = Deno.dlopen(path, SYMBOLS).symbols as Record<string, (...args: any[]) => unknown>;
   return {
     name: "deno",
-    libraryPath: path,
+    libraryPath,
     maxArrayBufferLength: Number.MAX_SAFE_INTEGER,
     ...shimCalls(s, true),
     ...offThreadCalls((name, args) => s[`${ABI[name].symbol}_nonblocking`]!(...args) as Promise<unknown>),

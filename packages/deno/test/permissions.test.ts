@@ -1,26 +1,12 @@
 import assert from "node:assert/strict";
 import { it } from "./bdd.ts";
+import { runStdin } from "./run-stdin.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).href;
 const script = `import { mapAnonymous } from ${JSON.stringify(mod)};
 const m = mapAnonymous(16); m.bytes[0] = 42; console.log(m.bytes[0]); m.close();`;
 
-/** `deno run FLAGS -` with the script on stdin (deno eval would grant every permission). */
-async function run(flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "-"],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = (flags: string[]) => runStdin(script, flags);
 
 it("works with only --allow-ffi and --allow-read", async () => {
   const r = await run(["--allow-ffi", "--allow-read"]);

@@ -2,6 +2,8 @@
  * @module
  * memmap for Node.js: memory-mapped files and shared memory as zero-copy
  * Uint8Arrays. Uses node:ffi on Node 26+, koffi on Node 22-25.
+ * Each function is documented, with an example, on `Memmap` (from @memmap/core),
+ * whose members these are; the error codes are `MmapErrorCode`.
  *
  * @example
  * ```ts
@@ -15,6 +17,8 @@ import { createRequire } from "node:module";
 import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core/backend";
 import { openKoffiBackend } from "./backend-koffi.ts";
 import { openNodeFfiBackend } from "./backend-node-ffi.ts";
+import { loadNodeFfi } from "./node-ffi-module.ts";
+import type { Channel as ChannelType, Mutex as MutexType } from "@memmap/core";
 
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 if (nodeMajor < 22) {
@@ -28,8 +32,7 @@ function openBackend(path: string): Backend {
     throw new MmapError(`MEMMAP_NODE_FFI must be "node:ffi" or "koffi", got "${choice}"`, { code: "ERR_INVALID_ENV" });
   }
   if (choice !== "koffi") {
-    // getBuiltinModule keeps Node 22-25, which have no node:ffi, able to load this file.
-    const ffi = process.getBuiltinModule?.("node:ffi");
+    const ffi = loadNodeFfi();
     if (ffi) {
       try {
         return openNodeFfiBackend(ffi as never, path);
@@ -49,7 +52,20 @@ function openBackend(path: string): Backend {
       });
     }
   }
-  return openKoffiBackend(createRequire(import.meta.url)("koffi"), path);
+  try {
+    return openKoffiBackend(createRequire(import.meta.url)("koffi"), path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_DLOPEN_DISABLED") {
+      throw new MmapError(
+        `memmap uses koffi on Node ${process.version}, a native addon, and Node's permission model denies addons: run node with --allow-addons` +
+          (nodeMajor < 26
+            ? " (on Node 26+ memmap uses node:ffi instead, which needs --allow-ffi)"
+            : " (or unset MEMMAP_NODE_FFI=koffi to use node:ffi, which needs --allow-ffi)"),
+        { code: "ERR_ACCESS_DENIED", cause: e },
+      );
+    }
+    throw e;
+  }
 }
 
 const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
@@ -73,3 +89,7 @@ export const {
   backend,
 }: Memmap = memmap;
 export * from "@memmap/core";
+/** A Mutex from `new Mutex(i32, index)`: the constant above is its constructor. */
+export type Mutex = MutexType;
+/** A Channel from `Channel.create()` or `Channel.attach()`. */
+export type Channel = ChannelType;

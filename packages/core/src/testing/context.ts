@@ -20,34 +20,24 @@ import type { Memmap } from "../api.ts";
 import type { MmapError } from "../errors.ts";
 import { runtimeCommand } from "../fork.ts";
 
+/** A test case's body. */
 export type TestFn = () => void | Promise<void>;
 
-/** What a runtime package exports, as the suite uses it. */
-export interface MemmapUnderTest {
-  map: Memmap["map"];
-  mapAnonymous: Memmap["mapAnonymous"];
-  copyFile: Memmap["copyFile"];
-  copyFileSync: Memmap["copyFileSync"];
-  fork: Memmap["fork"];
-  inherited: Memmap["inherited"];
-  openShared: Memmap["openShared"];
-  unlinkShared: Memmap["unlinkShared"];
-  wait: Memmap["wait"];
-  waitAsync: Memmap["waitAsync"];
-  notify: Memmap["notify"];
-  Mutex: Memmap["Mutex"];
-  Channel: Memmap["Channel"];
-  pageSize: Memmap["pageSize"];
-  backend: Memmap["backend"];
+/** What a runtime package exports, as the suite uses it: its API (but configure()) and MmapError. */
+export type MemmapUnderTest = Omit<Memmap, "configure"> & {
+  /** The MmapError class the package exports. */
   MmapError: typeof MmapError;
-}
+};
 
 /** The runner's primitives and the runtime's few abilities the suite needs. */
 export interface Suite {
+  /** The runner's describe(): a group of cases. */
   describe(name: string, body: () => void): void;
+  /** The runner's it(): one case, with its own timeout where given. */
   it(name: string, fn: TestFn, timeoutMs?: number): void;
   /** Registers a case as skipped; the reason is printed. */
   skip(name: string, reason: string): void;
+  /** The runtime package under test. */
   memmap: MemmapUnderTest;
   /** A label for the runtime, e.g. "bun", "node 26 (node:ffi)". */
   runtime: string;

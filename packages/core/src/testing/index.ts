@@ -40,11 +40,17 @@ export const CONFORMANCE_GROUPS = {
   arguments: argumentCases,
 } as const;
 
+/** A group of cases, such as "file" or "ipc". */
 export type ConformanceGroup = keyof typeof CONFORMANCE_GROUPS;
 
 /**
  * Registers the conformance cases with the runner's describe/it: every group,
  * or only `groups` (the Windows run under wine takes the mapping and copy groups).
+ *
+ * @example
+ * ```ts
+ * runConformance({ describe, it, memmap, runtime: "node", children, self: "node" }, ["file", "copy"]);
+ * ```
  */
 export function runConformance(suite: Suite, groups?: readonly ConformanceGroup[]): void {
   suite.describe(`memmap conformance (${suite.runtime})`, () => {

@@ -140,11 +140,19 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       );
     }
 
-    it("a module that cannot be started rejects exited, and bad options are TypeError/RangeError", async () => {
+    it("a runtime that cannot start is ERR_FORK at the call (a handle always has a pid), and bad options are TypeError/RangeError", async () => {
       // Under qemu-user the runtime's spawn reports a missing program as exit 127, not as an error.
       if (!emulator) {
-        const child = fork("/nonexistent/module.mjs", { execPath: "/nonexistent/runtime", stdio: "ignore" });
-        await assert.rejects(child.exited, (e: Error) => e instanceof MmapError && /could not start/.test(e.message));
+        const shm = mapAnonymous(4096);
+        const e = throwsLike(
+          () => fork("/nonexistent/module.mjs", { execPath: "/nonexistent/runtime", stdio: "ignore", share: { shm } }),
+          MmapError,
+          /could not start \/nonexistent\/runtime/,
+        );
+        assert.equal((e as InstanceType<typeof MmapError>).code, "ERR_FORK");
+        // The spawn's own "error" event comes later: it must not reach the process as an uncaught error.
+        await sleep(50);
+        shm.close();
       }
       throwsLike(() => fork(5 as never), TypeError);
       throwsLike(() => fork("x.mjs", { share: { a: {} as never } }), TypeError);
@@ -429,6 +437,67 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       );
     }
 
+    for (const [name, rt] of other) {
+      it(
+        `${self} <-> ${name}: zero-copy reserve/commit and receiveView/release echo 2,000 messages intact; given-back views are detached`,
+        () =>
+          withTempDir(async (dir) => {
+            const shm = mapAnonymous(2 * 65_536 + 192);
+            const channel = Channel.create(shm);
+            // The child echoes each view straight into a reservation, and spins without sleeping.
+            const script = childScript(
+              dir,
+              "echo-view",
+              rt.entry,
+              `
+            const ch = m.Channel.attach(m.inherited().shm, { spin: "busy" });
+            for (;;) {
+              const view = ch.receiveView(30000);
+              if (view === null) break;
+              const room = ch.reserve(view.length, 30000);
+              room.set(view);
+              ch.release();
+              ch.commit();
+            }
+            ch.close();
+          `,
+            );
+            const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            await withChild(child, async (c) => {
+              let seed = 11;
+              let last: Uint8Array | undefined;
+              for (let n = 0; n < 2000; n++) {
+                seed = (seed * 1103515245 + 12345) >>> 0;
+                const size = n % 100 === 0 ? channel.maxMessage : seed % (n % 10 === 0 ? 20_000 : 300);
+                const message = pattern(size, seed);
+                const room = channel.reserve(size, 30_000);
+                room.set(message);
+                channel.commit();
+                assert.equal(room.length, 0, "a committed reservation is detached");
+                const back = channel.receiveView(30_000);
+                assert.ok(back !== null);
+                if (back.length !== message.length || !back.every((b, i) => b === message[i])) {
+                  assert.fail(`message ${n} (${size} bytes) came back different`);
+                }
+                throwsLike(() => channel.receive(0), MmapError, /release\(\) it first/);
+                channel.release();
+                if (size > 0) assert.equal(back.length, 0, "a released view is detached");
+                assert.ok(last === undefined || last.length === 0, "an older view never shows a newer message");
+                last = back;
+              }
+              channel.send(new Uint8Array(5));
+              const held = channel.receiveView(30_000)!;
+              assert.equal(held.length, 5);
+              channel.close();
+              assert.equal(held.length, 0, "closing the channel detaches a held view");
+              assert.deepEqual(await c.exited, { code: 0, signal: null });
+            });
+            shm.close();
+          }),
+        120_000,
+      );
+    }
+
     it(
       "a peer killed mid-stream is ERR_PEER_GONE for the survivor, never a hang; oversized messages are refused",
       () =>
@@ -543,6 +612,21 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       const ch = Channel.create(shm);
       const e = throwsLike(() => ch.receive(20), MmapError) as InstanceType<typeof MmapError>;
       assert.equal(e.code, "ETIMEDOUT");
+      shm.close();
+    });
+
+    it("receiveJson() gives null once the peer closed and all was read, as receive() does", async () => {
+      const shm = mapAnonymous(4096);
+      const creator = Channel.create(shm);
+      const attacher = Channel.attach(shm);
+      creator.sendJson({ n: 1 });
+      creator.sendJson(2);
+      creator.close();
+      assert.deepEqual(attacher.receiveJson(1000), { n: 1 });
+      assert.equal(await attacher.receiveJsonAsync(1000), 2);
+      assert.equal(attacher.receiveJson(1000), null);
+      assert.equal(await attacher.receiveJsonAsync(1000), null);
+      assert.equal(attacher.receive(1000), null);
       shm.close();
     });
   });

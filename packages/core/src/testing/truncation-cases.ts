@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { isLinux, pattern, type Suite, throwsLike, withTempDir } from "./context.ts";
 
 /** Another process truncates a mapped file: nobody crashes, and the mapping says what happened. */
@@ -190,7 +190,8 @@ export function truncationCases({ describe, it, memmap, children, self }: Suite)
           console.log("survived", view[30000]);
         `,
           );
-          const deno = rt.execPath.includes("deno")
+          // The binary's name, not its path: a checkout under a folder named *deno* is no Deno.
+          const deno = basename(rt.execPath).startsWith("deno")
             ? ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", ...rt.runtimeArgs]
             : rt.runtimeArgs;
           const r = spawnSync(rt.execPath, [...deno, script], { encoding: "utf8" });

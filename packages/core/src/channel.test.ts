@@ -1,0 +1,234 @@
+import assert from "node:assert/strict";
+import { describe, it } from "vitest";
+import type { Backend } from "./backend.ts";
+import { Channel, type ChannelOptions } from "./channel.ts";
+import { MmapError } from "./errors.ts";
+import { Mapping } from "./mapping.ts";
+
+/**
+ * A backend without a shim or a second process: the mapping is plain memory, a futex wait
+ * returns at once after running `onWait` (where a test plays the peer), every pid is alive.
+ * Plain JS cannot alias part of an ArrayBuffer, so a window (a zero-copy view) is a copy of
+ * the bytes here: what a receive view shows is checked, what is written into a reservation
+ * is not (the conformance suite checks that over real memory).
+ */
+function fakeMemory(size: number) {
+  const memory = new ArrayBuffer(size);
+  const hooks = { onWait: () => {}, waits: 0 };
+  const backend = {
+    name: "fake",
+    libraryPath: "/fake/libmemmap.so",
+    maxArrayBufferLength: 2 ** 32,
+    address: (view: ArrayBufferView) => BigInt(view.byteOffset),
+    arrayBuffer: (addr: bigint, length: number) => (addr === 0n && length === size ? memory : memory.slice(Number(addr), Number(addr) + length)),
+    wait: () => {
+      hooks.waits++;
+      hooks.onWait();
+      return 0;
+    },
+    notify: () => 0,
+    yield: () => {},
+    processTag: () => 1,
+    childExit: () => -11,
+    munmap: () => 0,
+  } as Partial<Backend> as Backend;
+  const mapping = Mapping.create({
+    region: { backend, pageSize: 4096, base: 0n, mapLength: size, fd: -1, released: false },
+    mode: "readwrite",
+    offset: 0,
+    delta: 0,
+    length: size,
+    flags: 1,
+  });
+  return { backend, mapping, hooks, i32: new Int32Array(memory) };
+}
+
+/** Both ends of a channel over fake memory, in this one process. */
+function pair(capacity = 1024, options: ChannelOptions = {}) {
+  const fake = fakeMemory(192 + 2 * capacity);
+  const creator = Channel.createOn(fake.backend, fake.mapping, { capacity, ...options });
+  const attacher = Channel.attachTo(fake.backend, fake.mapping, { spin: options.spin });
+  return { ...fake, creator, attacher };
+}
+
+const content = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed * 13 + i) & 255);
+const code = (expected: string) => (e: unknown) => e instanceof MmapError && e.code === expected;
+/** Word index of ring 0's head (the creator -> attacher ring); its tail follows. */
+const RING0_HEAD = 16;
+
+describe("Channel over a fake backend", () => {
+  it("messages cross the 2^32 wrap of head and tail intact, through receive, receiveInto and receiveView", () => {
+    const { creator, attacher, i32 } = pair();
+    i32[RING0_HEAD] = (2 ** 32 - 100) | 0;
+    i32[RING0_HEAD + 1] = (2 ** 32 - 100) | 0;
+    const into = new Uint8Array(600);
+    for (let n = 0; n < 300; n++) {
+      const message = content((n * 53) % 500, n);
+      creator.send(message);
+      if (n % 3 === 0) assert.deepEqual(attacher.receive(0), message);
+      else if (n % 3 === 1) assert.deepEqual(into.subarray(0, attacher.receiveInto(into, 0)!), message);
+      else {
+        assert.deepEqual(attacher.receiveView(0), message);
+        attacher.release();
+      }
+    }
+    assert.ok(i32[RING0_HEAD]! >>> 0 < 2 ** 20, "head wrapped");
+  });
+
+  it("records that reach the ring's end are padded: a full ring's worth of mixed sizes, many times round", () => {
+    const { creator, attacher } = pair(256);
+    for (let n = 0; n < 2000; n++) {
+      const message = content(((n * 2654435761) >>> 0) % (creator.maxMessage + 1), n);
+      creator.send(message, 0);
+      const view = attacher.receiveView(0);
+      assert.deepEqual(view, message, `message ${n}`);
+      attacher.release();
+    }
+  });
+
+  it("a view is detached by release(): it reads nothing, and never a later message in its slot", () => {
+    const { creator, attacher } = pair(256);
+    creator.send(content(100, 1));
+    const view = attacher.receiveView(0)!;
+    assert.deepEqual(view, content(100, 1));
+    attacher.release();
+    assert.equal(view.length, 0, "detached");
+    assert.equal(view[0], undefined);
+    // Round the 256-byte ring until the released slot holds other messages.
+    for (let n = 0; n < 10; n++) {
+      creator.send(content(100, n + 2));
+      assert.deepEqual(attacher.receiveView(0), content(100, n + 2));
+      attacher.release();
+    }
+    assert.equal(view.length, 0, "still nothing");
+    attacher.release(); // a second release is a no-op
+  });
+
+  it("while a view is held, every receive is ERR_CHANNEL_VIEW_HELD and the message stays first in line", () => {
+    const { creator, attacher } = pair();
+    creator.send("one");
+    creator.send("two");
+    const view = attacher.receiveView(0)!;
+    assert.throws(() => attacher.receive(0), code("ERR_CHANNEL_VIEW_HELD"));
+    assert.throws(() => attacher.receiveInto(new Uint8Array(10), 0), code("ERR_CHANNEL_VIEW_HELD"));
+    assert.throws(() => attacher.receiveView(0), code("ERR_CHANNEL_VIEW_HELD"));
+    assert.equal(new TextDecoder().decode(view), "one");
+    attacher.release();
+    assert.equal(new TextDecoder().decode(attacher.receive(0)!), "two");
+  });
+
+  it("receiveViewAsync and receiveAsync take a waiting message without leaving the JS thread, under the same rules", async () => {
+    const { creator, attacher } = pair();
+    creator.send(content(30, 4));
+    const view = (await attacher.receiveViewAsync(0))!;
+    assert.deepEqual(view, content(30, 4));
+    await assert.rejects(attacher.receiveAsync(0), code("ERR_CHANNEL_VIEW_HELD"));
+    attacher.release();
+    await creator.sendAsync(content(20, 5), 0);
+    assert.deepEqual(await attacher.receiveAsync(0), content(20, 5));
+    creator.close();
+    assert.equal(await attacher.receiveViewAsync(0), null, "null once the peer closed and all was read");
+  });
+
+  it("closing the mapping or the channel detaches the views they hold", () => {
+    {
+      const { creator, attacher, mapping } = pair();
+      creator.send(content(50, 1));
+      const view = attacher.receiveView(0)!;
+      const room = creator.reserve(40);
+      mapping.close();
+      assert.equal(view.length, 0, "a held view goes with the mapping");
+      assert.equal(room.length, 0, "so does a reservation");
+      attacher.release(); // nothing left to give back
+    }
+    {
+      const { creator, attacher } = pair();
+      creator.send(content(50, 1));
+      const view = attacher.receiveView(0)!;
+      const room = creator.reserve(40);
+      attacher.close();
+      creator.close();
+      assert.equal(view.length, 0);
+      assert.equal(room.length, 0);
+    }
+  });
+
+  it("reserve() and commit(): the rules, and what the peer then receives", () => {
+    const { creator, attacher } = pair(256);
+    assert.throws(() => creator.reserve(creator.maxMessage + 1), RangeError, "larger than the ring takes");
+    assert.throws(() => creator.reserve(10_000_000), /larger than this channel takes/);
+    assert.throws(() => creator.reserve(-1), RangeError);
+    assert.throws(() => creator.reserve(1.5), RangeError);
+    assert.throws(() => creator.reserve("8" as never), TypeError);
+    assert.throws(() => creator.commit(), code("ERR_CHANNEL_NOT_RESERVED"));
+    const room = creator.reserve(64);
+    assert.equal(room.length, 64);
+    assert.throws(() => creator.send("x"), code("ERR_CHANNEL_VIEW_HELD"));
+    assert.throws(() => creator.reserve(8), code("ERR_CHANNEL_VIEW_HELD"));
+    assert.throws(() => creator.commit(65), RangeError);
+    assert.throws(() => attacher.receive(0), code("ETIMEDOUT"), "nothing is visible before commit()");
+    creator.commit(10);
+    assert.equal(room.length, 0, "the reservation is detached once committed");
+    assert.equal(attacher.receive(0)!.length, 10, "commit(length) sends the first length bytes");
+    const empty = creator.reserve(0);
+    assert.equal(empty.length, 0);
+    creator.commit();
+    assert.equal(attacher.receiveView(0)!.length, 0, "an empty message");
+    attacher.release();
+    // Reservations go round the ring like messages: padded at its end.
+    for (let n = 0; n < 100; n++) {
+      creator.reserve((n * 31) % creator.maxMessage);
+      creator.commit();
+      assert.equal(attacher.receive(0)!.length, (n * 31) % creator.maxMessage);
+    }
+  });
+
+  it("a reserve() that waits for room gets it once the peer releases a view", () => {
+    const { creator, attacher, hooks } = pair(256, { spin: 0 });
+    for (let n = 0; n < 4; n++) {
+      creator.reserve(56);
+      creator.commit();
+    }
+    assert.throws(() => creator.reserve(56, 0), code("ETIMEDOUT"), "the ring is full");
+    hooks.onWait = () => {
+      attacher.receiveView(0);
+      attacher.release();
+    };
+    assert.equal(creator.reserve(56, 2000).length, 56);
+    creator.commit();
+  });
+
+  it("a sender blocked on a full ring ends with ERR_CHANNEL_CLOSED when the peer closes, not at its timeout", () => {
+    const { creator, attacher, hooks } = pair(256, { spin: 0 });
+    for (let n = 0; n < 4; n++) creator.send(content(56, n));
+    hooks.onWait = () => attacher.close();
+    const started = performance.now();
+    assert.throws(() => creator.send(content(56, 9), 2000), code("ERR_CHANNEL_CLOSED"));
+    assert.ok(performance.now() - started < 1000, "not at the timeout");
+    assert.equal(hooks.waits, 1, "woken by the close");
+    // The same for a reserve() waiting for room.
+    const other = pair(256, { spin: 0 });
+    for (let n = 0; n < 4; n++) other.creator.send(content(56, n));
+    other.hooks.onWait = () => other.attacher.close();
+    assert.throws(() => other.creator.reserve(56, 2000), code("ERR_CHANNEL_CLOSED"));
+  });
+
+  it("spin policies: 0 sleeps at once, a number spins first, busy never sleeps; each times out with ETIMEDOUT", () => {
+    for (const spin of [0, 20, "adaptive", "busy"] as const) {
+      const { creator, attacher, hooks } = pair(1024, { spin });
+      assert.throws(() => attacher.receive(5), code("ETIMEDOUT"), `spin ${spin}`);
+      if (spin === "busy") assert.equal(hooks.waits, 0, "busy never waits on the futex");
+      else assert.ok(hooks.waits > 0, `spin ${spin} sleeps after its spin`);
+      if (spin === "busy") continue; // nothing else runs while this thread spins
+      // A message that arrives during the wait ends it.
+      hooks.onWait = () => creator.send("late");
+      assert.equal(new TextDecoder().decode(attacher.receive(2000)!), "late");
+    }
+    const { backend, mapping } = fakeMemory(4096);
+    assert.throws(() => Channel.createOn(backend, mapping, { spin: "fast" as never }), TypeError);
+    assert.throws(() => Channel.createOn(backend, mapping, { spin: -1 }), RangeError);
+    assert.throws(() => Channel.createOn(backend, mapping, { spin: Number.NaN }), RangeError);
+    Channel.createOn(backend, mapping, {});
+    assert.throws(() => Channel.attachTo(backend, mapping, { spin: {} as never }), TypeError);
+  });
+});
