@@ -184,9 +184,12 @@ export function formatCell(cell: Cell | Failure | undefined, bytesPerOp?: number
   const one = (ns: number) => (bytesPerOp ? formatRate(bytesPerOp, ns) : formatTime(ns));
   // For a rate, the slowest round is the lowest figure.
   const [lo, hi] = bytesPerOp ? [cell.high, cell.low] : [cell.low, cell.high];
-  const strip = (s: string) => s.replace(/ (ns|µs|ms|GB\/s)$/, "");
-  const range = cell.rounds > 1 ? ` (${strip(one(lo))}–${strip(one(hi))})` : "";
-  return `${one(cell.median)}${range}${cell.p99 !== undefined ? `, p99 ${formatTime(cell.p99)}` : ""}`;
+  const main = one(cell.median);
+  const unit = / (ns|µs|ms|GB\/s)$/;
+  // A bound in the median's unit drops it; one in another unit keeps it (651 µs–1.4 ms around 1.2 ms).
+  const bound = (ns: number) => (one(ns).match(unit)?.[1] === main.match(unit)?.[1] ? one(ns).replace(unit, "") : one(ns));
+  const range = cell.rounds > 1 ? ` (${bound(lo)}–${bound(hi)})` : "";
+  return `${main}${range}${cell.p99 !== undefined ? `, p99 ${formatTime(cell.p99)}` : ""}`;
 }
 
 export function describeTarget(r: Ratio): string {

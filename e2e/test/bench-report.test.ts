@@ -123,6 +123,7 @@ describe("bench report: rounds and tables", () => {
     assert.deepEqual(cell, { median: 20, low: 10, high: 30, p99: 70, rounds: 3 });
     assert.equal(formatCell(cell), "20 ns (10–30), p99 70 ns");
     assert.deepEqual(combineOutcomes([ok(1), { error: "boom" }, ok(3)]), { error: "boom" }, "a round that failed is not hidden");
+    assert.equal(formatCell(combineOutcomes([ok(651_000), ok(1_200_000), ok(1_400_000)])), "1.2 ms (651.0 µs–1.4)", "a bound in another unit keeps it");
     assert.equal(
       formatCell(combineOutcomes([ok(2000), ok(4000)]), 8000),
       "2.67 GB/s (2.00–4.00)",
