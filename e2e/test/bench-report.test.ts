@@ -150,6 +150,15 @@ describe("bench report: rounds and tables", () => {
     assert.deepEqual(rows[3], ["map() ÷ C (target ≤ 1.1x)", "1.20x (1.10–1.50) MISS"]);
   });
 
+  it("figures that are not times show every round's distinct value per runtime", () => {
+    const withFigure = (peak: string) => round("node", { "map()": ok(1000), C: ok(1000) }, { figures: { "peak RSS": peak } });
+    const g = summarizeGroup("formats", { node26: [withFigure("40 MiB"), withFigure("40 MiB"), withFigure("41 MiB")] });
+    assert.deepEqual(
+      caseRows(g.cases[0]!, ["node26"]).find((r) => r[0] === "peak RSS"),
+      ["peak RSS", "40 MiB / 41 MiB"],
+    );
+  });
+
   it("markdown tables right-align the figures and escape pipes", () => {
     assert.equal(
       markdownTable([
