@@ -6,6 +6,7 @@ import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { Memmap } from "@memmap/core";
+import { C_DIR_ENV, compileBaselines } from "./baselines.ts";
 import { type MachineInfo, machineInfo, type Outcome, type RuntimeInfo, runtimeInfo } from "./harness.ts";
 
 /** The part of a runtime package's API the benchmarks use. */
@@ -57,8 +58,20 @@ export interface Goal {
   minGBps?: number;
 }
 
+/**
+ * How bench/report.ts draws a case. "bars": a group of bars per runtime, one
+ * per contender (its median; whiskers: the range over the rounds), then one
+ * group for the `shared` contenders, which do not depend on the runtime (C,
+ * Python). "lines": time against `x` (log scales), a line per series and
+ * runtime; a `shared` series is drawn once.
+ */
+export type Chart =
+  | { kind: "bars"; title: string; contenders: string[]; shared?: string[] }
+  | { kind: "lines"; title: string; xLabel: string; points: Record<string, { series: string; x: number; shared?: boolean }> };
+
 export interface CaseResult {
   title: string;
+  chart?: Chart;
   /** Set for throughput cases: printed as GB/s instead of time per op. */
   bytesPerOp?: number;
   notes?: string[];
@@ -103,6 +116,9 @@ export async function runEntry(api: Api, extras: Extras = {}): Promise<void> {
   }
   const bench = await load();
   const dir = givenDir ?? mkdtempSync(join(os.tmpdir(), "memmap-bench-"));
+  // Run alone (not from scripts/bench.ts, which compiles them once for every runtime): compile the C baselines here.
+  const compiled = process.env[C_DIR_ENV] ? undefined : compileBaselines();
+  if (compiled && "dir" in compiled) process.env[C_DIR_ENV] = compiled.dir;
   try {
     if (!givenDir) await bench.prepare(dir);
     const result: GroupResult = {
@@ -114,5 +130,6 @@ export async function runEntry(api: Api, extras: Extras = {}): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     if (!givenDir) rmSync(dir, { recursive: true, force: true });
+    if (compiled && "dir" in compiled) compiled.dispose();
   }
 }

@@ -12,6 +12,8 @@ export interface Stats {
   min: number;
   max: number;
   samples: number;
+  /** Where single operations were timed (latency: the C ping-pong), the 99th percentile of them. */
+  p99?: number;
 }
 
 /**
@@ -34,6 +36,17 @@ export interface MeasureOptions {
   samples: number;
   /** Untimed samples first, so every contender is JIT-compiled (and its pages faulted, if it keeps any) alike. */
   warmup: number;
+  /** compareAsync: time every op on its own and take the stats (p99 too) over single ops, not per-sample means: for latency. */
+  perOp?: boolean;
+}
+
+/** MEMMAP_BENCH_QUICK=1 (npm run bench -- --quick): a smoke run that checks every case works, far too short to measure anything. */
+export const QUICK = process.env.MEMMAP_BENCH_QUICK === "1";
+
+/** The counts a case asks for, or in a quick run a tenth of its ops (at least 1), 3 samples and 1 warmup. */
+export function scaled(measure: MeasureOptions): MeasureOptions {
+  const { ops, samples, warmup } = measure;
+  return QUICK ? { ...measure, ops: Math.max(1, Math.ceil(ops / 10)), samples: Math.min(samples, 3), warmup: Math.min(warmup, 1) } : measure;
 }
 
 /** Every op's result is folded in here: a module-level value the engine cannot prove unused. */
@@ -45,9 +58,12 @@ function percentile(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[Math.ceil(i)]! - sorted[lo]!) * (i - lo);
 }
 
-export function summarize(perOp: number[]): Stats {
+/** Stats of times in ns; `withP99` when they are single ops (a p99 of per-sample means would mean little). */
+export function summarize(perOp: number[], withP99 = false): Stats {
   const s = [...perOp].sort((a, b) => a - b);
-  return { median: percentile(s, 0.5), p25: percentile(s, 0.25), p75: percentile(s, 0.75), min: s[0]!, max: s.at(-1)!, samples: s.length };
+  const stats: Stats = { median: percentile(s, 0.5), p25: percentile(s, 0.25), p75: percentile(s, 0.75), min: s[0]!, max: s.at(-1)!, samples: s.length };
+  if (withP99) stats.p99 = percentile(s, 0.99);
+  return stats;
 }
 
 function errorText(e: unknown): string {
@@ -59,7 +75,8 @@ function errorText(e: unknown): string {
  * drift on a noisy machine (another process, frequency changes) hits all of
  * them alike instead of whichever happened to run during it.
  */
-export function compare(contenders: Record<string, Contender>, { ops, samples, warmup }: MeasureOptions): Record<string, Outcome> {
+export function compare(contenders: Record<string, Contender>, measure: MeasureOptions): Record<string, Outcome> {
+  const { ops, samples, warmup } = scaled(measure);
   const live = new Map<string, Contender>();
   const times = new Map<string, number[]>();
   const firsts = new Map<string, number>();
@@ -121,7 +138,8 @@ export interface AsyncContender {
  * stats. Kept apart from compare() so the map group's synchronous loops stay
  * free of awaits.
  */
-export async function compareAsync(contenders: Record<string, AsyncContender>, { ops, samples, warmup }: MeasureOptions): Promise<Record<string, Outcome>> {
+export async function compareAsync(contenders: Record<string, AsyncContender>, measure: MeasureOptions): Promise<Record<string, Outcome>> {
+  const { ops, samples, warmup, perOp = false } = scaled(measure);
   const live = new Map<string, AsyncContender>();
   const times = new Map<string, number[]>();
   const firsts = new Map<string, number>();
@@ -155,13 +173,15 @@ export async function compareAsync(contenders: Record<string, AsyncContender>, {
       for (const [name, c] of live) {
         try {
           let ms = 0;
-          if (c.beforeOp || round === 0) {
+          if (c.beforeOp || round === 0 || perOp) {
             for (let i = 0; i < ops; i++) {
               await c.beforeOp?.();
               const start = performance.now();
               const r = c.op();
               const value = typeof r === "number" ? r : await r;
-              ms += performance.now() - start;
+              const took = performance.now() - start;
+              ms += took;
+              if (perOp && round >= warmup) times.get(name)!.push(took * 1e6);
               sink = (sink + value) | 0;
               if (round === 0 && i === 0) firsts.set(name, c.verify ? await c.verify() : value);
             }
@@ -173,7 +193,7 @@ export async function compareAsync(contenders: Record<string, AsyncContender>, {
             }
             ms = performance.now() - start;
           }
-          if (round >= warmup) times.get(name)!.push((ms * 1e6) / ops);
+          if (round >= warmup && !perOp) times.get(name)!.push((ms * 1e6) / ops);
         } catch (e) {
           await drop(name, c, e);
         }
@@ -189,7 +209,7 @@ export async function compareAsync(contenders: Record<string, AsyncContender>, {
     // biome-ignore lint/correctness/noUnsafeFinally: the rounds catch each contender's errors (drop), so nothing thrown there is hidden
     if (failures.length > 0) throw failures[0];
   }
-  for (const name of live.keys()) out[name] = { stats: summarize(times.get(name)!), first: firsts.get(name)! };
+  for (const name of live.keys()) out[name] = { stats: summarize(times.get(name)!, perOp), first: firsts.get(name)! };
   return Object.fromEntries(Object.keys(contenders).map((name) => [name, out[name]!]));
 }
 

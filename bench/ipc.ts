@@ -11,7 +11,8 @@ import type { ChildHandle, SpinPolicy } from "@memmap/core";
 import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
 import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
-import { type AsyncContender, compareAsync, loadNote } from "./harness.ts";
+import { cBaseline } from "./baselines.ts";
+import { type AsyncContender, compareAsync, loadNote, type MeasureOptions, type Outcome } from "./harness.ts";
 
 const MiB = 2 ** 20;
 const SMALL = 64;
@@ -22,6 +23,8 @@ const HEADER = 192;
 const STREAM_MAPPING = 2 * 4 * MiB + HEADER;
 const PING_MAPPING = 2 * 64 * 1024 + HEADER;
 const READY_MS = 60_000;
+const C_SPIN = "C spin ping-pong";
+const C_FUTEX = "C futex ping-pong";
 
 type RuntimeId = "node26" | "node22" | "bun" | "deno";
 const RUNTIMES: Record<RuntimeId, ChildRuntime> = {
@@ -242,10 +245,11 @@ function channelContender(
   kind: "echo" | "stream",
   id: RuntimeId,
   op: (ch: ReturnType<Api["Channel"]["create"]>) => number | Promise<number>,
+  mappingSize = kind === "echo" ? PING_MAPPING : STREAM_MAPPING,
 ): AsyncContender {
   let peer: Awaited<ReturnType<typeof channelPeer>> | undefined;
   return {
-    setup: async () => void (peer = await channelPeer(api, dir, kind, id, kind === "echo" ? PING_MAPPING : STREAM_MAPPING)),
+    setup: async () => void (peer = await channelPeer(api, dir, kind, id, mappingSize)),
     op: () => op(peer!.ch),
     teardown: async () => {
       await peer?.close();
@@ -431,7 +435,11 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       return reply;
     });
     // Many samples: with a core taken by another process the Channel samples split into fast and slow ones (see the notes).
-    const latencyOutcomes = await compareAsync(latency, { ops: 1000, samples: 25, warmup: 2 });
+    const latencyMeasure: MeasureOptions = { ops: 1000, samples: 25, warmup: 2 };
+    const latencyOutcomes = {
+      ...(await compareAsync(latency, latencyMeasure)),
+      ...cPingPong(SMALL, latencyMeasure),
+    };
     for (const [name, o] of Object.entries(latencyOutcomes)) {
       if ("stats" in o && o.first !== SMALL) latencyOutcomes[name] = { error: `the reply had ${o.first} bytes, not ${SMALL}` };
     }
@@ -443,6 +451,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         "Channel is fastest with both processes on a core of their own; on a shared one (taskset -c 0, or another process busy on a 2-core machine) every hand-over goes through sched_yield or the futex; a wide ± here is samples split between the two states (docs/channel-internals.md)",
         "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
         "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
+        "C: two C processes (bench/c/pingpong.c, cc -O2) copying the message in and out of shared memory, waiting with sched_yield (spin) or a futex; its times are single round trips (p50, p99)",
         latencyLoad,
       ],
       outcomes: latencyOutcomes,
@@ -450,6 +459,8 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}`, target: { min: 10 } },
         { numerator: "pipe (cat)", denominator: sameName },
         { numerator: crossName, denominator: sameName },
+        { numerator: sameName, denominator: C_SPIN, target: { max: 1.5 } },
+        { numerator: crossName, denominator: C_SPIN, target: { max: 1.5 } },
       ],
       goals: [
         { contender: sameName, maxNs: 5000 },
@@ -544,6 +555,14 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
   return cases;
 }
 
+/** The C ping-pong at one message size, spinning and on a futex: its rows are named C_SPIN and C_FUTEX. */
+function cPingPong(bytes: number, measure: MeasureOptions): Record<string, Outcome> {
+  return {
+    ...cBaseline("pingpong", ["spin", String(bytes)], measure, [C_SPIN]),
+    ...cBaseline("pingpong", ["futex", String(bytes)], measure, [C_FUTEX]),
+  };
+}
+
 /** Message sizes of the per-size round trips, 64 B to 1 MiB. */
 const SIZES = [64, 1024, 16 * 1024, 256 * 1024, MiB];
 /** Spin policies measured per size: the default, spinning without a break, sleeping at once. */
@@ -599,10 +618,23 @@ async function sizeCase(api: Api, dir: string, self: RuntimeId, spin: SpinPolicy
   }
   const ops = 200;
   const warmup = 2;
-  const outcomes = await compareAsync(contenders, { ops, samples: 10, warmup });
+  const measure: MeasureOptions = { ops, samples: 10, warmup };
+  const outcomes = await compareAsync(contenders, measure);
   for (const [name, o] of Object.entries(outcomes)) {
     const want = SIZES.find((size) => name.endsWith(`, ${sizeLabel(size)}`));
     if ("stats" in o && o.first !== want) outcomes[name] = { error: `the reply had ${o.first} bytes, not ${want}` };
+  }
+  // The C floor per size, once (with the default policy's case), and the chart of both.
+  const withC = spin === "adaptive";
+  const points: Record<string, { series: string; x: number; shared?: boolean }> = {};
+  for (const size of SIZES) {
+    points[`copy, ${sizeLabel(size)}`] = { series: "Channel copy", x: size };
+    points[`zero-copy, ${sizeLabel(size)}`] = { series: "Channel zero-copy", x: size };
+    if (!withC) continue;
+    for (const [name, o] of Object.entries(cPingPong(size, measure))) {
+      outcomes[`${name}, ${sizeLabel(size)}`] = o;
+      points[`${name}, ${sizeLabel(size)}`] = { series: name, x: size, shared: true };
+    }
   }
   // Per message, after the warm-up rounds: the harness's stats are per sample of 200.
   const tails = [...perOp].map(([name, times]) => {
@@ -617,6 +649,11 @@ async function sizeCase(api: Api, dir: string, self: RuntimeId, spin: SpinPolicy
       "copy: send() copies the message into the ring, receive() out of it, on both sides; zero-copy: reserve()/commit() and receiveView()/release(), each side writing its message's first byte in place (the child answers with a message of the same length): no payload is copied",
       "busy spins without a break on both ends: it needs a core per process, and on a shared core it waits out the scheduler's time slice",
       `per message (each op timed on its own): ${tails.join("; ")}`,
+      ...(withC
+        ? [
+            "C: bench/c/pingpong.c (cc -O2), copying each message in and out at both ends, spinning with sched_yield or sleeping on a futex; single round trips (p50, p99)",
+          ]
+        : []),
       load,
     ],
     outcomes,
@@ -624,7 +661,14 @@ async function sizeCase(api: Api, dir: string, self: RuntimeId, spin: SpinPolicy
       { numerator: `zero-copy, ${sizeLabel(MiB)}`, denominator: `zero-copy, ${sizeLabel(64)}`, target: { max: 2 } },
       { numerator: `copy, ${sizeLabel(MiB)}`, denominator: `zero-copy, ${sizeLabel(MiB)}` },
       { numerator: `zero-copy, ${sizeLabel(64)}`, denominator: `copy, ${sizeLabel(64)}` },
+      ...(withC ? SIZES.map((size) => ({ numerator: `zero-copy, ${sizeLabel(size)}`, denominator: `${C_SPIN}, ${sizeLabel(size)}` })) : []),
     ],
+    chart: {
+      kind: "lines",
+      title: `round trip between two processes by message size, spin ${JSON.stringify(spin)} (median, lower is better)`,
+      xLabel: "message size",
+      points,
+    },
   };
 }
 

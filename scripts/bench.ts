@@ -1,13 +1,19 @@
-// npm run bench [-- group...]: runs each benchmark group (bench/groups.ts) on
-// every runtime, each in its own process, and prints one table per case with
-// a column per runtime. No group named = all groups.
+// npm run bench [-- group...] [--rounds=N] [--runtimes=id,...] [--quick] [--report[=FILE]]:
+// runs each benchmark group (bench/groups.ts) on every runtime, each round in a
+// process of its own, rounds interleaved across runtimes, and prints one table
+// per case with a column per runtime (bench/summary.ts). No group named = all.
+// The C baselines (bench/c/) are compiled once into a temporary folder every
+// runtime's process runs them from, and removed at the end.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import type { CaseResult, Goal, GroupResult, Ratio } from "../bench/groups.ts";
+import { dirname, join, relative } from "node:path";
+import { C_DIR_ENV, compileBaselines, pythonVersion } from "../bench/baselines.ts";
+import type { GroupResult } from "../bench/groups.ts";
 import { GROUPS } from "../bench/groups.ts";
-import { machineInfo, type Outcome } from "../bench/harness.ts";
+import { machineInfo } from "../bench/harness.ts";
+import { renderReport } from "../bench/report.ts";
+import { caseRows, type Failure, type GroupSummary, summarizeGroup, failures, verdictLines } from "../bench/summary.ts";
 import { ROOT, RUNTIMES as TABLE, scriptCommand } from "./runtimes.ts";
 
 interface RuntimeSpec {
@@ -21,28 +27,63 @@ interface RuntimeSpec {
 // Turbofan's, depending on a race with the concurrent compiler thread (seen on
 // Node 26 and Deno): the scan would then time the JIT, not the I/O.
 const V8_FLAGS = "--no-maglev";
+const IDS = ["node26", "node22", "bun", "deno"] as const;
+/** Fewer rounds than this is one run with company: not evidence. */
+const MIN_ROUNDS = 3;
 
-const RUNTIMES: RuntimeSpec[] = (["node26", "node22", "bun", "deno"] as const).map((id) => {
+const RUNTIMES: RuntimeSpec[] = IDS.map((id) => {
   const rt = TABLE[id];
   const entry = id === "bun" ? "bench/run-bun.ts" : id === "deno" ? "bench/run-deno.ts" : "bench/run-node.ts";
   const [command, args] = scriptCommand(rt, entry, { v8Flags: [V8_FLAGS], allowAll: true });
   return { id, command, args, env: rt.env };
 });
 
-const requested = process.argv.slice(2);
-const unknown = requested.filter((g) => !(g in GROUPS));
-if (unknown.length > 0) {
-  console.error(
-    `bench: unknown group${unknown.length > 1 ? "s" : ""} ${unknown.map((g) => `"${g}"`).join(", ")}; known groups: ${Object.keys(GROUPS).join(", ")}`,
-  );
+function usage(problem: string): never {
+  console.error(`bench: ${problem}
+usage: npm run bench -- [group...] [--rounds=N] [--runtimes=${IDS.join(",")}] [--quick] [--report[=FILE]]
+  groups: ${Object.keys(GROUPS).join(", ")} (default: all)
+  --rounds=N     processes per case and runtime (default and minimum ${MIN_ROUNDS})
+  --runtimes=…   only these runtimes
+  --quick        a smoke run: a tenth of the operations, 64 MiB inputs; checks that every case works, measures nothing
+  --report       write docs/benchmarks.md and its charts (docs/benchmarks/*.svg), or FILE and FILE's folder`);
   process.exit(2);
 }
+
+const flags = new Map<string, string>();
+const requested: string[] = [];
+for (const arg of process.argv.slice(2)) {
+  const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+  if (m) flags.set(m[1]!, m[2] ?? "");
+  else requested.push(arg);
+}
+for (const name of flags.keys()) if (!["rounds", "runtimes", "quick", "report"].includes(name)) usage(`unknown option --${name}`);
+const unknown = requested.filter((g) => !(g in GROUPS));
+if (unknown.length > 0) usage(`unknown group${unknown.length > 1 ? "s" : ""} ${unknown.map((g) => `"${g}"`).join(", ")}`);
+const rounds = flags.has("rounds") ? Number(flags.get("rounds")) : MIN_ROUNDS;
+if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS) usage(`--rounds must be an integer of at least ${MIN_ROUNDS}, got "${flags.get("rounds")}"`);
+const runtimeIds = flags.has("runtimes") ? flags.get("runtimes")!.split(",") : [...IDS];
+const badRuntimes = runtimeIds.filter((id) => !(IDS as readonly string[]).includes(id));
+if (badRuntimes.length > 0 || runtimeIds.length === 0) usage(`unknown runtime "${badRuntimes.join(", ")}"`);
+const quick = flags.has("quick");
+const reportFile = flags.has("report") ? flags.get("report") || join(ROOT, "docs/benchmarks.md") : undefined;
 const groups = requested.length > 0 ? requested : Object.keys(GROUPS);
+const runtimes = RUNTIMES.filter((rt) => runtimeIds.includes(rt.id));
+
+// What every runtime's process gets: the quick switch (and the small inputs it implies) and the baselines' folder.
+const childEnv: Record<string, string> = quick ? { MEMMAP_BENCH_QUICK: "1", MEMMAP_BENCH_SCAN_MB: "64", MEMMAP_BENCH_COPY_MB: "64" } : {};
+for (const [k, v] of Object.entries(childEnv)) process.env[k] ??= v;
 
 const m = machineInfo();
+const compiled = compileBaselines();
+const tools = ["dir" in compiled ? `C: ${compiled.compiler}, -O2` : `C: ${compiled.error}`, pythonVersion() ?? "python3: not found (its rows are n/a)"];
 console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel} ${m.arch}`);
-console.log("times are medians; ±n% is half the p25..p75 spread relative to the median; GB/s = 10^9 bytes/s");
-console.log(`Node and Deno run with ${V8_FLAGS} (see V8_FLAGS in scripts/bench.ts)\n`);
+console.log(`baselines: ${tools.join("; ")}`);
+console.log(
+  `${rounds} rounds (a process each) per case and runtime; a figure is the median of the rounds' medians, (slowest–fastest round); p99 where single ops were timed`,
+);
+console.log(`GB/s = 10^9 bytes/s; Node and Deno run with ${V8_FLAGS} (see V8_FLAGS in scripts/bench.ts)`);
+if (quick) console.log("QUICK RUN: a smoke test of the cases, too short to measure anything");
+console.log("");
 
 // Ctrl-C would end this process before the finally below removes the 1 GiB input:
 // note it instead (the children get it too and stop), and stop between steps.
@@ -54,35 +95,66 @@ const stopIfInterrupted = async () => {
 };
 
 let failed = false;
-for (const group of groups) {
-  const bench = await GROUPS[group]!();
-  const dir = mkdtempSync(join(os.tmpdir(), "memmap-bench-"));
-  const results: Record<string, GroupResult | { error: string }> = {};
-  try {
-    console.error(`[${group}] preparing inputs in ${dir}`);
-    await bench.prepare(dir);
-    for (const rt of RUNTIMES) {
+const summaries: GroupSummary[] = [];
+try {
+  if ("dir" in compiled) process.env[C_DIR_ENV] = compiled.dir;
+  for (const group of groups) {
+    const bench = await GROUPS[group]!();
+    const dir = mkdtempSync(join(os.tmpdir(), "memmap-bench-"));
+    const results: Record<string, (GroupResult | Failure)[]> = Object.fromEntries(runtimes.map((rt) => [rt.id, []]));
+    try {
+      console.error(`[${group}] preparing inputs in ${dir}`);
+      await bench.prepare(dir);
+      // Round-robin: each round of every runtime before the next round, so drift on the machine hits all alike.
+      for (let round = 1; round <= rounds; round++) {
+        for (const rt of runtimes) {
+          await stopIfInterrupted();
+          console.error(`[${group}] ${rt.id} round ${round}/${rounds}`);
+          const r = runChild(rt, group, dir);
+          if ("error" in r) failed = true;
+          results[rt.id]!.push(r);
+        }
+      }
       await stopIfInterrupted();
-      console.error(`[${group}] ${rt.id}`);
-      results[rt.id] = runChild(rt, group, dir);
-      if ("error" in results[rt.id]!) failed = true;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    await stopIfInterrupted();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const summary = summarizeGroup(group, results);
+    summaries.push(summary);
+    printGroup(summary);
   }
-  printGroup(group, results);
+} finally {
+  if ("dir" in compiled) compiled.dispose();
 }
+if (reportFile) writeReport(reportFile);
 process.exit(failed ? 1 : 0);
 
-function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | { error: string } {
+function writeReport(file: string): void {
+  const { markdown, charts } = renderReport({
+    date: new Date().toISOString().slice(0, 10),
+    machine: m,
+    tools,
+    rounds,
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    groups: summaries,
+  });
+  const chartDir = join(dirname(file), "benchmarks");
+  mkdirSync(chartDir, { recursive: true });
+  // Charts of an earlier report that this one no longer has would linger unlinked.
+  for (const old of readdirSync(chartDir).filter((f) => f.endsWith(".svg"))) rmSync(join(chartDir, old));
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(chartDir, name), svg);
+  writeFileSync(file, quick ? `> **Quick smoke run: these figures measure nothing.**\n\n${markdown}` : markdown);
+  console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} chart(s) in ${relative(process.cwd(), chartDir)}/`);
+}
+
+function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | Failure {
   const started = performance.now();
   const child = spawnSync(rt.command, [...rt.args, group, dir], {
     cwd: ROOT,
     env: { ...process.env, ...rt.env },
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
-    timeout: 180_000,
+    timeout: 600_000,
     maxBuffer: 16 * 2 ** 20,
   });
   console.error(`[${group}] ${rt.id} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -95,132 +167,29 @@ function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | { 
   }
 }
 
-function formatTime(ns: number): string {
-  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
-  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${(ns / 1e6).toFixed(1)} ms`;
-}
-
-function formatOutcome(o: Outcome | undefined, bytesPerOp: number | undefined, footnotes: string[]): string {
-  if (!o) return "-";
-  if ("error" in o) {
-    footnotes.push(o.error);
-    return `n/a [${footnotes.length}]`;
-  }
-  const { median, p25, p75 } = o.stats;
-  const spread = `±${((50 * (p75 - p25)) / median).toFixed(0)}%`;
-  // GB/s in 10^9 bytes: bytes per ns.
-  return `${bytesPerOp ? `${(bytesPerOp / median).toFixed(2)} GB/s` : formatTime(median)} ${spread}`;
-}
-
-/** The median of a contender, or for a list of names the fastest of those that ran. */
-function medianOf(c: CaseResult | undefined, names: string | string[]): number | undefined {
-  const medians = [names].flat().flatMap((name) => {
-    const o = c?.outcomes[name];
-    return o && "stats" in o ? [o.stats.median] : [];
-  });
-  return medians.length > 0 ? Math.min(...medians) : undefined;
-}
-
-function ratioKey(r: Ratio): string {
-  return r.label ?? `${[r.numerator].flat().join(" | ")} ÷ ${r.denominator}`;
-}
-
-/** This runtime's ratio of the given row: the numerator's names may differ per runtime. */
-function ratioOf(c: CaseResult | undefined, r: Ratio): number | undefined {
-  const own = c?.ratios.find((x) => ratioKey(x) === ratioKey(r)) ?? r;
-  const a = medianOf(c, own.numerator);
-  const b = medianOf(c, own.denominator);
-  return a !== undefined && b !== undefined ? a / b : undefined;
-}
-
-function describeGoal(g: Goal): string {
-  return g.maxNs !== undefined ? `≤ ${formatTime(g.maxNs)}` : `≥ ${g.minGBps} GB/s`;
-}
-
-/** "met" or how far off, for a contender's own median. */
-function goalVerdict(g: Goal, median: number, bytesPerOp: number | undefined): string {
-  if (g.maxNs !== undefined) {
-    return median > g.maxNs
-      ? `MISSED by ${formatTime(median - g.maxNs)} (${((median / g.maxNs - 1) * 100).toFixed(0)}% over; ${formatTime(median)})`
-      : `met (${formatTime(median)})`;
-  }
-  const gbps = (bytesPerOp ?? 0) / median;
-  return gbps < g.minGBps!
-    ? `MISSED by ${(g.minGBps! - gbps).toFixed(2)} GB/s (${((1 - gbps / g.minGBps!) * 100).toFixed(0)}% short; ${gbps.toFixed(2)} GB/s)`
-    : `met (${gbps.toFixed(2)} GB/s)`;
-}
-
-function describeTarget(r: Ratio): string {
-  return r.target?.max !== undefined ? `≤ ${r.target.max}x` : `≥ ${r.target?.min}x`;
-}
-
-/** "met" or how far off, from the ratio and its target. */
-function verdict(r: Ratio, value: number): string {
-  const { max, min } = r.target!;
-  if (max !== undefined && value > max) return `MISSED by ${(value - max).toFixed(2)}x (${((value / max - 1) * 100).toFixed(0)}% over)`;
-  if (min !== undefined && value < min) return `MISSED by ${(min - value).toFixed(2)}x (${((1 - value / min) * 100).toFixed(0)}% short)`;
-  return "met";
-}
-
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows)
+  for (const [r, row] of rows.entries())
     console.log(
       row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .map((cell, i) => (i === 0 ? `${r === 0 ? "" : "  "}${cell}`.padEnd(widths[i]! + 2) : cell.padStart(widths[i]!)))
         .join("   ")
         .trimEnd(),
     );
 }
 
-function printGroup(group: string, results: Record<string, GroupResult | { error: string }>): void {
-  const ok = Object.entries(results).filter((e): e is [string, GroupResult] => !("error" in e[1]));
-  console.log(`== ${group}`);
-  for (const [id, r] of Object.entries(results)) {
+function printGroup(g: GroupSummary): void {
+  console.log(`== ${g.name}`);
+  for (const [id, r] of Object.entries(g.runtimes)) {
     console.log(`${id}: ${"error" in r ? `did not run: ${r.error}` : `${r.runtime.name} ${r.runtime.version} (${r.runtime.engine}), backend ${r.backend}`}`);
   }
-  const caseCount = Math.max(0, ...ok.map(([, r]) => r.cases.length));
-  for (let i = 0; i < caseCount; i++) {
-    const c = ok.find(([, r]) => r.cases[i])![1].cases[i]!;
-    const footnotes: string[] = [];
-    const names = [...new Set(ok.flatMap(([, r]) => Object.keys(r.cases[i]?.outcomes ?? {})))];
-    const ratios = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.ratios ?? []).map((r) => [ratioKey(r), r])).values()];
-    const goals = [...new Map(ok.flatMap(([, r]) => r.cases[i]?.goals ?? []).map((g) => [`${g.contender} ${describeGoal(g)}`, g])).values()];
-    const rows = [[c.title, ...ok.map(([id]) => id)]];
-    for (const name of names) rows.push([`  ${name}`, ...ok.map(([, r]) => formatOutcome(r.cases[i]?.outcomes[name], c.bytesPerOp, footnotes))]);
-    const figures = [...new Set(ok.flatMap(([, r]) => Object.keys(r.cases[i]?.figures ?? {})))];
-    for (const label of figures) rows.push([`  ${label}`, ...ok.map(([, r]) => r.cases[i]?.figures?.[label] ?? "-")]);
-    for (const ratio of ratios) {
-      rows.push([
-        `  ${ratioKey(ratio)}${ratio.target ? ` (target ${describeTarget(ratio)})` : ""}`,
-        ...ok.map(([, r]) => {
-          const value = ratioOf(r.cases[i], ratio);
-          return value === undefined ? "-" : `${value.toFixed(2)}x${ratio.target ? (verdict(ratio, value) === "met" ? " ok" : " MISS") : ""}`;
-        }),
-      ]);
-    }
+  const ids = Object.keys(g.runtimes).filter((id) => !("error" in g.runtimes[id]!));
+  for (const c of g.cases) {
     console.log("");
-    printTable(rows);
-    for (const note of c.notes ?? []) console.log(`  note: ${note}`);
-    for (const [n, text] of footnotes.entries()) console.log(`  [${n + 1}] ${text}`);
-    for (const ratio of ratios.filter((r) => r.target)) {
-      const verdicts = ok.map(([id, r]) => {
-        const value = ratioOf(r.cases[i], ratio);
-        return `${id} ${value === undefined ? "n/a" : `${verdict(ratio, value)} (${value.toFixed(2)}x)`}`;
-      });
-      console.log(`  target ${ratioKey(ratio)} ${describeTarget(ratio)}: ${verdicts.join("; ")}`);
-    }
-    for (const goal of goals) {
-      // Only where this runtime ran the contender: some rows (a cross-runtime child) exist in one column.
-      const verdicts = ok.flatMap(([id, r]) => {
-        const cr = r.cases[i];
-        if (!cr || !(goal.contender in cr.outcomes)) return [];
-        const o = cr.outcomes[goal.contender]!;
-        return [`${id} ${"stats" in o ? goalVerdict(goal, o.stats.median, cr.bytesPerOp) : "n/a"}`];
-      });
-      console.log(`  target ${goal.contender} ${describeGoal(goal)}: ${verdicts.join("; ")}`);
-    }
+    printTable(caseRows(c, ids));
+    for (const note of c.notes) console.log(`  note: ${note}`);
+    for (const line of failures(c)) console.log(`  n/a: ${line}`);
+    for (const line of verdictLines(c, ids)) console.log(`  ${line}`);
   }
   console.log("");
 }

@@ -178,6 +178,18 @@ export function detach(buffer: ArrayBuffer | undefined): void {
   if (buffer && !buffer.detached) buffer.transfer(0);
 }
 
+/** What toIndex accepts as a number, checked without building its error message. */
+function isIndex(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A typed array or DataView as the bytes it covers. */
+function asBytes(target: unknown): Uint8Array {
+  if (target instanceof Uint8Array) return target;
+  if (ArrayBuffer.isView(target)) return new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+  throw new TypeError(`readInto target must be a typed array or a DataView, got ${target === null ? "null" : typeof target}`);
+}
+
 /**
  * A live memory mapping. `bytes` is a zero-copy Uint8Array over it; `close()`
  * detaches every view handed out (they become length 0) before unmapping, so
@@ -297,6 +309,32 @@ export class Mapping {
     const v = this.#newView(o, l);
     if (l > 0) this.#track(v.buffer as ArrayBuffer);
     return v;
+  }
+
+  /**
+   * Copies the bytes at `offset` into `target`, as `readSync(fd, target, 0,
+   * target.byteLength, offset)` would: `target.byteLength` bytes, fewer at the
+   * end of the mapping. Returns how many were copied. Checks only what it must,
+   * so a loop of random record reads costs little more than the copy.
+   *
+   * @example
+   * ```ts
+   * const m = map("records.bin");
+   * const record = new Uint8Array(4096);
+   * m.readInto(42 * 4096, record); // record 42, copied out
+   * ```
+   */
+  readInto(offset: number | bigint, target: ArrayBufferView): number {
+    if (this.#closed) throw closedError("readInto");
+    const o = isIndex(offset) ? offset : toIndex(offset, "readInto offset");
+    if (o > this.#length) throw new RangeError(`readInto offset ${o} is past the end of the mapping (length ${this.#length})`);
+    const dst = asBytes(target);
+    const n = Math.min(dst.length, this.#length - o);
+    if (n === 0) return 0;
+    // A subarray of the cached whole view: the copy from memory, not the subarray, is what a record read costs.
+    const src = this.#length <= this.#region.backend.maxArrayBufferLength ? (this.#bytes ?? this.bytes).subarray(o, o + n) : this.view(o, n);
+    dst.set(src);
+    return n;
   }
 
   /**
@@ -650,11 +688,12 @@ export class Mapping {
 
   /** Validates an (offset, length) pair inside the mapping; length defaults to the rest. */
   #range(offset: unknown, length: unknown, what: string): [number, number] {
-    const o = optionalIndex(offset, `${what} offset`) ?? 0;
+    // The argument names are built only for an error: a template string per call was a fifth of view()'s cost.
+    const o = isIndex(offset) ? offset : (optionalIndex(offset, `${what} offset`) ?? 0);
     if (o > this.#length) {
       throw new RangeError(`${what} offset ${o} is past the end of the mapping (length ${this.#length})`);
     }
-    const l = optionalIndex(length, `${what} length`) ?? this.#length - o;
+    const l = isIndex(length) ? length : (optionalIndex(length, `${what} length`) ?? this.#length - o);
     if (o + l > this.#length) {
       throw new RangeError(`${what} range ${o}..${o + l} is past the end of the mapping (length ${this.#length})`);
     }

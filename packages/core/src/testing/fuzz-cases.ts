@@ -59,6 +59,11 @@ export function fuzzCases({ describe, it, skip, memmap, fc }: Suite): void {
             fc.tuple(fc.constant("map"), target, opts),
             fc.tuple(fc.constant("mapAnonymous"), number, fc.oneof(fc.record({ name: anything, populate: anything }, { requiredKeys: [] }), anything)),
             fc.tuple(fc.constant("view"), number, number),
+            fc.tuple(
+              fc.constant("readInto"),
+              number,
+              fc.oneof(fc.constantFrom(new Uint8Array(4096), new Uint16Array(3), new DataView(new ArrayBuffer(8)), new Uint8Array(0)), anything),
+            ),
             fc.tuple(fc.constant("flush"), range, anything),
             fc.tuple(fc.constant("advise"), advice, range),
             fc.tuple(fc.constant("resize"), fc.oneof(fc.integer({ min: -5, max: 100_000 }), anything), anything),
@@ -83,6 +88,9 @@ export function fuzzCases({ describe, it, skip, memmap, fc }: Suite): void {
                     break;
                   case "view":
                     void current.view(a as never, b as never);
+                    break;
+                  case "readInto":
+                    current.readInto(a as never, b as never);
                     break;
                   case "flush":
                     current.flush(a as never);

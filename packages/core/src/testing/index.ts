@@ -20,6 +20,7 @@ import { fileCases } from "./file-cases.ts";
 import { fuzzCases } from "./fuzz-cases.ts";
 import { ipcCases } from "./ipc-cases.ts";
 import { lifecycleCases } from "./lifecycle-cases.ts";
+import { readIntoCases } from "./read-into-cases.ts";
 import { truncationCases } from "./truncation-cases.ts";
 import { largeCases } from "./large-cases.ts";
 import { threadCases } from "./thread-cases.ts";
@@ -30,6 +31,7 @@ export type { MemmapUnderTest, Suite, TestFn } from "./context.ts";
 export const CONFORMANCE_GROUPS = {
   file: fileCases,
   lifecycle: lifecycleCases,
+  readInto: readIntoCases,
   anonymous: anonymousCases,
   large: largeCases,
   copy: copyCases,
