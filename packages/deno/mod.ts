@@ -62,6 +62,7 @@ export const copyFileSync: Memmap["copyFileSync"] = memmap.copyFileSync;
 export const fork: Memmap["fork"] = memmap.fork;
 /** In a forked child: the mappings its parent shared. */
 export const inherited: Memmap["inherited"] = memmap.inherited;
+/** In another thread of this process: a Mapping over the memory a handle() names. */
 export const fromHandle: Memmap["fromHandle"] = memmap.fromHandle;
 /** Named POSIX shared memory for unrelated processes. */
 export const openShared: Memmap["openShared"] = memmap.openShared;

@@ -148,21 +148,28 @@ const MAPPING_INIT = Symbol("memmap.mapping");
 
 /** What {@linkcode Mapping.handle} returns: plain data, structured-cloneable, meaningful only in this process. */
 export interface MappingHandle {
-  readonly kind: typeof HANDLE_KIND;
+  /** Marks the object as a memmap handle, with the version of its layout. */
+  readonly kind: "memmap.mapping-handle/1";
   /** The shim registry's slot and generation. */
   readonly id: bigint;
   /** This process's registry key: a handle from another process names nothing here. */
   readonly key: bigint;
+  /** The mapping's mode. */
   readonly mode: MapMode;
+  /** The file offset the mapping starts at. */
   readonly offset: number;
   /** Distance from the page-aligned start to offset. */
   readonly delta: number;
+  /** The mapping's length in bytes. */
   readonly length: number;
+  /** Whether it is anonymous memory (or openShared memory) rather than a file. */
   readonly anonymous: boolean;
+  /** The mapped file's path, when it was mapped by path. */
   readonly path?: string;
 }
 
-export const HANDLE_KIND = "memmap.mapping-handle/1";
+/** The `kind` of every MappingHandle. */
+export const HANDLE_KIND: MappingHandle["kind"] = "memmap.mapping-handle/1";
 
 const registryKeys = new WeakMap<Backend, bigint>();
 
