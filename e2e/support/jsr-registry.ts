@@ -2,7 +2,7 @@
 // JSR_URL: <scope>/<name>/meta.json (the versions), <version>_meta.json (each file's size and
 // SHA-256, which Deno checks), and the files, as `deno publish` would upload them: the files
 // its dry run lists, with the bare specifiers of the package's import map unfurled into
-// full ones (deno publish rewrites `"@memmap/core"` into `"jsr:@memmap/core@^0.1.0"`).
+// full ones (deno publish rewrites `"@memmap/core"` into `"jsr:@memmap/core@^X.Y.Z"`).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
