@@ -189,10 +189,14 @@ export function threadCases(suite: Suite): void {
 
         it(`${kind}: the main thread drops its Mapping without close(): the Worker's view stays valid`, () => {
           const name = uniqueName("main-gc");
-          // Made in an inner function, so no stack slot of this frame keeps the Mapping alive.
+          // Made in an inner function, so no stack slot of this frame keeps the Mapping alive; only
+          // `holder` does, until the Worker's fromHandle() has returned (the rule handle() documents:
+          // a handle in flight holds no reference, and a GC before then would leave it naming nothing).
+          const holder: { mapping?: unknown } = {};
           const handle = (() => {
             const a = m.mapAnonymous(4096, { name });
             a.bytes[3] = 33;
+            holder.mapping = a;
             return a.handle();
           })();
           return withWorker(
@@ -201,6 +205,7 @@ export function threadCases(suite: Suite): void {
             async (w) => {
               w.post(handle);
               assert.equal(await w.next(), "held");
+              delete holder.mapping;
               await collectUntil(suite.gc!, () => false);
               w.post("read");
               assert.equal(await w.next(), 33, "the Worker reads after the main thread's GC");
