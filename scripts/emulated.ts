@@ -38,10 +38,9 @@ export const GROUPS: Record<Exclude<Group, "native">, GroupSetup> = {
     needs: ["qemu-aarch64-static", "aarch64-linux-gnu-gcc", "/usr/lib/aarch64-linux-musl/musl-gcc.specs"],
     prepare() {
       for (const target of ["linux-arm64-gnu", "linux-arm64-musl"] as const) build(target);
-      // The runtime packages load prebuilt/<target>/ from their own folder.
-      for (const pkg of ["bun", "node", "deno"]) {
-        execFileSync(process.execPath, [join(ROOT, "native/scripts/copy-prebuilt.ts"), "prebuilt"], { cwd: join(ROOT, "packages", pkg) });
-      }
+      // The runtime packages load prebuilt/<target>/ from their own folder, which each package's
+      // own "prebuilt" script fills (Deno's also embeds the shims as modules).
+      for (const pkg of ["bun", "node", "deno"]) execFileSync("npm", ["run", "-s", "prebuilt"], { cwd: join(ROOT, "packages", pkg), stdio: "inherit" });
       // fork() takes one executable: children start through wrappers named as the runtimes are.
       mkdirSync(ARM64_BIN, { recursive: true });
       for (const name of ARM64_ROWS) {
