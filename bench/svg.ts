@@ -115,7 +115,7 @@ export function barChart(chart: BarChart): string {
     const tx = x(t).toFixed(1);
     return `<line x1="${tx}" y1="${top}" x2="${tx}" y2="${bottom}" stroke="#ddd"/><text x="${tx}" y="${bottom + 18}" text-anchor="middle" font-size="12">${tickLabel(t)}</text>`;
   });
-  return svg(width, height, [
+  return svg(chart.title, width, height, [
     `<text x="${width / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(chart.title)}</text>`,
     ...grid,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#444"/>`,
@@ -182,9 +182,10 @@ export function lineChart(chart: LineChart): string {
     `<text x="${(left + width - right) / 2}" y="${height - 22}" text-anchor="middle" font-size="13">${escapeXml(chart.xLabel)}</text>`,
     `<text transform="translate(20 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(`${chart.yLabel} (${unit.name})`)}</text>`,
   );
-  return svg(width, height, parts);
+  return svg(chart.title, width, height, parts);
 }
 
-function svg(width: number, height: number, body: string[]): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>\n<rect width="100%" height="100%" fill="#fff"/>\n${body.join("\n")}\n</svg>\n`;
+/** The document; its <title> is what screen readers (and biome's a11y rule) take for the chart. */
+function svg(title: string, width: number, height: number, body: string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>\n<title>${escapeXml(title)}</title>\n<rect width="100%" height="100%" fill="#fff"/>\n${body.join("\n")}\n</svg>\n`;
 }
