@@ -18,9 +18,9 @@ export interface Recipe {
 }
 
 /** Each OS's shim, in native/src: what all share, what Linux and macOS share, the OS's own calls, the truncation guard, the thread registry. */
-export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c", "registry.c"];
-export const DARWIN_SOURCES = ["common.c", "posix.c", "darwin.c", "guard.c", "registry.c"];
-export const WIN32_SOURCES = ["common.c", "win32.c", "registry.c"];
+export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c", "registry.c", "map-file.c"];
+export const DARWIN_SOURCES = ["common.c", "posix.c", "darwin.c", "guard.c", "registry.c", "map-file.c"];
+export const WIN32_SOURCES = ["common.c", "win32.c", "registry.c", "map-file.c"];
 
 const WARNINGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11"];
 // nodelete: registry.c's thread-exit destructor must not outlive the code when a runtime unloads the shim.

@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 10
+#define MEMMAP_ABI_VERSION 11
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -152,6 +152,37 @@ MEMMAP_EXPORT int64_t memmap_registry_add(int64_t addr, int64_t length, int32_t 
 MEMMAP_EXPORT int32_t memmap_registry_acquire(int64_t id, int64_t key, int64_t *out);
 MEMMAP_EXPORT int32_t memmap_registry_release(int64_t id);
 MEMMAP_EXPORT int32_t memmap_registry_take(int64_t id);
+
+/* map() and close() in one call each (map-file.c).
+   map_file: maps [offset, offset + length) of a file: the one at path when fd < 0 (opened for
+   writing when map_flags has MEMMAP_MAP_SHARED, created when size >= 0, with permission bits
+   perm, and closed again), else the caller's descriptor fd (checked for the access the mode
+   needs). length < 0: to the end. size >= 0: first grows the file to at least size bytes. Maps
+   it readable and writable with map_flags and registers it with the truncation guard. Fills out
+   (MEMMAP_MAPFILE_SLOTS int64 slots: the fstat slots, then the page-aligned base, the bytes
+   mapped from it, the guard slot or -1, and the step reached). Returns 0 when mapped (nothing is
+   mapped for length 0), -errno of the step's call, or a MEMMAP_REFUSED_* reason (> 0).
+   unmap: removes guard slot `guard` (when >= 0), unmaps, closes fd (when >= 0); returns the
+   faults the slot absorbed. */
+#define MEMMAP_MAPFILE_BASE 5
+#define MEMMAP_MAPFILE_LENGTH 6
+#define MEMMAP_MAPFILE_GUARD 7
+#define MEMMAP_MAPFILE_STEP 8
+#define MEMMAP_MAPFILE_SLOTS 9
+#define MEMMAP_STEP_OPEN 0
+#define MEMMAP_STEP_FSTAT 1
+#define MEMMAP_STEP_FCNTL 2
+#define MEMMAP_STEP_FTRUNCATE 3
+#define MEMMAP_STEP_MMAP 4
+#define MEMMAP_REFUSED_DIRECTORY 1
+#define MEMMAP_REFUSED_NOT_REGULAR 2
+#define MEMMAP_REFUSED_WRITE_ONLY 3
+#define MEMMAP_REFUSED_NOT_WRITABLE 4
+#define MEMMAP_REFUSED_OFFSET_PAST_END 5
+#define MEMMAP_REFUSED_RANGE_PAST_END 6
+MEMMAP_EXPORT int32_t memmap_map_file(const char *path, int32_t fd, int32_t perm, int64_t offset, int64_t length, int64_t size,
+                                      int32_t map_flags, int64_t *out);
+MEMMAP_EXPORT int64_t memmap_unmap(int64_t addr, int64_t length, int32_t guard, int32_t fd);
 
 /* Which pages of [addr, addr + length) are in RAM: one byte per page into out (1 resident,
    0 not); addr must be page-aligned. -ENOSYS where the OS cannot tell (Windows). */

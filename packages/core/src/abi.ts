@@ -116,6 +116,14 @@ export const ABI = {
   registryRelease: { symbol: "memmap_registry_release", result: "i32", parameters: ["i64"] },
   /** (id): unregisters the caller's only reference without unmapping; -EBUSY while others hold it. */
   registryTake: { symbol: "memmap_registry_take", result: "i32", parameters: ["i64"] },
+  /** (path, fd, perm, offset, length, size, mapFlags, out): map() in one call; 0, -errno at out[MAPFILE_STEP], or a REFUSED_* reason. */
+  mapFile: {
+    symbol: "memmap_map_file",
+    result: "i32",
+    parameters: ["buffer", "i32", "i32", "i64", "i64", "i64", "i32", "buffer"],
+  },
+  /** (addr, length, guardSlot, fd): guard remove + munmap + close in one call; the faults the slot absorbed. */
+  unmap: { symbol: "memmap_unmap", result: "i64", parameters: ["i64", "i64", "i32", "i32"] },
   /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
   mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */

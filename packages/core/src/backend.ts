@@ -21,7 +21,7 @@ export interface Backend extends ShimCalls, OffThreadCalls {
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 // Flag bits of the shim's ABI, mirrored from native/src/memmap.h.
 /** open(): for writing too. */
@@ -86,6 +86,31 @@ export const REGISTRY_GUARD = 3;
 export const REGISTRY_FLAGS = 4;
 /** registryAcquire()'s `out`: how many slots `out` needs. */
 export const REGISTRY_SLOTS = 5;
+
+/** mapFile()'s `out`, after the STAT_* slots: the page-aligned address mapped (0 when nothing was). */
+export const MAPFILE_BASE = 5;
+/** mapFile()'s `out`: bytes mapped from MAPFILE_BASE. */
+export const MAPFILE_LENGTH = 6;
+/** mapFile()'s `out`: the truncation guard's slot, or -1. */
+export const MAPFILE_GUARD = 7;
+/** mapFile()'s `out`: the step reached, a STEP_* (on failure, the call that failed). */
+export const MAPFILE_STEP = 8;
+/** mapFile()'s `out`: how many slots `out` needs. */
+export const MAPFILE_SLOTS = 9;
+/** The system call of each STEP_* value (open, fstat, fcntl, ftruncate, mmap), for error messages. */
+export const MAPFILE_STEPS = ["open", "fstat", "fcntl", "ftruncate", "mmap"] as const;
+/** mapFile() refused: the path is a directory. */
+export const REFUSED_DIRECTORY = 1;
+/** mapFile() refused: not a regular file. */
+export const REFUSED_NOT_REGULAR = 2;
+/** mapFile() refused: the caller's descriptor is write-only. */
+export const REFUSED_WRITE_ONLY = 3;
+/** mapFile() refused: mode "readwrite" with a read-only descriptor. */
+export const REFUSED_NOT_WRITABLE = 4;
+/** mapFile() refused: the offset is past the end of the file. */
+export const REFUSED_OFFSET_PAST_END = 5;
+/** mapFile() refused: offset + length is past the end of the file. */
+export const REFUSED_RANGE_PAST_END = 6;
 
 /** madvise hints by public name, valued as the shim's MEMMAP_ADVICE_*. */
 export const ADVICE = {

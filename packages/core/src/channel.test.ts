@@ -30,7 +30,7 @@ function fakeMemory(size: number) {
     yield: () => {},
     processTag: () => 1,
     childExit: () => -11,
-    munmap: () => 0,
+    unmap: () => 0n,
   } as Partial<Backend> as Backend;
   const mapping = Mapping.create({
     region: { backend, pageSize: 4096, base: 0n, mapLength: size, fd: -1, released: false },

@@ -1,27 +1,34 @@
 import {
-  ACCESS_READ,
-  ACCESS_WRITE,
-  type Advice,
   ADVICE,
+  type Advice,
   type Backend,
-  KIND_DIRECTORY,
-  KIND_FILE,
   MAP_NORESERVE,
   MAP_POPULATE,
   MAP_PRIVATE,
   MAP_SHARED,
+  MAPFILE_BASE,
+  MAPFILE_GUARD,
+  MAPFILE_LENGTH,
+  MAPFILE_SLOTS,
+  MAPFILE_STEP,
+  MAPFILE_STEPS,
   OPEN_CREATE,
   OPEN_EXCL,
   OPEN_WRITE,
+  REFUSED_DIRECTORY,
+  REFUSED_NOT_REGULAR,
+  REFUSED_NOT_WRITABLE,
+  REFUSED_OFFSET_PAST_END,
+  REFUSED_RANGE_PAST_END,
+  REFUSED_WRITE_ONLY,
   STAT_DEV,
   STAT_INO,
-  STAT_KIND,
   STAT_SIZE,
   STAT_SLOTS,
 } from "./backend.ts";
 import { check, errnos, MmapError } from "./errors.ts";
 import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
-import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, type Region } from "./mapping.ts";
+import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, mmapHint, type Region } from "./mapping.ts";
 import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
 
 /** Options of {@linkcode map}. */
@@ -86,107 +93,114 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
 
   const byPath = typeof target !== "number";
   const path = byPath ? toPath(target, "path") : undefined;
-  const name = path ? `'${path.display}'` : `descriptor ${target}`;
-  const writable = mode === "readwrite";
-  let fd: number;
-  if (path) {
-    const flags = (writable ? OPEN_WRITE : 0) | (size !== undefined ? OPEN_CREATE : 0);
-    fd = check(backend, backend.open(path.c, flags, perm), "open", path.display, (code) =>
-      code === "EACCES" || code === "EROFS"
-        ? writable
-          ? `Mode 'readwrite' needs write permission on the file; use mode 'read' or 'copy' to map it without writing back.`
-          : "Reading the file is not permitted."
-        : code === "EISDIR"
-          ? "memmap maps regular files, not directories."
-          : undefined,
+  const fd = byPath ? -1 : toFd(target as number, "fd");
+  if (!byPath && IS_WINDOWS) {
+    throw windowsUnsupported(
+      `map(descriptor ${fd})`,
+      "a runtime's descriptors are C-runtime numbers the shim cannot turn into a Windows handle; pass the file's path or file: URL instead",
     );
-  } else {
-    fd = toFd(target as number, "fd");
-    if (IS_WINDOWS) {
-      throw windowsUnsupported(
-        `map(descriptor ${fd})`,
-        "a runtime's descriptors are C-runtime numbers the shim cannot turn into a Windows handle; pass the file's path or file: URL instead",
-      );
-    }
   }
-
-  try {
-    const st = fstatOf(backend, fd, path?.display, statBuffer);
-    const kind = Number(st[STAT_KIND]);
-    if (kind === KIND_DIRECTORY) {
-      throw new MmapError(`EISDIR: ${name} is a directory; memmap maps regular files`, {
-        code: "EISDIR",
-        syscall: "mmap",
-        path: path?.display,
-      });
-    }
-    if (kind !== KIND_FILE) {
-      throw new MmapError(`${name} is not a regular file (a device, pipe or socket); memmap maps regular files`, {
-        code: "ERR_NOT_REGULAR_FILE",
-        path: path?.display,
-      });
-    }
-    if (!path) checkDescriptorAccess(backend, fd, writable);
-
-    let fileSize = Number(st[STAT_SIZE]);
-    if (size !== undefined && size > fileSize) {
-      check(backend, backend.ftruncate(fd, BigInt(size)), "ftruncate", path?.display);
-      fileSize = size;
-    }
-    if (offset > fileSize) {
-      throw new RangeError(`options.offset ${offset} is past the end of ${name} (${fileSize} bytes)`);
-    }
-    const len = length ?? fileSize - offset;
-    if (offset + len > fileSize) {
-      throw new RangeError(
-        `options.offset + options.length (${offset + len}) is past the end of ${name} (${fileSize} bytes)` +
-          (writable ? "; options.size extends the file" : ""),
-      );
-    }
-
-    const pageSize = pageSizeOf(backend);
-    const delta = offset % pageSize;
-    const alignedOffset = offset - delta;
-    // "read" is private copy-on-write: a write through a plain Uint8Array cannot be
-    // prevented, and into a PROT_READ page it would kill the process.
-    const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) | (populate ? MAP_POPULATE : 0);
-    const region: Region = { backend, pageSize, base: 0n, mapLength: 0, fd: -1, released: false };
-    if (len > 0) mapRegion(region, delta + len, flags, fd, alignedOffset, path?.display);
-    const identity = { dev: st[STAT_DEV]!, ino: st[STAT_INO]! };
-    const mapping = Mapping.create({
-      region,
-      mode,
-      offset,
-      delta,
-      length: len,
-      flags,
-      path: path?.display,
-      file: writable ? { alignedOffset, acquire: () => reacquire(backend, path?.display, path ? undefined : fd, identity) } : undefined,
-      share: () => reacquire(backend, path?.display, path ? undefined : fd, identity, writable),
-    });
-    if (advice !== undefined && len > 0) mapping.advise(advice);
-    return mapping;
-  } finally {
-    // The mapping keeps the file alive; the descriptor is not needed any more.
-    if (path) backend.close(fd);
-  }
+  const writable = mode === "readwrite";
+  // "read" is private copy-on-write: a write through a plain Uint8Array cannot be
+  // prevented, and into a PROT_READ page it would kill the process.
+  const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) | (populate ? MAP_POPULATE : 0);
+  // One crossing opens, checks, maps, guards and closes (map-file.c); an FFI call costs more than a system call.
+  const out = mapFileOut;
+  const r = backend.mapFile(path?.c ?? NO_PATH, fd, perm, BigInt(offset), BigInt(length ?? -1), BigInt(size ?? -1), flags, out);
+  if (r !== 0) throw mapFileError(backend, r, out, path?.display, fd, { offset, length, writable });
+  const pageSize = pageSizeOf(backend);
+  const region: Region = {
+    backend,
+    pageSize,
+    base: out[MAPFILE_BASE]!,
+    mapLength: Number(out[MAPFILE_LENGTH]),
+    fd: -1,
+    released: false,
+    guard: Number(out[MAPFILE_GUARD]),
+  };
+  const delta = offset % pageSize;
+  const identity = { dev: out[STAT_DEV]!, ino: out[STAT_INO]! };
+  const pathName = path?.display;
+  const descriptor = byPath ? undefined : fd;
+  const mapping = Mapping.create({
+    region,
+    mode,
+    offset,
+    delta,
+    length: length ?? Number(out[STAT_SIZE]) - offset,
+    flags,
+    path: pathName,
+    file: writable ? { alignedOffset: offset - delta, acquire: () => reacquire(backend, pathName, descriptor, identity) } : undefined,
+    share: () => reacquire(backend, pathName, descriptor, identity, writable),
+  });
+  if (advice !== undefined && region.mapLength > 0) mapping.advise(advice);
+  return mapping;
 }
 
-function checkDescriptorAccess(backend: Backend, fd: number, writable: boolean): void {
-  const access = check(backend, backend.fdAccess(fd), "fcntl");
-  if (!(access & ACCESS_READ)) {
-    throw new MmapError(`EACCES: descriptor ${fd} is open write-only; mmap needs a descriptor opened for reading ('r' or 'r+')`, {
-      code: "EACCES",
-      syscall: "mmap",
-    });
+/** mapFile()'s results, read before the next map(). */
+const mapFileOut = new BigInt64Array(MAPFILE_SLOTS);
+/** The path argument when mapping a descriptor: an empty C string the shim does not read. */
+const NO_PATH = new Uint8Array(1);
+
+/** The typed error for a map_file result that is not 0: the failed call's errno, or the reason it refused. */
+function mapFileError(
+  backend: Backend,
+  r: number,
+  out: BigInt64Array,
+  path: string | undefined,
+  fd: number,
+  request: { offset: number; length: number | undefined; writable: boolean },
+): Error {
+  const name = path !== undefined ? `'${path}'` : `descriptor ${fd}`;
+  const { offset, writable } = request;
+  const fileSize = Number(out[STAT_SIZE]);
+  switch (r) {
+    case REFUSED_DIRECTORY:
+      return new MmapError(`EISDIR: ${name} is a directory; memmap maps regular files`, { code: "EISDIR", syscall: "mmap", path });
+    case REFUSED_NOT_REGULAR:
+      return new MmapError(`${name} is not a regular file (a device, pipe or socket); memmap maps regular files`, {
+        code: "ERR_NOT_REGULAR_FILE",
+        path,
+      });
+    case REFUSED_WRITE_ONLY:
+      return new MmapError(`EACCES: descriptor ${fd} is open write-only; mmap needs a descriptor opened for reading ('r' or 'r+')`, {
+        code: "EACCES",
+        syscall: "mmap",
+      });
+    case REFUSED_NOT_WRITABLE:
+      return new MmapError(
+        `EACCES: descriptor ${fd} is not writable (opened read-only); mode 'readwrite' needs one opened ` +
+          `for reading and writing ('r+'). Use mode 'copy' for private changes.`,
+        { code: "EACCES", syscall: "mmap" },
+      );
+    case REFUSED_OFFSET_PAST_END:
+      return new RangeError(`options.offset ${offset} is past the end of ${name} (${fileSize} bytes)`);
+    case REFUSED_RANGE_PAST_END:
+      return new RangeError(
+        `options.offset + options.length (${offset + (request.length ?? 0)}) is past the end of ${name} (${fileSize} bytes)` +
+          (writable ? "; options.size extends the file" : ""),
+      );
   }
-  if (writable && !(access & ACCESS_WRITE)) {
-    throw new MmapError(
-      `EACCES: descriptor ${fd} is not writable (opened read-only); mode 'readwrite' needs one opened ` +
-        `for reading and writing ('r+'). Use mode 'copy' for private changes.`,
-      { code: "EACCES", syscall: "mmap" },
-    );
+  const syscall = MAPFILE_STEPS[Number(out[MAPFILE_STEP])] ?? "mmap";
+  try {
+    check(backend, r, syscall, path, (code) => (syscall === "open" ? openHint(code, writable) : syscall === "mmap" ? mmapHint(code) : undefined));
+  } catch (e) {
+    return e as Error;
   }
+  return new MmapError(`map ${name}: the shim's map_file returned ${r}, which this memmap does not know; the shim and core disagree`, {
+    code: "ERR_LIBRARY_ABI",
+    path,
+  });
+}
+
+/** What to do about a failed open of the file to map. */
+function openHint(code: string, writable: boolean): string | undefined {
+  if (code === "EACCES" || code === "EROFS") {
+    return writable
+      ? `Mode 'readwrite' needs write permission on the file; use mode 'read' or 'copy' to map it without writing back.`
+      : "Reading the file is not permitted.";
+  }
+  return code === "EISDIR" ? "memmap maps regular files, not directories." : undefined;
 }
 
 /** A writable descriptor for the file a mapping was made from, refusing a file that was replaced since. */

@@ -39,13 +39,16 @@ export interface Region {
 export function mapRegion(region: Region, length: number, flags: number, fd: number, offset: number, path?: string): void {
   const b = region.backend;
   // Always readable and writable: "read" mode is a private copy-on-write mapping, so a stray write never faults.
-  region.base = checkBig(b, b.mmap(BigInt(length), PROT_READ | PROT_WRITE, flags, fd, BigInt(offset)), "mmap", path, (code) =>
-    code === "ENOMEM"
-      ? "Out of address space or of mappings (vm.max_map_count, ~65,530): close() mappings you are done with instead of leaving them to the GC, or map smaller windows."
-      : undefined,
-  );
+  region.base = checkBig(b, b.mmap(BigInt(length), PROT_READ | PROT_WRITE, flags, fd, BigInt(offset)), "mmap", path, mmapHint);
   region.mapLength = length;
   guard(region);
+}
+
+/** What to do about a failed mmap. */
+export function mmapHint(code: string): string | undefined {
+  return code === "ENOMEM"
+    ? "Out of address space or of mappings (vm.max_map_count, ~65,530): close() mappings you are done with instead of leaving them to the GC, or map smaller windows."
+    : undefined;
 }
 
 function guard(region: Region): void {
@@ -66,18 +69,22 @@ function faultsOf(region: Region): number {
   return (region.pastFaults ?? 0) + live;
 }
 
-function release(region: Region): void {
-  if (region.released) return;
+/** Gives the region's memory up (or this thread's reference to it); the faults its guard absorbed. */
+function release(region: Region): number {
+  if (region.released) return 0;
   region.released = true;
   // The last reference, in whichever thread, unmaps: the shim decides.
   if (region.shared !== undefined) {
+    const faults = faultsOf(region);
     region.backend.registryRelease(region.shared);
-    return;
+    return faults;
   }
-  unguard(region);
-  // munmap fails only for arguments we never pass; nothing could be done about it here.
-  if (region.mapLength > 0) region.backend.munmap(region.base, BigInt(region.mapLength));
-  if (region.fd >= 0) region.backend.close(region.fd);
+  const slot = region.guard ?? -1;
+  if (slot < 0 && region.mapLength === 0 && region.fd < 0) return region.pastFaults ?? 0;
+  // Guard slot, memory and descriptor in one crossing (map-file.c).
+  region.pastFaults = (region.pastFaults ?? 0) + Number(region.backend.unmap(region.base, BigInt(region.mapLength), slot, region.fd));
+  region.guard = -1;
+  return region.pastFaults;
 }
 
 // close() unregisters: leaving the cells to the GC was measured to grow V8's
@@ -618,9 +625,8 @@ export class Mapping {
     if (this.#closed) return;
     this.#closed = true;
     this.#detachAll();
-    const faults = this.faults;
     finalizer.unregister(this.#region);
-    release(this.#region);
+    const faults = release(this.#region);
     if (faults > 0) this.#reportTruncation("close", faults);
   }
 

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { chmodSync, closeSync, fstatSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ABI } from "../abi.ts";
+import type { Backend } from "../backend.ts";
 import { canDropRoot, isRoot, isWindows, pattern, readByOtherProcess, type Suite, thrownAsNobody, throwsLike, withTempDir } from "./context.ts";
 
 /** map() over files: modes, offsets, sizes, descriptors and the errors users meet. */
@@ -25,6 +27,19 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         m.flush();
         m.close();
         assert.deepEqual(new Uint8Array(readFileSync(path)), expected);
+      }));
+
+    it("map() by path and close() each cross into the shim once: the FFI call, not the system calls, was map()'s cost", () =>
+      withTempDir((dir) => {
+        const path = join(dir, "calls.bin");
+        writeFileSync(path, pattern(4096));
+        map(path).close(); // the page size is asked once per process
+        const calls = countShimCalls(memmap.backend(), () => {
+          const m = map(path);
+          assert.equal(m.bytes[4095], pattern(4096)[4095]);
+          m.close();
+        });
+        assert.deepEqual(calls, ["mapFile", "unmap"]);
       }));
 
     it("copy: writes stay private and never reach the file", () =>
@@ -359,4 +374,25 @@ export function fileCases({ describe, it, skip, memmap, children, self }: Suite)
         ro.close();
       }));
   });
+}
+
+/** The shim calls (ABI names) `fn` makes through `backend`, in order. */
+function countShimCalls(backend: Backend, fn: () => void): string[] {
+  const calls: string[] = [];
+  const table = backend as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const saved = new Map<string, (...args: unknown[]) => unknown>();
+  for (const name of Object.keys(ABI)) {
+    const original = table[name]!;
+    saved.set(name, original);
+    table[name] = (...args) => {
+      calls.push(name);
+      return original.apply(backend, args);
+    };
+  }
+  try {
+    fn();
+  } finally {
+    for (const [name, original] of saved) table[name] = original;
+  }
+  return calls;
 }
