@@ -231,4 +231,55 @@ describe("Channel over a fake backend", () => {
     Channel.createOn(backend, mapping, {});
     assert.throws(() => Channel.attachTo(backend, mapping, { spin: {} as never }), TypeError);
   });
+
+  it("the adaptive spin stops yielding again once replies come fast after a run of slow ones, and still yields to a peer on its core", () => {
+    // A fake clock (µs) that moves 0.1 per look at it (64 reads of the ring) and 1 per
+    // sched_yield (an FFI call), and a peer played from inside it: its reply appears at
+    // `replyAt`, or (on this core) only when this side yields.
+    const { creator, attacher, backend } = pair(1024);
+    let us = 0;
+    let replyAt = Number.POSITIVE_INFINITY;
+    let onThisCore = false;
+    let yields = 0;
+    const reply = () => {
+      replyAt = Number.POSITIVE_INFINITY;
+      attacher.send("pong");
+    };
+    backend.yield = () => {
+      yields++;
+      us += 1;
+      if (onThisCore) reply();
+    };
+    const realNow = performance.now;
+    Object.defineProperty(performance, "now", {
+      configurable: true,
+      value: () => {
+        us += 0.1;
+        if (us >= replyAt) reply();
+        return us / 1000;
+      },
+    });
+    /** `count` round trips whose replies take `latencyUs` (or wait for a yield): the yields and µs they took. */
+    const roundTrips = (count: number, latencyUs: number) => {
+      const [y0, t0] = [yields, us];
+      for (let i = 0; i < count; i++) {
+        replyAt = onThisCore ? Number.POSITIVE_INFINITY : us + latencyUs;
+        assert.equal(new TextDecoder().decode(creator.receive()!), "pong");
+      }
+      return { yields: yields - y0, us: us - t0 };
+    };
+    try {
+      roundTrips(8, 30); // the peer was preempted for a while: replies came only after yielding
+      roundTrips(100, 2); // its own core again, replying in 2 µs (well inside the 5 µs yield-free spin)
+      const fast = roundTrips(500, 2);
+      assert.equal(fast.yields, 0, `replies in 2 µs are waited for without a sched_yield (${fast.yields} yields in 500 round trips)`);
+      onThisCore = true;
+      roundTrips(100, 0);
+      const shared = roundTrips(500, 0);
+      assert.ok(shared.yields >= 500, "a peer on this core is yielded to at every hand-over");
+      assert.ok(shared.us / 500 < 2, `a hand-over on a shared core took ${shared.us / 500} µs on average: the spin keeps the core too long`);
+    } finally {
+      Object.defineProperty(performance, "now", { configurable: true, writable: true, value: realNow });
+    }
+  });
 });
