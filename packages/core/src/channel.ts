@@ -562,7 +562,14 @@ export class Channel {
     const start = performance.now();
     const until = Math.min(start + budget / 1000, deadline);
     const probe = adaptive && this.#pureUs < PURE_SPIN_US && ++this.#spins % PROBE_EVERY === 0;
-    const pureUntil = adaptive ? start + (probe ? PURE_SPIN_US : this.#pureUs) / 1000 : until;
+    let pureUntil = adaptive ? start + (probe ? PURE_SPIN_US : this.#pureUs) / 1000 : until;
+    // The peer's own progress: it taking what this side sent (waiting for a message), or sending
+    // to it (waiting for room). Seen before this side yielded, it shows the peer running on
+    // another core: a yield cannot help it and would only see its answer later, so the rest of
+    // the spin reads the memory alone. (Without this, two peers that each answered only after
+    // their yields each saw the other's replies come late, kept yielding, and never stopped.)
+    const peerWord = need < 0 ? this.#out.word(R.tail) : this.#in.word(R.head);
+    const peerMark = Atomics.load(this.#i32, peerWord);
     let checkAt = start + LIVENESS_SLICE_MS;
     let yielded = false;
     for (;;) {
@@ -583,6 +590,10 @@ export class Channel {
       } else if (now >= until) {
         return false;
       } else if (now >= pureUntil) {
+        if (!yielded && Atomics.load(this.#i32, peerWord) !== peerMark) {
+          pureUntil = until;
+          continue;
+        }
         this.#b.yield();
         yielded = true;
       }
