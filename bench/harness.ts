@@ -71,7 +71,31 @@ function errorText(e: unknown): string {
 }
 
 /**
- * Times the contenders with their samples interleaved (A B C A B C ...), so
+ * The live contenders in the order one round runs them: shuffled, the same way in every run
+ * (a PRNG seeded with the round), so that no contender always runs right after the same one.
+ * (A fixed order, or one rotated, keeps each one's predecessor: in the ipc group the first
+ * Channel contender always ran right after the slow runtime-IPC and pipe ones, while its
+ * child had slept longest, so its samples were not taken like the others'.)
+ */
+export function inTurn<T>(live: Map<string, T>, round: number): [string, T][] {
+  const all = [...live];
+  let seed = (round + 1) * 0x9e3779b9;
+  const random = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  for (let i = all.length - 1; i > 0; i--) {
+    const k = Math.floor(random() * (i + 1));
+    [all[i], all[k]] = [all[k]!, all[i]!];
+  }
+  return all;
+}
+
+/**
+ * Times the contenders with their samples interleaved (A B C, C A B, B C A, ... see inTurn()), so
  * drift on a noisy machine (another process, frequency changes) hits all of
  * them alike instead of whichever happened to run during it.
  */
@@ -92,7 +116,8 @@ export function compare(contenders: Record<string, Contender>, measure: MeasureO
   }
   try {
     for (let round = 0; round < warmup + samples; round++) {
-      for (const [name, c] of live) {
+      for (const [name, c] of inTurn(live, round)) {
+        if (!live.has(name)) continue; // dropped this round
         try {
           let n = ops;
           if (round === 0) {
@@ -170,7 +195,8 @@ export async function compareAsync(contenders: Record<string, AsyncContender>, m
   }
   try {
     for (let round = 0; round < warmup + samples; round++) {
-      for (const [name, c] of live) {
+      for (const [name, c] of inTurn(live, round)) {
+        if (!live.has(name)) continue; // dropped this round
         try {
           let ms = 0;
           if (c.beforeOp || round === 0 || perOp) {

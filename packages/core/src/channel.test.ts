@@ -231,4 +231,77 @@ describe("Channel over a fake backend", () => {
     Channel.createOn(backend, mapping, {});
     assert.throws(() => Channel.attachTo(backend, mapping, { spin: {} as never }), TypeError);
   });
+
+  it("the adaptive spin stops yielding to a peer that runs on a core of its own, and still yields to one on its core", () => {
+    // A fake clock (µs) that moves 0.1 per look at it (64 reads of the ring) and 1 per
+    // sched_yield (an FFI call), and the peer played from inside it: it takes the ping at
+    // `takeAt` and answers at `replyAt`, or (on this core) does both only when this side yields.
+    const { creator, attacher, backend } = pair(1024);
+    let us = 0;
+    let takeAt = Number.POSITIVE_INFINITY;
+    let replyAt = Number.POSITIVE_INFINITY;
+    let onThisCore = false;
+    let yields = 0;
+    let inPeer = false;
+    const peer = () => {
+      if (inPeer) return; // the peer's own calls read the clock too
+      inPeer = true;
+      if (us >= takeAt) {
+        takeAt = Number.POSITIVE_INFINITY;
+        assert.equal(new TextDecoder().decode(attacher.receive(0)!), "ping");
+      }
+      if (us >= replyAt) {
+        replyAt = Number.POSITIVE_INFINITY;
+        attacher.send("pong");
+      }
+      inPeer = false;
+    };
+    (backend as { yield: () => void }).yield = () => {
+      yields++;
+      us += 1;
+      if (onThisCore) [takeAt, replyAt] = [us, us];
+      peer();
+    };
+    const realNow = performance.now;
+    Object.defineProperty(performance, "now", {
+      configurable: true,
+      value: () => {
+        us += 0.1;
+        peer();
+        return us / 1000;
+      },
+    });
+    /** `count` round trips, the peer taking each ping `takeUs` after it was sent and answering `replyUs` after: the yields they took. */
+    const roundTrips = (count: number, takeUs: number, replyUs: number) => {
+      const y0 = yields;
+      for (let i = 0; i < count; i++) {
+        creator.send("ping");
+        [takeAt, replyAt] = onThisCore ? [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY] : [us + takeUs, us + replyUs];
+        peer();
+        assert.equal(new TextDecoder().decode(creator.receive()!), "pong");
+      }
+      return yields - y0;
+    };
+    try {
+      roundTrips(8, 30, 30); // the peer was preempted for a while: replies came only after yielding
+      // Its own core again: taking each ping at once and answering in 2 µs (inside the 5 µs yield-free spin)...
+      roundTrips(100, 0, 2);
+      const fast = roundTrips(500, 0, 2);
+      assert.equal(fast, 0, `replies in 2 µs are waited for without a sched_yield (${fast} yields in 500 round trips)`);
+      // ...or taking it after 1 µs and answering after 8 (a peer slowed by its own yields).
+      roundTrips(8, 30, 30);
+      roundTrips(100, 1, 8);
+      const slow = roundTrips(500, 1, 8);
+      assert.equal(slow, 0, `a peer seen taking the message is waited for without a sched_yield (${slow} yields in 500 round trips)`);
+      onThisCore = true;
+      roundTrips(100, 0, 0);
+      const t0 = us;
+      const shared = roundTrips(500, 0, 0);
+      assert.ok(shared >= 500, "a peer on this core is yielded to at every hand-over");
+      const perHandOver = (us - t0) / 500;
+      assert.ok(perHandOver < 2, `a hand-over on a shared core took ${perHandOver} µs on average: the spin keeps the core too long`);
+    } finally {
+      Object.defineProperty(performance, "now", { configurable: true, writable: true, value: realNow });
+    }
+  });
 });

@@ -36,6 +36,15 @@ const SPIN_MAX_US = 50;
  * (lets a peer on this core run); less after spins that needed the yields.
  */
 const PURE_SPIN_US = 5;
+/**
+ * Every this many adaptive waits, one spins the whole PURE_SPIN_US on the memory alone while the
+ * yield-free part is shorter: the only way to learn that the peer has a core of its own again.
+ * (A reply that comes before a yield is the evidence for that, and once the yield-free part has
+ * shrunk below the peer's reply time, no reply can come before the first yield: without this
+ * probe, a few slow replies left both ends yielding on every message for good, 2-3x slower.)
+ * On a shared core a probe delays one hand-over in this many by PURE_SPIN_US.
+ */
+const PROBE_EVERY = 16;
 /** Reads of the ring between two looks at the clock. */
 const READS_PER_CLOCK = 64;
 /** #nextIn(): nothing yet, or the peer closed and every message was read. */
@@ -106,6 +115,8 @@ export class Channel {
   readonly #spin: SpinPolicy;
   /** How long the adaptive spin reads the memory alone before it yields, in microseconds. */
   #pureUs = PURE_SPIN_US;
+  /** Adaptive waits that spun, for PROBE_EVERY. */
+  #spins = 0;
   /** The view receiveView() handed out, until release(). */
   #held: Uint8Array | undefined;
   /** The view reserve() handed out, until commit(), and its length. */
@@ -550,15 +561,23 @@ export class Channel {
     if (budget <= 0) return false;
     const start = performance.now();
     const until = Math.min(start + budget / 1000, deadline);
-    const pureUntil = adaptive ? start + this.#pureUs / 1000 : until;
+    const probe = adaptive && this.#pureUs < PURE_SPIN_US && ++this.#spins % PROBE_EVERY === 0;
+    let pureUntil = adaptive ? start + (probe ? PURE_SPIN_US : this.#pureUs) / 1000 : until;
+    // The peer's own progress: it taking what this side sent (waiting for a message), or sending
+    // to it (waiting for room). Seen before this side yielded, it shows the peer running on
+    // another core: a yield cannot help it and would only see its answer later, so the rest of
+    // the spin reads the memory alone. (Without this, two peers that each answered only after
+    // their yields each saw the other's replies come late, kept yielding, and never stopped.)
+    const peerWord = need < 0 ? this.#out.word(R.tail) : this.#in.word(R.head);
+    const peerMark = Atomics.load(this.#i32, peerWord);
     let checkAt = start + LIVENESS_SLICE_MS;
     let yielded = false;
     for (;;) {
       for (let k = 0; k < READS_PER_CLOCK; k++) {
         if (this.#ready(ring, need)) {
           // Ready only after yielding: the peer needed this core, so yield sooner next time
-          // (and later again, step by step, while replies come without).
-          if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
+          // (and later again, step by step, while replies come without; at once after a probe).
+          if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : probe ? PURE_SPIN_US : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
           return true;
         }
       }
@@ -571,6 +590,10 @@ export class Channel {
       } else if (now >= until) {
         return false;
       } else if (now >= pureUntil) {
+        if (!yielded && Atomics.load(this.#i32, peerWord) !== peerMark) {
+          pureUntil = until;
+          continue;
+        }
         this.#b.yield();
         yielded = true;
       }
