@@ -15,7 +15,7 @@
 #endif
 
 /* Bumped whenever a signature or a flag below changes; the loaders check it. */
-#define MEMMAP_ABI_VERSION 10
+#define MEMMAP_ABI_VERSION 11
 
 /* memmap_open flags */
 #define MEMMAP_OPEN_WRITE 1  /* read and write (default: read only) */
@@ -152,6 +152,20 @@ MEMMAP_EXPORT int64_t memmap_registry_add(int64_t addr, int64_t length, int32_t 
 MEMMAP_EXPORT int32_t memmap_registry_acquire(int64_t id, int64_t key, int64_t *out);
 MEMMAP_EXPORT int32_t memmap_registry_release(int64_t id);
 MEMMAP_EXPORT int32_t memmap_registry_take(int64_t id);
+
+/* ---- ABI 11: SharedArrayBuffers over registered mappings (native/napi/shared-buffer.c) ----
+   sab_pin: one more SharedArrayBuffer over a registered mapping with a Mapping reference open
+   (in any thread); fills out[MEMMAP_REGISTRY_ADDR] and out[MEMMAP_REGISTRY_LENGTH] (at least
+   MEMMAP_REGISTRY_SLOTS int64 slots); -ENOENT when the id names no open mapping, -ENOSYS on
+   Windows. While pinned, the last reference's release replaces the range with private zero
+   pages instead of unmapping it, and closes the descriptor and the guard slot.
+   sab_unpin: the SharedArrayBuffer's finalizer, from any thread: the pins left; the last one
+   after the last reference unmaps the range. -ENOENT when the id has no pin.
+   take (above) returns -ENOTEMPTY while pins exist.
+   sab_retained: how many ranges are kept only for SharedArrayBuffers (for tests). */
+MEMMAP_EXPORT int32_t memmap_registry_sab_pin(int64_t id, int64_t *out);
+MEMMAP_EXPORT int32_t memmap_registry_sab_unpin(int64_t id);
+MEMMAP_EXPORT int32_t memmap_registry_sab_retained(void);
 
 /* Which pages of [addr, addr + length) are in RAM: one byte per page into out (1 resident,
    0 not); addr must be page-aligned. -ENOSYS where the OS cannot tell (Windows). */

@@ -116,6 +116,14 @@ export const ABI = {
   registryRelease: { symbol: "memmap_registry_release", result: "i32", parameters: ["i64"] },
   /** (id): unregisters the caller's only reference without unmapping; -EBUSY while others hold it. */
   registryTake: { symbol: "memmap_registry_take", result: "i32", parameters: ["i64"] },
+  // ---- ABI 11: SharedArrayBuffers over registered mappings (mapping.sharedBuffer) ----
+  /** (id, out): pins a registered, open mapping for a SharedArrayBuffer; fills out's ADDR and LENGTH slots; -ENOSYS on Windows. */
+  registrySabPin: { symbol: "memmap_registry_sab_pin", result: "i32", parameters: ["i64", "buffer"] },
+  /** (id): drops a pin (the SharedArrayBuffer's finalizer does this); the pins left or -ENOENT. */
+  registrySabUnpin: { symbol: "memmap_registry_sab_unpin", result: "i32", parameters: ["i64"] },
+  /** How many address ranges are kept only for SharedArrayBuffers (their mappings closed everywhere): for tests. */
+  registrySabRetained: { symbol: "memmap_registry_sab_retained", result: "i32", parameters: [] },
+  // ---- end of ABI 11 ----
   /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
   mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */
