@@ -175,6 +175,7 @@ export const ERRNO_NAMES = [
   "ENOENT",
   "ENOSYS",
   "ENOTDIR",
+  "ENOTEMPTY",
   "ENOTSUP",
   "ENOTTY",
   "ENXIO",
