@@ -200,7 +200,7 @@ static void unmap_now(struct registry_entry gone) {
    unmapped in between, so a SharedArrayBuffer over it reads 0 and its writes are dropped, and
    no other allocation can take the addresses while it lives. */
 static void zero_pages(int64_t addr, int64_t length) {
-  if (length > 0) mmap(ADDR(addr), (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (length > 0) mmap(ADDR(addr), (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
 }
 #endif
 

@@ -586,8 +586,8 @@ export class Mapping {
    * Workers (native `Atomics.wait`/`notify` work on it between threads of this process only).
    * A SharedArrayBuffer cannot be detached, so it follows other rules than `bytes`: while any
    * thread's Mapping of this memory is open it sees the real memory; once the last one is
-   * closed (or collected) it reads zeros and its writes are dropped (zero pages replace the
-   * range), and the address range is released when the last SharedArrayBuffer is collected.
+   * closed (or collected) it reads zeros and its writes go to private memory, never to the
+   * file (zero pages replace the range), and the address range is released when the last SharedArrayBuffer is collected.
    * resize() is refused (ERR_SHARED_BUFFER_LIVE) for good once one was made. Elsewhere
    * (Deno, Windows, macOS) it throws ERR_SHARED_BUFFER_UNSUPPORTED. See docs/threads.md.
    *

@@ -20,4 +20,3 @@ export function noSharedBufferReason(runtime: string, platform: string): string 
   if (platform === "darwin") return "memmap builds its Node-API entry for Linux only so far; macOS has none yet";
   return `${runtime} has no node_api_create_external_sharedarraybuffer (Node-API) to make a SharedArrayBuffer over foreign memory`;
 }
-

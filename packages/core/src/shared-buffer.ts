@@ -58,7 +58,9 @@ function load(dir: string, relative: string, libraryPath: string): Addon {
   const r = module.exports.init(libraryPath);
   if (r < 0) {
     throw r === -38 /* ENOSYS, Linux's number: the addon exists only for Linux */
-      ? sharedBufferUnsupported(`this runtime (${process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.version}`}) has no node_api_create_external_sharedarraybuffer (Node 24.16+, 26.1+)`)
+      ? sharedBufferUnsupported(
+          `this runtime (${process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.version}`}) has no node_api_create_external_sharedarraybuffer (Node 24.16+, 26.1+)`,
+        )
       : new MmapError(`sharedBuffer: its Node-API entry ${path} could not bind to the shim ${libraryPath} (errno ${-r}): reinstall the package`, {
           code: "ERR_LIBRARY_LOAD",
           path,
