@@ -14,6 +14,7 @@
  * Node-API documentation (doc/api/n-api.md).
  */
 #define _GNU_SOURCE
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,10 +60,11 @@ napi_status napi_set_named_property(napi_env env, napi_value object, const char 
 typedef int32_t (*pin_fn)(int64_t id, int64_t *out);
 typedef int32_t (*unpin_fn)(int64_t id);
 
-/* Set once by init (the JS side calls it before create), read by finalizers on any thread. */
-static pin_fn shim_pin;
-static unpin_fn shim_unpin;
-static create_external_sab_fn create_sab;
+/* Set by init in each thread that loads the module (always to the same values), read by
+   create and by finalizers on any thread: atomics, so those are not data races. */
+static _Atomic(pin_fn) shim_pin;
+static _Atomic(unpin_fn) shim_unpin;
+static _Atomic(create_external_sab_fn) create_sab;
 
 static napi_value number(napi_env env, int32_t value) {
   napi_value v = NULL;
@@ -72,7 +74,7 @@ static napi_value number(napi_env env, int32_t value) {
 
 static void finalize(void *data, void *hint) {
   (void)data;
-  shim_unpin((int64_t)(intptr_t)hint);
+  atomic_load(&shim_unpin)((int64_t)(intptr_t)hint);
 }
 
 /* init(shimPath): 0, or -errno: ENOENT the shim is not loaded in this process, ENOEXEC it is
@@ -93,9 +95,9 @@ static napi_value init(napi_env env, napi_callback_info info) {
   if (abi == NULL || pin == NULL || unpin == NULL || abi() != ABI_VERSION) return number(env, -ENOEXEC);
   create_external_sab_fn create = (create_external_sab_fn)dlsym(RTLD_DEFAULT, "node_api_create_external_sharedarraybuffer");
   if (create == NULL) return number(env, -ENOSYS);
-  shim_pin = pin;
-  shim_unpin = unpin;
-  create_sab = create;
+  atomic_store(&shim_pin, pin);
+  atomic_store(&shim_unpin, unpin);
+  atomic_store(&create_sab, create);
   return number(env, 0);
 }
 
@@ -106,22 +108,25 @@ static napi_value create(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int64_t id = 0, offset = 0, length = 0;
   bool lossless = false;
-  if (create_sab == NULL) return number(env, -ENOSYS);
+  create_external_sab_fn create_fn = atomic_load(&create_sab);
+  pin_fn pin = atomic_load(&shim_pin);
+  unpin_fn unpin = atomic_load(&shim_unpin);
+  if (create_fn == NULL) return number(env, -ENOSYS);
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < 3 || napi_get_value_bigint_int64(env, argv[0], &id, &lossless) != 0 ||
       !lossless || napi_get_value_int64(env, argv[1], &offset) != 0 || napi_get_value_int64(env, argv[2], &length) != 0)
     return number(env, -EINVAL);
   int64_t out[SLOTS];
-  int32_t r = shim_pin(id, out);
+  int32_t r = pin(id, out);
   if (r < 0) return number(env, r);
   /* out[0] is the address, out[1] the mapped length. */
   if (offset < 0 || length <= 0 || offset > out[1] || length > out[1] - offset) {
-    shim_unpin(id);
+    unpin(id);
     return number(env, -ERANGE);
   }
   napi_value sab = NULL;
-  if (create_sab(env, (void *)(uintptr_t)(out[0] + offset), (size_t)length, finalize, (void *)(intptr_t)id, &sab) != 0 || sab == NULL) {
+  if (create_fn(env, (void *)(uintptr_t)(out[0] + offset), (size_t)length, finalize, (void *)(intptr_t)id, &sab) != 0 || sab == NULL) {
     /* On failure the runtime does not call the finalizer: the pin is ours to drop. */
-    shim_unpin(id);
+    unpin(id);
     return number(env, -ENOMEM);
   }
   return sab;

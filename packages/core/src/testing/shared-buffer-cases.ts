@@ -172,6 +172,31 @@ export function sharedBufferCases(suite: Suite): void {
       });
     }
 
+    it("made in a Worker from fromHandle(): the same memory, one registry", () => {
+      const a = m.mapAnonymous(4096);
+      a.bytes[0] = 5;
+      return withWorker(
+        WORKER_KINDS[0]!,
+        `const x = m.fromHandle(await next());
+        const u = new Uint8Array(x.sharedBuffer);
+        u[1] = 6;
+        send([u[0], x.sharedBuffer instanceof SharedArrayBuffer]);
+        await next();
+        x.close();
+        send("closed");`,
+        async (w) => {
+          w.post(a.handle());
+          assert.deepEqual(await w.next(), [5, true]);
+          assert.equal(a.bytes[1], 6);
+          w.post("close");
+          assert.equal(await w.next(), "closed");
+          // The Worker has closed its Mapping but still holds its buffer (u), which pins the memory.
+          assert.throws(() => a.resize(8192), { code: "ERR_SHARED_BUFFER_LIVE" }, "the Worker's buffer pins it too");
+          a.close();
+        },
+      );
+    });
+
     // In a child each: the shim's count of retained ranges is per process, and other cases'
     // Workers and buffers are collected at times of their own.
     const inChild = (dir: string, body: string): Record<string, unknown> => {
