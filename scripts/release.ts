@@ -58,13 +58,13 @@ function refusal(registry: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Every target's shim must be in a runtime package before it is published (one missing is a platform left out). */
+/** Every target's shim (and sharedBuffer's Node-API entry, where it has one) must be in a runtime package before it is published (one missing is a platform left out). */
 function checkPrebuilts(): void {
   for (const name of ["node", "bun"]) {
     const manifest = join(root, "packages", name, "prebuilt", CHECKSUMS_FILE);
     const recorded = Object.keys((JSON.parse(readFileSync(manifest, "utf8")) as { sha256: Record<string, string> }).sha256);
     const missing = Object.entries(TARGETS)
-      .map(([target, t]) => `${target}/${t.file}`)
+      .flatMap(([target, t]) => [t.file, (t as { sharedBuffer?: string }).sharedBuffer].flatMap((file) => (file ? [`${target}/${file}`] : [])))
       .filter((file) => !recorded.includes(file));
     if (missing.length) throw new Refusal(`@memmap/${name} would be published without ${missing.join(", ")} (${manifest})`);
   }

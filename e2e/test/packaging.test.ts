@@ -63,8 +63,10 @@ describe("npm packages", () => {
         assert.ok(files.includes(needed), `${needed} is packed: ${files.join(", ")}`);
       }
       if (name !== "core") assert.ok(files.includes("prebuilt/linux-x64-gnu/libmemmap.so"));
+      if (name === "node" || name === "bun")
+        assert.ok(files.includes("prebuilt/linux-x64-gnu/memmap-shared-buffer.node"), "sharedBuffer's Node-API entry is packed");
       if (name !== "core") assert.ok(files.includes("prebuilt/checksums.json"), "the shims' checksums are packed");
-      const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+|prebuilt\/checksums\.json|prebuilt\/[a-z0-9-]+\/[a-z.]+)$/.test(f));
+      const stray = files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+|prebuilt\/checksums\.json|prebuilt\/[a-z0-9-]+\/[a-z.-]+)$/.test(f));
       assert.deepEqual(stray, [], "only dist, prebuilt, README, LICENSE and package.json");
       // Whether types come first in each condition, and more, publint checks (package-lint.test.ts).
     });

@@ -33,28 +33,33 @@ function wanted(argv: string[]): TargetName[] {
   return named.length ? (named as TargetName[]) : [hostTarget()];
 }
 
-/** Compiles one target; returns the output path. */
+/** Compiles one target's shim, and its Node-API entry where the platform table has one; returns the shim's path. */
 export function build(target: TargetName, host = hostTarget()): string {
   const recipe = recipes(root)[target];
   const cc = target === host && process.env.CC ? process.env.CC : recipe.cc;
   const out = join(root, "prebuilt", target, TARGETS[target].file);
+  compile(target, host, cc, out, recipe.args, recipe.sources, recipe.libs ?? []);
+  const addon = (TARGETS[target] as { sharedBuffer?: string }).sharedBuffer;
+  if (addon && recipe.addon) compile(target, host, cc, join(dirname(out), addon), recipe.addon.args, recipe.addon.sources, []);
+  return out;
+}
+
+function compile(target: TargetName, host: TargetName, cc: string, out: string, args: string[], sources: string[], libs: string[]): void {
   mkdirSync(dirname(out), { recursive: true });
   const temp = `${out}.${process.pid}.tmp`;
-  const sources = recipe.sources.map((s) => join(root, "src", s));
   try {
-    execFileSync(cc, [...recipe.args, "-o", temp, ...sources, ...(recipe.libs ?? [])], { stdio: "inherit" });
+    execFileSync(cc, [...args, "-o", temp, ...sources.map((s) => join(root, "src", s)), ...libs], { stdio: "inherit" });
   } catch {
     rmSync(temp, { force: true });
     throw new Error(
       `native: building ${target} with ${cc} failed. ` +
         (target === host
           ? "Install a C compiler (apt-get install gcc) or set CC."
-          : `Cross tools: apt-get install ${recipe.apt} (see native/scripts/install-cross-tools.sh).`),
+          : `Cross tools: apt-get install ${recipes(root)[target].apt} (see native/scripts/install-cross-tools.sh).`),
     );
   }
   // Rename into place so a running process never loads a half-written library.
   renameSync(temp, out);
-  return out;
 }
 
 /** llvm-lipo, or Debian's versioned name for it (llvm-lipo-14); undefined if there is none. */

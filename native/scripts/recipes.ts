@@ -15,7 +15,14 @@ export interface Recipe {
   sources: string[];
   /** The Debian package(s) that bring the compiler, for the error message. */
   apt: string;
+  /** The Node-API entry (platform.ts's `sharedBuffer` file), built with the same compiler; none: not on this target. */
+  addon?: { args: string[]; sources: string[] };
 }
+
+/** The Node-API entry for mapping.sharedBuffer, in native/ (its own folder: it is no part of the shim). */
+export const ADDON_SOURCES = ["../napi/shared-buffer.c"];
+/** Its napi_* imports stay undefined until Node or Bun loads it (the default for ELF -shared). */
+const elfAddon = (args: string[]) => ({ args, sources: ADDON_SOURCES });
 
 /** Each OS's shim, in native/src: what all share, what Linux and macOS share, the OS's own calls, the truncation guard, the thread registry. */
 export const LINUX_SOURCES = ["common.c", "posix.c", "linux.c", "guard.c", "registry.c", "map-file.c"];
@@ -59,15 +66,28 @@ export const DARWIN_MIN_OS = "11.0";
 
 export function recipes(nativeDir: string): Record<TargetName, Recipe> {
   return {
-    "linux-x64-gnu": { cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc", args: ELF, sources: LINUX_SOURCES, apt: "gcc" },
+    "linux-x64-gnu": {
+      cc: process.arch === "x64" ? "cc" : "x86_64-linux-gnu-gcc",
+      args: ELF,
+      sources: LINUX_SOURCES,
+      apt: "gcc",
+      addon: elfAddon(ELF),
+    },
     "linux-arm64-gnu": {
       cc: process.arch === "arm64" ? "cc" : "aarch64-linux-gnu-gcc",
       args: ELF,
       sources: LINUX_SOURCES,
       apt: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+      addon: elfAddon(ELF),
     },
-    "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: LINUX_SOURCES, apt: "musl-tools" },
-    "linux-arm64-musl": { cc: "aarch64-linux-gnu-gcc", args: ARM64_MUSL, sources: LINUX_SOURCES, apt: "gcc-aarch64-linux-gnu musl-dev:arm64" },
+    "linux-x64-musl": { cc: "musl-gcc", args: ELF, sources: LINUX_SOURCES, apt: "musl-tools", addon: elfAddon(ELF) },
+    "linux-arm64-musl": {
+      cc: "aarch64-linux-gnu-gcc",
+      args: ARM64_MUSL,
+      sources: LINUX_SOURCES,
+      apt: "gcc-aarch64-linux-gnu musl-dev:arm64",
+      addon: elfAddon(ARM64_MUSL),
+    },
     "darwin-x64": { cc: "clang", args: darwin(`x86_64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: DARWIN_SOURCES, apt: "clang lld" },
     "darwin-arm64": { cc: "clang", args: darwin(`arm64-apple-macos${DARWIN_MIN_OS}`, nativeDir), sources: DARWIN_SOURCES, apt: "clang lld" },
     "win32-x64": {

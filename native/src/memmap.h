@@ -184,6 +184,20 @@ MEMMAP_EXPORT int32_t memmap_map_file(const char *path, int32_t fd, int32_t perm
                                       int32_t map_flags, int64_t *out);
 MEMMAP_EXPORT int64_t memmap_unmap(int64_t addr, int64_t length, int32_t guard, int32_t fd);
 
+/* SharedArrayBuffers over registered mappings (native/napi/shared-buffer.c).
+   sab_pin: one more SharedArrayBuffer over a registered mapping with a Mapping reference open
+   (in any thread); fills out[MEMMAP_REGISTRY_ADDR] and out[MEMMAP_REGISTRY_LENGTH] (at least
+   MEMMAP_REGISTRY_SLOTS int64 slots); -ENOENT when the id names no open mapping, -ENOSYS on
+   Windows. While pinned, the last reference's release replaces the range with private zero
+   pages instead of unmapping it, and closes the descriptor and the guard slot.
+   sab_unpin: the SharedArrayBuffer's finalizer, from any thread: the pins left; the last one
+   after the last reference unmaps the range. -ENOENT when the id has no pin.
+   take (above) returns -ENOTEMPTY while pins exist.
+   sab_retained: how many ranges are kept only for SharedArrayBuffers (for tests). */
+MEMMAP_EXPORT int32_t memmap_registry_sab_pin(int64_t id, int64_t *out);
+MEMMAP_EXPORT int32_t memmap_registry_sab_unpin(int64_t id);
+MEMMAP_EXPORT int32_t memmap_registry_sab_retained(void);
+
 /* Which pages of [addr, addr + length) are in RAM: one byte per page into out (1 resident,
    0 not); addr must be page-aligned. -ENOSYS where the OS cannot tell (Windows). */
 MEMMAP_EXPORT int32_t memmap_mincore(int64_t addr, int64_t length, uint8_t *out);

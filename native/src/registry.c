@@ -14,6 +14,13 @@
  * (-z nodelete, GET_MODULE_HANDLE_EX_FLAG_PIN) so the destructor never outlives
  * the code when a runtime unloads the library.
  *
+ * SharedArrayBuffers (mapping.sharedBuffer, ABI 11) pin an entry too, in a count of their
+ * own: they cannot be detached, so when the last reference goes while some remain, that
+ * thread replaces the range with zero pages (one mmap(MAP_FIXED): never unmapped in between)
+ * and closes the descriptor, and the address range is unmapped by the last one's finalizer,
+ * which the runtime may run on any thread. `zeroing` marks the replacement in progress so a
+ * finalizer that comes meanwhile leaves the unmap to the replacing thread.
+ *
  * Locks: one spin lock over the table, held for a few loads and stores only. It
  * is never held while calling into guard.c (guard_remove takes the slot's busy
  * flag) nor across a system call, and the SIGBUS handler never takes it, so
@@ -46,6 +53,7 @@ __asm__(".symver pthread_setspecific,pthread_setspecific@GLIBC_2.17");
 #endif
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #endif
 
@@ -58,8 +66,10 @@ struct registry_entry {
   int32_t fd;
   int32_t guard;
   int32_t flags;
-  int32_t refs;        /* 0: free */
+  int32_t refs;        /* Mapping references; 0 and no sabs: free */
   uint32_t generation; /* bumped when freed; never 0 in an id */
+  int32_t sabs;        /* SharedArrayBuffers over it (sab_pin), released by their finalizers */
+  int32_t zeroing;     /* the last reference went with sabs left: its thread is replacing the range */
 };
 
 static struct registry_entry registry[REGISTRY_SLOTS];
@@ -163,13 +173,40 @@ static struct registry_entry *lookup(int64_t id) {
   return e;
 }
 
+/* The entry an id names while anything holds it (Mapping references or SharedArrayBuffers). */
+static struct registry_entry *lookup_held(int64_t id) {
+  if (id <= 0) return NULL;
+  struct registry_entry *e = &registry[id & (REGISTRY_SLOTS - 1)];
+  if ((e->refs <= 0 && e->sabs <= 0) || (int64_t)e->generation != (id >> REGISTRY_SLOT_BITS)) return NULL;
+  return e;
+}
+
 /* Frees the entry (its id goes stale). Called with the lock held. */
 static void retire(struct registry_entry *e) {
   e->refs = 0;
+  e->sabs = 0;
+  e->zeroing = 0;
   if (++e->generation == 0) e->generation = 1;
 }
 
-/* Drops one reference; the last one unmaps. Returns the references left, or -ENOENT. */
+static void unmap_now(struct registry_entry gone) {
+  if (gone.guard >= 0) memmap_guard_remove(gone.guard);
+  if (gone.length > 0) memmap_munmap(gone.addr, gone.length);
+  if (gone.fd >= 0) memmap_close(gone.fd);
+}
+
+#if !defined(_WIN32)
+/* Private anonymous zero pages over the range, in one mmap(MAP_FIXED): the range is never
+   unmapped in between, so a SharedArrayBuffer over it reads 0 and its writes are dropped, and
+   no other allocation can take the addresses while it lives. */
+static void zero_pages(int64_t addr, int64_t length) {
+  if (length > 0) mmap(ADDR(addr), (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+}
+#endif
+
+/* Drops one reference; the last one unmaps, or, while SharedArrayBuffers remain, puts zero
+   pages in place and leaves the address range to the last one's finalizer.
+   Returns the references left, or -ENOENT. */
 static int32_t drop(int64_t id) {
   lock();
   struct registry_entry *e = lookup(id);
@@ -179,12 +216,30 @@ static int32_t drop(int64_t id) {
   }
   int32_t left = --e->refs;
   struct registry_entry gone = *e;
-  if (left == 0) retire(e);
+  int pinned = left == 0 && e->sabs > 0;
+  if (pinned) e->zeroing = 1;
+  else if (left == 0) retire(e);
   unlock();
   if (left > 0) return left;
+  if (!pinned) {
+    unmap_now(gone);
+    return 0;
+  }
+#if !defined(_WIN32)
+  /* Zero pages first, then the guard slot: a truncated file's page must not fault in between. */
+  zero_pages(gone.addr, gone.length);
+#endif
   if (gone.guard >= 0) memmap_guard_remove(gone.guard);
-  if (gone.length > 0) memmap_munmap(gone.addr, gone.length);
   if (gone.fd >= 0) memmap_close(gone.fd);
+  lock();
+  e->zeroing = 0;
+  e->guard = -1;
+  e->fd = -1;
+  /* The last SharedArrayBuffer may have gone while the range was being replaced. */
+  int last = e->sabs == 0;
+  if (last) retire(e);
+  unlock();
+  if (last && gone.length > 0) memmap_munmap(gone.addr, gone.length);
   return 0;
 }
 
@@ -213,7 +268,7 @@ int64_t memmap_registry_add(int64_t addr, int64_t length, int32_t fd, int32_t gu
   int r = ensure_init();
   int32_t slot = -1;
   for (int32_t i = 0; r == 0 && i < REGISTRY_SLOTS; i++) {
-    if (registry[i].refs == 0) {
+    if (registry[i].refs == 0 && registry[i].sabs == 0 && !registry[i].zeroing) {
       slot = i;
       break;
     }
@@ -278,9 +333,56 @@ int32_t memmap_registry_take(int64_t id) {
   if (r < 0) return r;
   lock();
   struct registry_entry *e = lookup(id);
-  r = e == NULL ? ERR(ENOENT) : e->refs > 1 ? ERR(EBUSY) : 0;
+  r = e == NULL ? ERR(ENOENT) : e->refs > 1 ? ERR(EBUSY) : e->sabs > 0 ? ERR(ENOTEMPTY) : 0;
   if (r == 0) retire(e);
   unlock();
-  if (r == ERR(EBUSY) && held_add(id) < 0) drop(id);
+  if ((r == ERR(EBUSY) || r == ERR(ENOTEMPTY)) && held_add(id) < 0) drop(id);
   return r;
+}
+
+/* ---- SharedArrayBuffers over registered mappings (ABI 11; native/napi/shared-buffer.c) ---- */
+
+int32_t memmap_registry_sab_pin(int64_t id, int64_t *out) {
+  if (out == NULL) return ERR(EINVAL);
+#if defined(_WIN32)
+  (void)id;
+  return ERR(ENOSYS); /* no atomic replacement of a mapped range with zero pages */
+#else
+  lock();
+  struct registry_entry *e = lookup(id);
+  if (e == NULL) {
+    unlock();
+    return ERR(ENOENT);
+  }
+  e->sabs++;
+  out[MEMMAP_REGISTRY_ADDR] = e->addr;
+  out[MEMMAP_REGISTRY_LENGTH] = e->length;
+  unlock();
+  return 0;
+#endif
+}
+
+int32_t memmap_registry_sab_unpin(int64_t id) {
+  lock();
+  struct registry_entry *e = lookup_held(id);
+  if (e == NULL || e->sabs <= 0) {
+    unlock();
+    return ERR(ENOENT);
+  }
+  int32_t left = --e->sabs;
+  struct registry_entry gone = *e;
+  /* While zeroing, the thread replacing the range frees it when it is done. */
+  int last = left == 0 && e->refs == 0 && !e->zeroing;
+  if (last) retire(e);
+  unlock();
+  if (last && gone.length > 0) memmap_munmap(gone.addr, gone.length);
+  return left;
+}
+
+int32_t memmap_registry_sab_retained(void) {
+  int32_t n = 0;
+  lock();
+  for (int32_t i = 0; i < REGISTRY_SLOTS; i++) n += registry[i].refs == 0 && registry[i].sabs > 0;
+  unlock();
+  return n;
 }

@@ -216,6 +216,33 @@ int main(int argc, char **argv) {
     CHECK(memmap_registry_take(again) == 0 && memmap_registry_acquire(again, key, info) == -ENOENT, "registry: take unregisters");
   }
 
+  /* SharedArrayBuffer pins (ABI 11): the last reference with a pin left puts zero pages in place
+     (still mapped, reads 0, the descriptor closed); take is ENOTEMPTY meanwhile; the last unpin unmaps. */
+  int32_t sfd = memmap_memfd_create("selftest-sab");
+  CHECK(sfd >= 0 && memmap_ftruncate(sfd, page) == 0, "sab: a memfd");
+  int64_t s = memmap_mmap(page, MEMMAP_PROT_READ | MEMMAP_PROT_WRITE, MEMMAP_MAP_SHARED, sfd, 0);
+  int64_t sid = s > 0 ? memmap_registry_add(s, page, sfd, -1, MEMMAP_MAP_SHARED) : -1;
+  CHECK(sid > 0, "sab: registered");
+  if (sid > 0) {
+    int64_t info[MEMMAP_REGISTRY_SLOTS];
+    uint8_t in_ram[1];
+    volatile uint8_t *bytes = (volatile uint8_t *)(uintptr_t)s;
+    bytes[0] = 42;
+    CHECK(memmap_registry_sab_pin(sid + 1, info) == -ENOENT, "sab: pin of another slot is ENOENT");
+    CHECK(memmap_registry_sab_pin(sid, info) == 0 && info[MEMMAP_REGISTRY_ADDR] == s && info[MEMMAP_REGISTRY_LENGTH] == page, "sab: pin gives the range");
+    CHECK(memmap_registry_sab_pin(sid, info) == 0, "sab: a second pin");
+    CHECK(memmap_registry_take(sid) == -ENOTEMPTY, "sab: take while pinned is ENOTEMPTY");
+    CHECK(memmap_registry_sab_retained() == 0, "sab: nothing retained while a reference is open");
+    CHECK(memmap_registry_release(sid) == 0, "sab: the last reference");
+    CHECK(memmap_mincore(s, page, in_ram) == 0 && bytes[0] == 0, "sab: zero pages in place, still mapped");
+    CHECK(fcntl(sfd, F_GETFD) == -1 && errno == EBADF, "sab: the last reference closed the descriptor");
+    CHECK(memmap_registry_sab_retained() == 1, "sab: retained for its pins");
+    CHECK(memmap_registry_acquire(sid, key, info) == -ENOENT && memmap_registry_sab_pin(sid, info) == -ENOENT, "sab: a closed mapping takes no new reference or pin");
+    CHECK(memmap_registry_sab_unpin(sid) == 1 && memmap_mincore(s, page, in_ram) == 0, "sab: mapped while a pin is left");
+    CHECK(memmap_registry_sab_unpin(sid) == 0 && memmap_mincore(s, page, in_ram) == -ENOMEM, "sab: the last unpin unmapped it");
+    CHECK(memmap_registry_sab_retained() == 0 && memmap_registry_sab_unpin(sid) == -ENOENT, "sab: nothing left to unpin");
+  }
+
   /* umask is read, never set (a file another thread creates meanwhile would get the wrong mode). */
   mode_t before = (mode_t)syscall(SYS_umask, 027);
   umask_calls = 0;

@@ -1,5 +1,5 @@
 import { dlopen, ptr, toArrayBuffer } from "bun:ffi";
-import { type AbiType, type Backend, shimCalls, symbolTable, workerOffThread } from "@memmap/core/backend";
+import { type AbiType, type Backend, napiSharedBuffer, shimCalls, symbolTable, workerOffThread } from "@memmap/core/backend";
 
 const TYPES = { i32: "i32", i64: "i64", buffer: "ptr", void: "void" } as const satisfies Record<AbiType, string>;
 
@@ -20,5 +20,7 @@ export function openBackend(path: string): Backend {
     ...workerOffThread(new URL("./off-thread-worker.js", import.meta.url), path),
     address: (view) => BigInt(ptr(view as Uint8Array)),
     arrayBuffer: (addr, length) => toArrayBuffer(Number(addr) as never, 0, length),
+    // Bun's Node-API makes the SharedArrayBuffer (process.dlopen), on the platforms that have the entry.
+    sharedBuffer: napiSharedBuffer(new URL("../prebuilt/", import.meta.url), path),
   };
 }

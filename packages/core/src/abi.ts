@@ -124,6 +124,13 @@ export const ABI = {
   },
   /** (addr, length, guardSlot, fd): guard remove + munmap + close in one call; the faults the slot absorbed. */
   unmap: { symbol: "memmap_unmap", result: "i64", parameters: ["i64", "i64", "i32", "i32"] },
+  // SharedArrayBuffers over registered mappings (mapping.sharedBuffer).
+  /** (id, out): pins a registered, open mapping for a SharedArrayBuffer; fills out's ADDR and LENGTH slots; -ENOSYS on Windows. */
+  registrySabPin: { symbol: "memmap_registry_sab_pin", result: "i32", parameters: ["i64", "buffer"] },
+  /** (id): drops a pin (the SharedArrayBuffer's finalizer does this); the pins left or -ENOENT. */
+  registrySabUnpin: { symbol: "memmap_registry_sab_unpin", result: "i32", parameters: ["i64"] },
+  /** How many address ranges are kept only for SharedArrayBuffers (their mappings closed everywhere): for tests. */
+  registrySabRetained: { symbol: "memmap_registry_sab_retained", result: "i32", parameters: [] },
   /** (addr, length, out): one byte per page into `out`, 1 when the page is in RAM; -ENOSYS on Windows. */
   mincore: { symbol: "memmap_mincore", result: "i32", parameters: ["i64", "i64", "buffer"] },
   /** (errno, out, capacity): writes "ENAME:description" NUL-terminated into `out`, returns its length. */

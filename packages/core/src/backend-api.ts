@@ -14,6 +14,8 @@ export type { AnonymousOptions, MapOptions } from "./map.ts";
 export { type FlushOptions, type MapMode, Mapping, type RangeOptions, type Residency } from "./mapping.ts";
 export { detectLibc, type HostInfo, normalizeHost, type Target, type TargetName, targetFor, TARGETS } from "./platform.ts";
 export { nodeStyleLoader } from "./node-loader.ts";
+export { napiSharedBuffer } from "./shared-buffer.ts";
+export { noSharedBufferReason, sharedBufferUnsupported } from "./shared-buffer-error.ts";
 export type { CopyOptions, CopyResult, CopyStrategy } from "./copy.ts";
 export { OffThread, type OffThreadArg, OffThreadPool, serveOffThread, workerOffThread } from "./off-thread.ts";
 export { copyCli, type CopyCliIo, runCopyCli } from "./copy-cli.ts";

@@ -18,6 +18,11 @@ export interface Backend extends ShimCalls, OffThreadCalls {
   address(view: ArrayBufferView): bigint;
   /** A zero-copy ArrayBuffer over `length` bytes at `addr`. */
   arrayBuffer(addr: bigint, length: number): ArrayBuffer;
+  /**
+   * A SharedArrayBuffer over `length` bytes at `offset` into the registered mapping `id`, or
+   * -errno; absent where the runtime cannot make one (Deno, Windows). See shared-buffer.ts.
+   */
+  sharedBuffer?(id: bigint, offset: number, length: number): SharedArrayBuffer | number;
 }
 
 /** The shim's ABI version this core speaks (MEMMAP_ABI_VERSION). */

@@ -1,5 +1,6 @@
 import { ADVICE, type Advice, type Backend, PROT_READ, PROT_WRITE, SYNC_ASYNC } from "./backend.ts";
 import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
+import { noSharedBufferReason, sharedBufferUnsupported } from "./shared-buffer-error.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
 /** How a file is mapped: see {@linkcode MapOptions.mode}. */
@@ -187,6 +188,11 @@ export function registryKeyOf(backend: Backend): bigint {
   return key;
 }
 
+/** process.platform where there is a process object (every runtime here has one). */
+function platformOf(): string {
+  return (globalThis as { process?: { platform?: string } }).process?.platform ?? "unknown";
+}
+
 /** transfer(0) is the one operation that leaves no alias of the memory: a same-length transfer() or structuredClone moves it. */
 export function detach(buffer: ArrayBuffer | undefined): void {
   if (buffer && !buffer.detached) buffer.transfer(0);
@@ -220,6 +226,8 @@ export class Mapping {
   #pruneAt = 64;
   /** Owners of buffers made by window(), told to detach them before the memory goes. */
   #detachHooks = new Set<() => void>();
+  /** The SharedArrayBuffer of sharedBuffer, made once. */
+  #sharedBuffer: SharedArrayBuffer | undefined;
 
   /** Use map(), mapAnonymous() or openShared(); the token keeps JavaScript callers out too. */
   private constructor(token: symbol, init: MappingInit) {
@@ -564,16 +572,11 @@ export class Mapping {
     this.#ensureOpen("handle");
     const r = this.#region;
     const b = r.backend;
-    if (r.shared === undefined) {
-      const id = b.registryAdd(r.base, BigInt(r.mapLength), r.fd, r.guard ?? -1, this.#init.flags);
-      r.shared = checkBig(b, id, "registry", this.path, (code) =>
-        code === "ENOSPC" ? "The shim shares at most 4,096 mappings between threads at once; close shared mappings you are done with." : undefined,
-      );
-    }
+    const id = this.#register();
     const init = this.#init;
     return {
       kind: HANDLE_KIND,
-      id: r.shared,
+      id,
       key: registryKeyOf(b),
       mode: init.mode,
       offset: init.offset,
@@ -582,6 +585,61 @@ export class Mapping {
       anonymous: r.fd >= 0,
       ...(init.path === undefined ? {} : { path: init.path }),
     };
+  }
+
+  /**
+   * A SharedArrayBuffer over the mapping's bytes, made once per Mapping, where the runtime can
+   * make one over mapped memory: Node 24.16+/26.1+ and Bun, on Linux. It can be posted to
+   * Workers (native `Atomics.wait`/`notify` work on it between threads of this process only).
+   * A SharedArrayBuffer cannot be detached, so it follows other rules than `bytes`: while any
+   * thread's Mapping of this memory is open it sees the real memory; once the last one is
+   * closed (or collected) it reads zeros and its writes go to private memory, never to the
+   * file (zero pages replace the range), and the address range is released when the last SharedArrayBuffer is collected.
+   * resize() is refused (ERR_SHARED_BUFFER_LIVE) for good once one was made. Elsewhere
+   * (Deno, Windows, macOS) it throws ERR_SHARED_BUFFER_UNSUPPORTED. See docs/threads.md.
+   *
+   * @example
+   * ```ts
+   * const m = mapAnonymous(4096);
+   * const counter = new Int32Array(m.sharedBuffer);
+   * worker.postMessage(counter); // the Worker's Atomics.add(counter, 0, 1) lands in the mapping
+   * ```
+   */
+  get sharedBuffer(): SharedArrayBuffer {
+    this.#ensureOpen("sharedBuffer");
+    if (this.#sharedBuffer) return this.#sharedBuffer;
+    const r = this.#region;
+    const b = r.backend;
+    if (!b.sharedBuffer) throw sharedBufferUnsupported(noSharedBufferReason(b.name, platformOf()));
+    if (this.#length > b.maxArrayBufferLength) {
+      throw new RangeError(
+        `this mapping is ${this.#length} bytes, more than the largest buffer this runtime (${b.name}) can create over foreign memory (${b.maxArrayBufferLength} bytes)`,
+      );
+    }
+    if (this.#length === 0) return (this.#sharedBuffer = new SharedArrayBuffer(0));
+    const made = b.sharedBuffer(this.#register(), this.#init.delta, this.#length);
+    if (typeof made === "number") {
+      if (made === -errnos(b).ENOSYS) throw sharedBufferUnsupported(noSharedBufferReason(b.name, platformOf()));
+      check(b, made, "sharedBuffer", this.path);
+    }
+    const sab = made as SharedArrayBuffer;
+    // Keeps this Mapping (and so the real memory) alive while this thread can reach the buffer.
+    (sab as { [OWNER]?: Mapping })[OWNER] = this;
+    this.#sharedBuffer = sab;
+    return sab;
+  }
+
+  /** Registers the region with the shim's registry (first call only); its id. */
+  #register(): bigint {
+    const r = this.#region;
+    const b = r.backend;
+    if (r.shared === undefined) {
+      const id = b.registryAdd(r.base, BigInt(r.mapLength), r.fd, r.guard ?? -1, this.#init.flags);
+      r.shared = checkBig(b, id, "registry", this.path, (code) =>
+        code === "ENOSPC" ? "The shim shares at most 4,096 mappings between threads at once; close shared mappings you are done with." : undefined,
+      );
+    }
+    return r.shared;
   }
 
   /**
@@ -625,6 +683,7 @@ export class Mapping {
     if (this.#closed) return;
     this.#closed = true;
     this.#detachAll();
+    this.#sharedBuffer = undefined;
     finalizer.unregister(this.#region);
     const faults = release(this.#region);
     if (faults > 0) this.#reportTruncation("close", faults);
@@ -643,6 +702,12 @@ export class Mapping {
       throw new MmapError(
         "resize: other threads hold this mapping (fromHandle), and resizing would move or cut the memory under their views; close it in those threads first, or map a new one and hand that over",
         { code: "ERR_MAPPING_SHARED", path: this.path },
+      );
+    }
+    if (taken === -errnos(r.backend).ENOTEMPTY) {
+      throw new MmapError(
+        "resize: a sharedBuffer of this mapping exists (in this or another thread), and a SharedArrayBuffer cannot be detached, so the memory under it cannot move or shrink; map a new one with the size you need",
+        { code: "ERR_SHARED_BUFFER_LIVE", path: this.path },
       );
     }
     check(r.backend, taken, "resize", this.path);

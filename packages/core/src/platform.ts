@@ -11,14 +11,19 @@ export interface Target {
   readonly libc?: "gnu" | "musl";
   /** File name of the shim inside prebuilt/<target>/. */
   readonly file: string;
+  /** The Node-API entry behind mapping.sharedBuffer (Node and Bun), beside the shim; none: not built for this target. */
+  readonly sharedBuffer?: string;
 }
+
+/** The Node-API entry's file name, where there is one. */
+export const SHARED_BUFFER_FILE = "memmap-shared-buffer.node";
 
 /** Every platform with a prebuilt shim, by target name. */
 export const TARGETS = {
-  "linux-x64-gnu": { os: "linux", arch: "x64", libc: "gnu", file: "libmemmap.so" },
-  "linux-arm64-gnu": { os: "linux", arch: "arm64", libc: "gnu", file: "libmemmap.so" },
-  "linux-x64-musl": { os: "linux", arch: "x64", libc: "musl", file: "libmemmap.so" },
-  "linux-arm64-musl": { os: "linux", arch: "arm64", libc: "musl", file: "libmemmap.so" },
+  "linux-x64-gnu": { os: "linux", arch: "x64", libc: "gnu", file: "libmemmap.so", sharedBuffer: SHARED_BUFFER_FILE },
+  "linux-arm64-gnu": { os: "linux", arch: "arm64", libc: "gnu", file: "libmemmap.so", sharedBuffer: SHARED_BUFFER_FILE },
+  "linux-x64-musl": { os: "linux", arch: "x64", libc: "musl", file: "libmemmap.so", sharedBuffer: SHARED_BUFFER_FILE },
+  "linux-arm64-musl": { os: "linux", arch: "arm64", libc: "musl", file: "libmemmap.so", sharedBuffer: SHARED_BUFFER_FILE },
   "darwin-x64": { os: "darwin", arch: "x64", file: "libmemmap.dylib" },
   "darwin-arm64": { os: "darwin", arch: "arm64", file: "libmemmap.dylib" },
   "win32-x64": { os: "win32", arch: "x64", file: "memmap.dll" },

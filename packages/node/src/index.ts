@@ -14,7 +14,7 @@
  * ```
  */
 import { createRequire } from "node:module";
-import { type Backend, bindMemmap, type Memmap, MmapError, nodeStyleLoader } from "@memmap/core/backend";
+import { type Backend, bindMemmap, type Memmap, MmapError, napiSharedBuffer, nodeStyleLoader } from "@memmap/core/backend";
 import { openKoffiBackend } from "./backend-koffi.ts";
 import { openNodeFfiBackend } from "./backend-node-ffi.ts";
 import { loadNodeFfi } from "./node-ffi-module.ts";
@@ -25,8 +25,15 @@ if (nodeMajor < 22) {
   throw new Error(`memmap needs Node 22 or newer, found ${process.version}. Node 20 is end-of-life and cannot detach views safely.`);
 }
 
-/** node:ffi when this Node has it (26+) unless MEMMAP_NODE_FFI=koffi; koffi otherwise. */
+const PREBUILT = new URL("../prebuilt/", import.meta.url);
+
+/** The FFI's backend, with mapping.sharedBuffer from the Node-API entry beside the shim. */
 function openBackend(path: string): Backend {
+  return { ...openFfiBackend(path), sharedBuffer: napiSharedBuffer(PREBUILT, path) };
+}
+
+/** node:ffi when this Node has it (26+) unless MEMMAP_NODE_FFI=koffi; koffi otherwise. */
+function openFfiBackend(path: string): Backend {
   const choice = process.env.MEMMAP_NODE_FFI;
   if (choice !== undefined && choice !== "node:ffi" && choice !== "koffi") {
     throw new MmapError(`MEMMAP_NODE_FFI must be "node:ffi" or "koffi", got "${choice}"`, { code: "ERR_INVALID_ENV" });
@@ -68,7 +75,7 @@ function openBackend(path: string): Backend {
   }
 }
 
-const memmap: Memmap = bindMemmap(nodeStyleLoader(new URL("../prebuilt/", import.meta.url), openBackend));
+const memmap: Memmap = bindMemmap(nodeStyleLoader(PREBUILT, openBackend));
 
 export const {
   map,

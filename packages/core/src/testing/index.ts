@@ -24,6 +24,7 @@ import { readIntoCases } from "./read-into-cases.ts";
 import { truncationCases } from "./truncation-cases.ts";
 import { largeCases } from "./large-cases.ts";
 import { threadCases } from "./thread-cases.ts";
+import { sharedBufferCases } from "./shared-buffer-cases.ts";
 
 export type { MemmapUnderTest, Suite, TestFn } from "./context.ts";
 
@@ -37,6 +38,7 @@ export const CONFORMANCE_GROUPS = {
   copy: copyCases,
   ipc: ipcCases,
   threads: threadCases,
+  sharedBuffer: sharedBufferCases,
   truncation: truncationCases,
   fuzz: fuzzCases,
   arguments: argumentCases,
