@@ -165,20 +165,19 @@ static int held_remove(int64_t id) {
 
 static int64_t id_of(int32_t slot) { return ((int64_t)registry[slot].generation << REGISTRY_SLOT_BITS) | slot; }
 
-/* The live entry an id names, or NULL. Called with the lock held. */
-static struct registry_entry *lookup(int64_t id) {
-  if (id <= 0) return NULL;
-  struct registry_entry *e = &registry[id & (REGISTRY_SLOTS - 1)];
-  if (e->refs <= 0 || (int64_t)e->generation != (id >> REGISTRY_SLOT_BITS)) return NULL;
-  return e;
-}
-
-/* The entry an id names while anything holds it (Mapping references or SharedArrayBuffers). */
+/* The entry an id names while anything holds it (Mapping references or SharedArrayBuffers),
+   or NULL. Called with the lock held. */
 static struct registry_entry *lookup_held(int64_t id) {
   if (id <= 0) return NULL;
   struct registry_entry *e = &registry[id & (REGISTRY_SLOTS - 1)];
   if ((e->refs <= 0 && e->sabs <= 0) || (int64_t)e->generation != (id >> REGISTRY_SLOT_BITS)) return NULL;
   return e;
+}
+
+/* The entry an id names while a Mapping reference holds it, or NULL. Called with the lock held. */
+static struct registry_entry *lookup(int64_t id) {
+  struct registry_entry *e = lookup_held(id);
+  return e != NULL && e->refs > 0 ? e : NULL;
 }
 
 /* Frees the entry (its id goes stale). Called with the lock held. */
@@ -187,12 +186,6 @@ static void retire(struct registry_entry *e) {
   e->sabs = 0;
   e->zeroing = 0;
   if (++e->generation == 0) e->generation = 1;
-}
-
-static void unmap_now(struct registry_entry gone) {
-  if (gone.guard >= 0) memmap_guard_remove(gone.guard);
-  if (gone.length > 0) memmap_munmap(gone.addr, gone.length);
-  if (gone.fd >= 0) memmap_close(gone.fd);
 }
 
 #if !defined(_WIN32)
@@ -222,7 +215,7 @@ static int32_t drop(int64_t id) {
   unlock();
   if (left > 0) return left;
   if (!pinned) {
-    unmap_now(gone);
+    memmap_unmap(gone.addr, gone.length, gone.guard, gone.fd);
     return 0;
   }
 #if !defined(_WIN32)
