@@ -1,8 +1,13 @@
 // The scan of bench/map.ts by 1 and by 2 Workers over one mapping, handed over with
 // mapping.handle(): a Worker per part, each fromHandle + sum + close per op.
 import { Worker } from "node:worker_threads";
+import { cBaseline } from "./baselines.ts";
 import type { Api, CaseResult } from "./groups.ts";
-import { type Outcome, summarize } from "./harness.ts";
+import { type MeasureOptions, type Outcome, summarize } from "./harness.ts";
+
+/** The same scan in C with 1 and 2 threads (bench/c/parallel-scan.c): how far this machine scales at all. */
+const C_SCALAR = ["C 1 thread", "C 2 threads"];
+const C_VECTOR = ["C 1 thread, vectorized", "C 2 threads, vectorized"];
 
 interface ScanWorker {
   sum(message: unknown): Promise<number>;
@@ -35,9 +40,10 @@ export async function parallelScan(api: Api, path: string, entry: string, refere
   const times = counts.map((): number[] => []);
   const outcomes: Record<string, Outcome> = {};
   const name = (n: number) => `${n} Worker${n === 1 ? "" : "s"}`;
+  const measure: MeasureOptions = { ops: 1, samples: 5, warmup: 2 };
   try {
-    const SAMPLES = 5;
-    const WARMUP = 2;
+    const SAMPLES = measure.samples;
+    const WARMUP = measure.warmup;
     let first: number[] = [];
     for (let round = 0; round < WARMUP + SAMPLES; round++) {
       for (const [i, pool] of pools.entries()) {
@@ -59,11 +65,23 @@ export async function parallelScan(api: Api, path: string, entry: string, refere
     for (const pool of pools) for (const w of pool) await w.stop();
     m.close();
   }
+  // After the Workers stopped, so the C threads have both cores.
+  for (const [name, outcome] of Object.entries(cBaseline("parallel-scan", [path], measure, [...C_SCALAR, ...C_VECTOR]))) {
+    outcomes[name] = "stats" in outcome && outcome.first !== reference ? { error: `sum ${outcome.first} differs from map()'s ${reference}` } : outcome;
+  }
   return {
     title: `(d) the scan of (b) by Workers over one mapping (handle() / fromHandle())`,
     bytesPerOp: m.length,
-    notes: ["each op: every Worker gets the handle and its part, opens it with fromHandle, sums it, closes it; the file is mapped once"],
+    notes: [
+      "each op: every Worker gets the handle and its part, opens it with fromHandle, sums it, closes it; the file is mapped once",
+      "C: the same sum over one mapping by 1 and 2 threads started once (bench/c/parallel-scan.c); scalar as the JIT runs it, and vectorized",
+    ],
     outcomes,
-    ratios: [{ numerator: name(1), denominator: name(2), target: { min: 1.8 } }],
+    ratios: [
+      { numerator: name(1), denominator: name(2), target: { min: 1.8 } },
+      { numerator: C_SCALAR[0]!, denominator: C_SCALAR[1]! },
+      { numerator: C_VECTOR[0]!, denominator: C_VECTOR[1]! },
+      { numerator: C_SCALAR[0]!, denominator: name(1) },
+    ],
   };
 }

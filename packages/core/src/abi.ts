@@ -202,7 +202,7 @@ export function shimCalls(functions: Record<string, NativeFunction>, i64MayBeNum
   return calls as ShimCalls;
 }
 
-// Fixed arities, not rest parameters: mmap is on the hot path of map().
+// Fixed arities, not rest parameters: mmap and unmap (close) are on the hot paths.
 function bigintResult(fn: NativeFunction, arity: number): NativeFunction {
   switch (arity) {
     case 0:
@@ -213,6 +213,8 @@ function bigintResult(fn: NativeFunction, arity: number): NativeFunction {
       return (a, b) => BigInt(fn(a, b) as number);
     case 3:
       return (a, b, c) => BigInt(fn(a, b, c) as number);
+    case 4:
+      return (a, b, c, d) => BigInt(fn(a, b, c, d) as number);
     case 5:
       return (a, b, c, d, e) => BigInt(fn(a, b, c, d, e) as number);
     default:

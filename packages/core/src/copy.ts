@@ -18,7 +18,7 @@ import {
 } from "./backend.ts";
 import { check, checkBig, errnoError, errnos, isMmapErrorCode, MmapError } from "./errors.ts";
 import { lastSeparator } from "./host.ts";
-import { fstatOf } from "./map.ts";
+import { fstatOf } from "./file-source.ts";
 import { cString, oneOf, optionalBoolean, options, toIndex, toPath } from "./validate.ts";
 
 /** How copyFile() copies: see {@linkcode CopyOptions.strategy}. */

@@ -24,12 +24,11 @@ import {
   STAT_DEV,
   STAT_INO,
   STAT_SIZE,
-  STAT_SLOTS,
 } from "./backend.ts";
 import { check, errnos, MmapError } from "./errors.ts";
 import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
 import { ADVICE_NAMES, MAP_MODES, type MapMode, Mapping, mapRegion, mmapHint, type Region } from "./mapping.ts";
-import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, toFd, toIndex, toPath } from "./validate.ts";
+import { cString, fileMode, oneOf, optionalBoolean, optionalIndex, options, pathText, toFd, toIndex, transientCString } from "./validate.ts";
 
 /** Options of {@linkcode map}. */
 export interface MapOptions {
@@ -68,15 +67,6 @@ export function pageSizeOf(backend: Backend): number {
   return size;
 }
 
-/** One stat buffer for map()'s own use: it reads it before the next fstat. */
-const statBuffer = new BigInt64Array(STAT_SLOTS);
-
-/** fstat into `out` (STAT_SLOTS int64s, a fresh array by default), or a typed error naming `path`. */
-export function fstatOf(backend: Backend, fd: number, path: string | undefined, out = new BigInt64Array(STAT_SLOTS)): BigInt64Array {
-  check(backend, backend.fstat(fd, out), "fstat", path);
-  return out;
-}
-
 /** Maps a file given by path, file: URL or open descriptor (which stays the caller's). */
 export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptions): Mapping {
   const opts = options<MapOptions>(mapOptions);
@@ -92,7 +82,7 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
   }
 
   const byPath = typeof target !== "number";
-  const path = byPath ? toPath(target, "path") : undefined;
+  const path = byPath ? pathText(target, "path") : undefined;
   const fd = byPath ? -1 : toFd(target as number, "fd");
   if (!byPath && IS_WINDOWS) {
     throw windowsUnsupported(
@@ -106,8 +96,17 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
   const flags = (mode === "readwrite" ? MAP_SHARED : MAP_PRIVATE | (mode === "read" ? MAP_NORESERVE : 0)) | (populate ? MAP_POPULATE : 0);
   // One crossing opens, checks, maps, guards and closes (map-file.c); an FFI call costs more than a system call.
   const out = mapFileOut;
-  const r = backend.mapFile(path?.c ?? NO_PATH, fd, perm, BigInt(offset), BigInt(length ?? -1), BigInt(size ?? -1), flags, out);
-  if (r !== 0) throw mapFileError(backend, r, out, path?.display, fd, { offset, length, writable });
+  const r = backend.mapFile(
+    path === undefined ? NO_PATH : transientCString(path),
+    fd,
+    perm,
+    offset === 0 ? 0n : BigInt(offset),
+    length === undefined ? -1n : BigInt(length),
+    size === undefined ? -1n : BigInt(size),
+    flags,
+    out,
+  );
+  if (r !== 0) throw mapFileError(backend, r, out, path, fd, { offset, length, writable });
   const pageSize = pageSizeOf(backend);
   const region: Region = {
     backend,
@@ -118,20 +117,15 @@ export function mapFile(backend: Backend, target: unknown, mapOptions?: MapOptio
     released: false,
     guard: Number(out[MAPFILE_GUARD]),
   };
-  const delta = offset % pageSize;
-  const identity = { dev: out[STAT_DEV]!, ino: out[STAT_INO]! };
-  const pathName = path?.display;
-  const descriptor = byPath ? undefined : fd;
   const mapping = Mapping.create({
     region,
     mode,
     offset,
-    delta,
+    delta: offset % pageSize,
     length: length ?? Number(out[STAT_SIZE]) - offset,
     flags,
-    path: pathName,
-    file: writable ? { alignedOffset: offset - delta, acquire: () => reacquire(backend, pathName, descriptor, identity) } : undefined,
-    share: () => reacquire(backend, pathName, descriptor, identity, writable),
+    path,
+    source: { path, fd, dev: out[STAT_DEV]!, ino: out[STAT_INO]! },
   });
   if (advice !== undefined && region.mapLength > 0) mapping.advise(advice);
   return mapping;
@@ -201,31 +195,6 @@ function openHint(code: string, writable: boolean): string | undefined {
       : "Reading the file is not permitted.";
   }
   return code === "EISDIR" ? "memmap maps regular files, not directories." : undefined;
-}
-
-/** A writable descriptor for the file a mapping was made from, refusing a file that was replaced since. */
-function reacquire(
-  backend: Backend,
-  path: string | undefined,
-  fd: number | undefined,
-  identity: { dev: bigint; ino: bigint },
-  writable = true,
-): { fd: number; owned: boolean } {
-  const owned = path !== undefined;
-  const d = owned ? check(backend, backend.open(cString(path), writable ? OPEN_WRITE : 0, 0), "open", path) : fd!;
-  try {
-    const st = fstatOf(backend, d, path, statBuffer);
-    if (st[STAT_DEV] !== identity.dev || st[STAT_INO] !== identity.ino) {
-      throw new MmapError(
-        `${owned ? `'${path}'` : `descriptor ${d}`} is no longer the file that was mapped (it was replaced or the descriptor reused); resize and fork cannot follow it`,
-        { code: "ERR_FILE_REPLACED", path },
-      );
-    }
-    return { fd: d, owned };
-  } catch (e) {
-    if (owned) backend.close(d);
-    throw e;
-  }
 }
 
 let anonymousCounter = 0;

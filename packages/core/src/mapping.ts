@@ -1,5 +1,6 @@
 import { ADVICE, type Advice, type Backend, PROT_READ, PROT_WRITE, SYNC_ASYNC } from "./backend.ts";
 import { check, checkBig, closedError, errnos, MmapError } from "./errors.ts";
+import { type FileSource, reacquire } from "./file-source.ts";
 import { noSharedBufferReason, sharedBufferUnsupported } from "./shared-buffer-error.ts";
 import { oneOf, optionalBoolean, optionalIndex, options, toIndex } from "./validate.ts";
 
@@ -104,14 +105,6 @@ export function mappingOf(buffer: ArrayBufferLike): Mapping | undefined {
   return m && !m.closed ? m : undefined;
 }
 
-/** How a readwrite file mapping reaches its file again to resize it. */
-export interface FileRef {
-  /** A descriptor for the same file, opened for writing; `owned` ones are closed after use. */
-  acquire(): { fd: number; owned: boolean };
-  /** Page-aligned file offset the mapping starts at. */
-  alignedOffset: number;
-}
-
 /** Everything map() and mapAnonymous() hand to a new Mapping. */
 export interface MappingInit {
   region: Region;
@@ -123,9 +116,8 @@ export interface MappingInit {
   length: number;
   flags: number;
   path?: string;
-  file?: FileRef;
-  /** A descriptor for the mapped file, for fork(); owned ones are closed after the spawn. */
-  share?: () => { fd: number; owned: boolean };
+  /** How a file mapping reaches its file again (resize, fork); none for memory or fromHandle(). */
+  source?: FileSource;
 }
 
 /** Range options of flush(), advise() and resident(): bytes of the mapping. */
@@ -221,11 +213,11 @@ export class Mapping {
   #length: number;
   #closed = false;
   #bytes: Uint8Array | undefined;
-  /** Buffers made by view() over mappings too large for one ArrayBuffer. */
-  #extra: WeakRef<ArrayBuffer>[] = [];
+  /** Buffers made by view() over mappings too large for one ArrayBuffer (made on first use, as the next). */
+  #extra: WeakRef<ArrayBuffer>[] | undefined;
   #pruneAt = 64;
   /** Owners of buffers made by window(), told to detach them before the memory goes. */
-  #detachHooks = new Set<() => void>();
+  #detachHooks: Set<() => void> | undefined;
   /** The SharedArrayBuffer of sharedBuffer, made once. */
   #sharedBuffer: SharedArrayBuffer | undefined;
 
@@ -377,8 +369,9 @@ export class Mapping {
    * @ignore
    */
   onDetach(hook: () => void): () => void {
-    this.#detachHooks.add(hook);
-    return () => this.#detachHooks.delete(hook);
+    const hooks = (this.#detachHooks ??= new Set());
+    hooks.add(hook);
+    return () => hooks.delete(hook);
   }
 
   /**
@@ -518,7 +511,7 @@ export class Mapping {
     }
     const r = this.#region;
     const b = r.backend;
-    const file = init.file;
+    const file = init.source;
     if (!file && r.fd < 0) {
       throw new MmapError("resize: this file mapping came from fromHandle(), which cannot reach the file again; resize it in the thread that mapped it", {
         code: "ERR_NOT_RESIZABLE",
@@ -526,9 +519,10 @@ export class Mapping {
       });
     }
     if (r.shared !== undefined) this.#unshare();
-    const { fd, owned } = file ? file.acquire() : { fd: r.fd, owned: false };
+    const { fd, owned } = file ? reacquire(b, file, true) : { fd: r.fd, owned: false };
     try {
-      const fileLength = BigInt((file?.alignedOffset ?? 0) + init.delta + n);
+      // A file mapping starts at the page-aligned offset; anonymous memory at 0, with delta 0.
+      const fileLength = BigInt(init.offset + n);
       // The file first: if that fails (a seal, a full disk) nothing has changed yet.
       let truncated = b.ftruncate(fd, fileLength);
       if (truncated === -errnos(b).EBUSY && n < this.#length) {
@@ -652,7 +646,7 @@ export class Mapping {
   shareDescriptor(): { fd: number; owned: boolean } {
     this.#ensureOpen("fork");
     if (this.#region.fd >= 0) return { fd: this.#region.fd, owned: false };
-    if (this.#init.share) return this.#init.share();
+    if (this.#init.source) return reacquire(this.#region.backend, this.#init.source, this.#init.mode === "readwrite");
     throw new MmapError("this mapping cannot be shared: it was made from a descriptor that is no longer known", {
       code: "ERR_NOT_SHAREABLE",
     });
@@ -732,7 +726,7 @@ export class Mapping {
     // No mremap on this OS, or nothing mapped before or after: unmap and map afresh.
     if (r.mapLength > 0) b.munmap(r.base, BigInt(r.mapLength));
     r.mapLength = 0;
-    if (newMapLength > 0) mapRegion(r, newMapLength, init.flags, fd, init.file?.alignedOffset ?? 0, this.path);
+    if (newMapLength > 0) mapRegion(r, newMapLength, init.flags, fd, init.offset - init.delta, this.path);
   }
 
   #newView(offset: number, length: number): Uint8Array {
@@ -748,7 +742,7 @@ export class Mapping {
   }
 
   #track(buffer: ArrayBuffer): void {
-    this.#extra.push(new WeakRef(buffer));
+    (this.#extra ??= []).push(new WeakRef(buffer));
     if (this.#extra.length >= this.#pruneAt) {
       this.#extra = this.#extra.filter((ref) => ref.deref() !== undefined);
       this.#pruneAt = Math.max(64, this.#extra.length * 2);
@@ -756,12 +750,12 @@ export class Mapping {
   }
 
   #detachAll(): void {
-    for (const hook of this.#detachHooks) hook();
+    if (this.#detachHooks) for (const hook of this.#detachHooks) hook();
     detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
-    if (this.#extra.length === 0) return;
+    if (!this.#extra) return;
     for (const ref of this.#extra) detach(ref.deref());
-    this.#extra = [];
+    this.#extra = undefined;
   }
 
   /** Validates an (offset, length) pair inside the mapping; length defaults to the rest. */

@@ -1,6 +1,7 @@
 import { type Backend, OPEN_CREATE, OPEN_EXCL, OPEN_WRITE, STAT_SIZE } from "./backend.ts";
 import { check } from "./errors.ts";
-import { adoptAnonymous, fstatOf } from "./map.ts";
+import { fstatOf } from "./file-source.ts";
+import { adoptAnonymous } from "./map.ts";
 import type { Mapping } from "./mapping.ts";
 import { cString, fileMode, optionalBoolean, optionalIndex, options } from "./validate.ts";
 

@@ -69,6 +69,12 @@ const encoder = new TextEncoder();
 
 /** A path, file: URL, given as string or URL, to a NUL-terminated C string and its display form. */
 export function toPath(value: unknown, name: string): { display: string; c: Uint8Array } {
+  const display = pathText(value, name);
+  return { display, c: cString(display) };
+}
+
+/** A path or file: URL, given as string or URL, checked, as the path string it names. */
+export function pathText(value: unknown, name: string): string {
   let display: string;
   if (typeof value === "string") {
     display = value;
@@ -81,7 +87,7 @@ export function toPath(value: unknown, name: string): { display: string; c: Uint
   }
   if (display.length === 0) throw new TypeError(`${name} must not be empty`);
   if (display.includes("\0")) throw new TypeError(`${name} must not contain NUL bytes`);
-  return { display, c: cString(display) };
+  return display;
 }
 
 export function cString(text: string): Uint8Array {
@@ -89,6 +95,21 @@ export function cString(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 3 + 1);
   const { written } = encoder.encodeInto(text, out);
   return out.subarray(0, written + 1);
+}
+
+/** transientCString's buffer, grown to the longest text so far. */
+let scratch = new Uint8Array(256);
+
+/**
+ * `text` as a NUL-terminated C string in one buffer reused by every call: valid only until the
+ * next call, for a string handed straight to one shim call (map()'s path). Allocating a fresh
+ * one per call (cString) was a tenth of map()'s instructions in node26.
+ */
+export function transientCString(text: string): Uint8Array {
+  if (scratch.length < text.length * 3 + 1) scratch = new Uint8Array(text.length * 3 + 1);
+  const { written } = encoder.encodeInto(text, scratch);
+  scratch[written] = 0;
+  return scratch;
 }
 
 export function toFd(value: number, name: string): number {

@@ -309,19 +309,24 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             const holder = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
             await withChild(holder, async (h) => {
               assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
-              // The killer waits until this process says it is about to block in lock(), then kills the holder.
+              // The killer says it runs (word 4), waits until this process says it is about to block
+              // in lock() (word 3), then kills the holder. Its start is awaited first, so lock()'s
+              // timeout covers the kill alone, not a runtime's start (seconds under emulation).
               const killer = childScript(
                 dir,
                 "killer",
                 rt.entry,
                 `
               const i = new Int32Array(m.inherited().anon.bytes.buffer);
+              Atomics.store(i, 4, 1);
+              m.notify(i, 4);
               while (m.wait(i, 3, 0, 20000) === "ok" && Atomics.load(i, 3) === 0) {}
               process.kill(${h.pid}, "SIGKILL");
             `,
               );
               const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
               await withChild(k, async () => {
+                while (Atomics.load(i32, 4) === 0) assert.notEqual(await waitAsync(i32, 4, 0, 40_000), "timed-out", "the killer never started");
                 Atomics.store(i32, 3, 1);
                 notify(i32, 3);
                 const guard = mutex.lock(10_000); // blocks this thread: the holder stays unreaped
