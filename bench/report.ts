@@ -126,3 +126,32 @@ export function renderReport(input: ReportInput): { markdown: string; charts: Re
   }
   return { markdown: `${out.join("\n")}\n`, charts };
 }
+
+/**
+ * The sections of `previous` (an earlier report's markdown) for groups this run did not measure,
+ * appended to `markdown`, each marked with the run it came from: a report of `map ipc` keeps
+ * the earlier `formats` section instead of dropping it. `keptCharts`: the chart files those
+ * sections link to, which the writer must not delete.
+ */
+export function keepEarlierSections(previous: string | undefined, markdown: string, ran: string[]): { markdown: string; keptCharts: string[] } {
+  if (!previous) return { markdown, keptCharts: [] };
+  const made = /^Made by `([^`]+)` on (\d{4}-\d\d-\d\d)/m.exec(previous);
+  const machine = /^\*\*Machine:\*\* (.+)$/m.exec(previous)?.[1];
+  const from = made ? `the report of ${made[2]} (\`${made[1]}\`${machine ? `, on ${machine.replace(/\.$/, "")}` : ""})` : "an earlier report";
+  const kept: string[] = [];
+  // "## name" starts a group's section; it runs to the next one or the end.
+  for (const section of previous.split(/^(?=## )/m).slice(1)) {
+    const name = /^## (\S+)/.exec(section)?.[1];
+    if (!name || ran.includes(name)) continue;
+    const [heading, ...rest] = section.trimEnd().split("\n");
+    const body = rest.join("\n");
+    // A section kept before keeps the note naming the run that measured it.
+    kept.push(KEPT.test(body) ? section.trimEnd() : [heading, "", `${KEPT_NOTE} ${from}.`, body].join("\n"));
+  }
+  if (kept.length === 0) return { markdown, keptCharts: [] };
+  const keptCharts = kept.flatMap((s) => [...s.matchAll(/\]\(benchmarks\/([^)]+\.svg)\)/g)].map((m) => m[1]!));
+  return { markdown: `${markdown.trimEnd()}\n\n${kept.join("\n\n")}\n`, keptCharts };
+}
+
+const KEPT_NOTE = "_Not measured by this run: kept from_";
+const KEPT = /^_Not measured by this run: kept from_/m;

@@ -5,14 +5,14 @@
 // The C baselines (bench/c/) are compiled once into a temporary folder every
 // runtime's process runs them from, and removed at the end.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { C_DIR_ENV, compileBaselines, pythonVersion } from "../bench/baselines.ts";
 import type { GroupResult } from "../bench/groups.ts";
 import { GROUPS } from "../bench/groups.ts";
 import { machineInfo } from "../bench/harness.ts";
-import { renderReport } from "../bench/report.ts";
+import { keepEarlierSections, renderReport } from "../bench/report.ts";
 import { caseRows, type Failure, type GroupSummary, summarizeGroup, failures, verdictLines } from "../bench/summary.ts";
 import { ROOT, RUNTIMES as TABLE, scriptCommand } from "./runtimes.ts";
 
@@ -130,7 +130,7 @@ if (reportFile) writeReport(reportFile);
 process.exit(failed ? 1 : 0);
 
 function writeReport(file: string): void {
-  const { markdown, charts } = renderReport({
+  const rendered = renderReport({
     date: new Date().toISOString().slice(0, 10),
     machine: m,
     tools,
@@ -138,10 +138,18 @@ function writeReport(file: string): void {
     command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
     groups: summaries,
   });
+  const charts = rendered.charts;
+  // Groups this run left out keep their earlier sections (and charts), marked with their run.
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  const { markdown, keptCharts } = keepEarlierSections(
+    previous,
+    rendered.markdown,
+    summaries.map((g) => g.name),
+  );
   const chartDir = join(dirname(file), "benchmarks");
   mkdirSync(chartDir, { recursive: true });
   // Charts of an earlier report that this one no longer has would linger unlinked.
-  for (const old of readdirSync(chartDir).filter((f) => f.endsWith(".svg"))) rmSync(join(chartDir, old));
+  for (const old of readdirSync(chartDir).filter((f) => f.endsWith(".svg") && !keptCharts.includes(f))) rmSync(join(chartDir, old));
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(chartDir, name), svg);
   writeFileSync(file, quick ? `> **Quick smoke run: these figures measure nothing.**\n\n${markdown}` : markdown);
   console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} chart(s) in ${relative(process.cwd(), chartDir)}/`);

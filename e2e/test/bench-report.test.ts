@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "vitest";
 import type { CaseResult, GroupResult } from "../../bench/groups.ts";
 import type { Outcome } from "../../bench/harness.ts";
-import { chartOf, formatBytes, markdownTable, renderReport } from "../../bench/report.ts";
+import { chartOf, formatBytes, keepEarlierSections, markdownTable, renderReport } from "../../bench/report.ts";
 import { barChart, escapeXml, linearTicks, lineChart, logTicks, niceStep, scale, timeUnit } from "../../bench/svg.ts";
 import { caseRows, combineOutcomes, formatCell, summarizeGroup } from "../../bench/summary.ts";
 
@@ -182,5 +182,28 @@ describe("bench report: rounds and tables", () => {
     const svg = chartOf(g.cases[0]!, ["node26", "deno"])!;
     assert.equal((svg.match(/>C</g) ?? []).length, 1, "the C bar once, in the baselines group");
     assert.equal((svg.match(/>map\(\)</g) ?? []).length, 2, "a map() bar per runtime");
+  });
+
+  it("a report of some groups keeps the earlier report's other sections and their charts, marked with the run that measured them", () => {
+    const three = (rt: string) => [0, 1, 2].map(() => round(rt, { "map()": ok(12_000), C: ok(10_000) }));
+    const report = (groups: string[], date: string, command: string) =>
+      renderReport({ date, machine: MACHINE, tools: [], rounds: 3, command, groups: groups.map((name) => summarizeGroup(name, { node26: three("node") })) })
+        .markdown;
+    const withChart = (md: string, group: string) => md.replace(`## ${group}\n`, `## ${group}\n\n![chart](benchmarks/${group}-1.svg)\n`);
+    const first = withChart(report(["map", "formats"], "2026-12-01", "npm run bench -- map formats --report"), "formats");
+    const second = keepEarlierSections(first, report(["map"], "2026-12-02", "npm run bench -- map --report"), ["map"]);
+    assert.equal(second.markdown.match(/^## map$/gm)?.length, 1, "the rerun group's old section is dropped");
+    assert.match(
+      second.markdown,
+      /^## formats\n\n_Not measured by this run: kept from_ the report of 2026-12-01 \(`npm run bench -- map formats --report`, on Test CPU, 2 cores, 4 GiB, Linux 6\.0 x64\)\.$/m,
+    );
+    assert.ok(second.markdown.indexOf("## formats") > second.markdown.indexOf("## map"), "kept sections come after this run's");
+    assert.deepEqual(second.keptCharts, ["formats-1.svg"]);
+    // Kept again by a third run, it still names the run that measured it, once.
+    const third = keepEarlierSections(second.markdown, report(["ipc"], "2026-12-03", "npm run bench -- ipc --report"), ["ipc"]);
+    assert.equal(third.markdown.match(/_Not measured by this run/g)?.length, 2, "map and formats, each noted once");
+    assert.match(third.markdown, /## formats\n\n_Not measured by this run: kept from_ the report of 2026-12-01/);
+    assert.match(third.markdown, /## map\n\n_Not measured by this run: kept from_ the report of 2026-12-02/);
+    assert.equal(keepEarlierSections(undefined, "# Benchmarks\n", ["map"]).markdown, "# Benchmarks\n", "no earlier report: nothing to keep");
   });
 });
