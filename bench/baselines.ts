@@ -24,7 +24,8 @@ export function compileBaselines(): { dir: string; compiler: string; dispose(): 
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   for (const file of readdirSync(C_SOURCES).filter((f) => f.endsWith(".c"))) {
     const out = join(dir, file.slice(0, -2));
-    const built = spawnSync("cc", ["-O2", "-Wall", "-o", out, join(C_SOURCES, file)], { encoding: "utf8" });
+    // -pthread: parallel-scan.c's threads (glibc before 2.34 keeps them in libpthread).
+    const built = spawnSync("cc", ["-O2", "-Wall", "-pthread", "-o", out, join(C_SOURCES, file)], { encoding: "utf8" });
     if (built.status !== 0) {
       dispose();
       return { error: `cc -O2 ${file} failed: ${(built.stderr || built.error?.message || "").trim()}` };

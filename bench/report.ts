@@ -134,7 +134,8 @@ export function renderReport(input: ReportInput): { markdown: string; charts: Re
  * sections link to, which the writer must not delete.
  */
 export function keepEarlierSections(previous: string | undefined, markdown: string, ran: string[]): { markdown: string; keptCharts: string[] } {
-  if (!previous) return { markdown, keptCharts: [] };
+  // A smoke run's figures measure nothing: none of them is worth keeping.
+  if (!previous || previous.startsWith(QUICK_BANNER)) return { markdown, keptCharts: [] };
   const made = /^Made by `([^`]+)` on (\d{4}-\d\d-\d\d)/m.exec(previous);
   const machine = /^\*\*Machine:\*\* (.+)$/m.exec(previous)?.[1];
   const from = made ? `the report of ${made[2]} (\`${made[1]}\`${machine ? `, on ${machine.replace(/\.$/, "")}` : ""})` : "an earlier report";
@@ -153,5 +154,7 @@ export function keepEarlierSections(previous: string | undefined, markdown: stri
   return { markdown: `${markdown.trimEnd()}\n\n${kept.join("\n\n")}\n`, keptCharts };
 }
 
+/** The first line of a `--quick` report. */
+export const QUICK_BANNER = "> **Quick smoke run: these figures measure nothing.**";
 const KEPT_NOTE = "_Not measured by this run: kept from_";
 const KEPT = /^_Not measured by this run: kept from_/m;

@@ -12,7 +12,7 @@ import { C_DIR_ENV, compileBaselines, pythonVersion } from "../bench/baselines.t
 import type { GroupResult } from "../bench/groups.ts";
 import { GROUPS } from "../bench/groups.ts";
 import { machineInfo } from "../bench/harness.ts";
-import { keepEarlierSections, renderReport } from "../bench/report.ts";
+import { keepEarlierSections, QUICK_BANNER, renderReport } from "../bench/report.ts";
 import { caseRows, type Failure, type GroupSummary, summarizeGroup, failures, verdictLines } from "../bench/summary.ts";
 import { ROOT, RUNTIMES as TABLE, scriptCommand } from "./runtimes.ts";
 
@@ -139,8 +139,9 @@ function writeReport(file: string): void {
     groups: summaries,
   });
   const charts = rendered.charts;
-  // Groups this run left out keep their earlier sections (and charts), marked with their run.
-  const previous = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  // Groups this run left out keep their earlier sections (and charts), marked with their run;
+  // a smoke run keeps none, so no real figure ends up under its banner.
+  const previous = !quick && existsSync(file) ? readFileSync(file, "utf8") : undefined;
   const { markdown, keptCharts } = keepEarlierSections(
     previous,
     rendered.markdown,
@@ -151,7 +152,7 @@ function writeReport(file: string): void {
   // Charts of an earlier report that this one no longer has would linger unlinked.
   for (const old of readdirSync(chartDir).filter((f) => f.endsWith(".svg") && !keptCharts.includes(f))) rmSync(join(chartDir, old));
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(chartDir, name), svg);
-  writeFileSync(file, quick ? `> **Quick smoke run: these figures measure nothing.**\n\n${markdown}` : markdown);
+  writeFileSync(file, quick ? `${QUICK_BANNER}\n\n${markdown}` : markdown);
   console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} chart(s) in ${relative(process.cwd(), chartDir)}/`);
 }
 

@@ -2,7 +2,8 @@
 // the tools, the foreign runtime binaries (fetched with npm pack into .cache/), the shims
 // built for the target; and what the Windows run cleans up after itself.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../native/scripts/build.ts";
 import { WIN32_SOURCES } from "../native/scripts/recipes.ts";
@@ -91,7 +92,17 @@ export const GROUPS: Record<Exclude<Group, "native">, GroupSetup> = {
       ]);
     },
     cleanUp() {
-      spawnSync("wineserver", ["-k"], { env: { ...process.env, ...WINE_ENV }, stdio: "ignore" });
+      const env = { ...process.env, ...WINE_ENV };
+      spawnSync("wineserver", ["-k"], { env, stdio: "ignore" });
+      // -w: until it has exited; its socket folder goes only then, never under a live server.
+      const waited = spawnSync("wineserver", ["-w"], { env, stdio: "ignore", timeout: 30_000 });
+      if (!waited.error && waited.status === 0) {
+        try {
+          removeWineServerFolder();
+        } catch (e) {
+          console.error(`could not remove wineserver's socket folder: ${(e as Error).message}`);
+        }
+      }
       rmSync(join(CACHE, "selftest.exe"), { force: true });
       rmSync(WINDOWS_DLL, { force: true });
       // What the suite leaves in the prefix's %TEMP% (it removes its own folders; this catches a crash).
@@ -105,6 +116,26 @@ export const GROUPS: Record<Exclude<Group, "native">, GroupSetup> = {
     },
   },
 };
+
+/**
+ * wineserver keeps its socket in a folder of the temp directory named after the prefix's device
+ * and inode (wine 8 on Debian: /tmp/wine-XXXXXX/server-<dev>-<inode>), and leaves it when it
+ * exits. Only the folder of this prefix goes, with its parent once that is empty.
+ */
+function removeWineServerFolder(): void {
+  if (!existsSync(WINE_PREFIX)) return;
+  const st = statSync(WINE_PREFIX, { bigint: true });
+  const server = `server-${st.dev.toString(16)}-${st.ino.toString(16)}`;
+  for (const temp of new Set(["/tmp", tmpdir()])) {
+    if (!existsSync(temp)) continue;
+    for (const name of readdirSync(temp).filter((n) => n.startsWith("wine-") || n.startsWith(".wine-"))) {
+      const parent = join(temp, name);
+      if (!existsSync(join(parent, server))) continue;
+      rmSync(join(parent, server), { recursive: true, force: true });
+      if (readdirSync(parent).length === 0) rmSync(parent, { recursive: true, force: true });
+    }
+  }
+}
 
 /** The tools of the group this machine lacks. */
 export function absentTools(setup: GroupSetup): string[] {

@@ -16,7 +16,7 @@
 
 enum { MAX_THREADS = 2 };
 
-/* One word at a time, as V8's and JSC's JITs run sum32 (bench/scan.ts). */
+/* One word at a time, the plain loop of sum32 (bench/scan.ts). */
 __attribute__((optimize("no-tree-vectorize"))) static uint32_t sum_scalar(const uint32_t *w, size_t n) {
   uint32_t s = 0;
   for (size_t i = 0; i < n; i++) s += w[i];
@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
   p.stop = 1;
   pthread_barrier_wait(&p.start);
   for (int k = 1; k < MAX_THREADS; k++) pthread_join(helpers[k], NULL);
+  close(fd);
   for (int c = 0; c < 4; c++) print_stats(names[c], ns[c], (size_t)samples, first[c], 0);
   return 0;
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "vitest";
 import type { CaseResult, GroupResult } from "../../bench/groups.ts";
 import type { Outcome } from "../../bench/harness.ts";
-import { chartOf, formatBytes, keepEarlierSections, markdownTable, renderReport } from "../../bench/report.ts";
+import { chartOf, formatBytes, keepEarlierSections, markdownTable, QUICK_BANNER, renderReport } from "../../bench/report.ts";
 import { barChart, escapeXml, linearTicks, lineChart, logTicks, niceStep, scale, timeUnit } from "../../bench/svg.ts";
 import { caseRows, combineOutcomes, formatCell, summarizeGroup } from "../../bench/summary.ts";
 
@@ -205,5 +205,7 @@ describe("bench report: rounds and tables", () => {
     assert.match(third.markdown, /## formats\n\n_Not measured by this run: kept from_ the report of 2026-12-01/);
     assert.match(third.markdown, /## map\n\n_Not measured by this run: kept from_ the report of 2026-12-02/);
     assert.equal(keepEarlierSections(undefined, "# Benchmarks\n", ["map"]).markdown, "# Benchmarks\n", "no earlier report: nothing to keep");
+    const quick = keepEarlierSections(`${QUICK_BANNER}\n\n${first}`, report(["map"], "2026-12-02", "npm run bench -- map --report"), ["map"]);
+    assert.doesNotMatch(quick.markdown, /## formats/, "a smoke run's sections are never kept");
   });
 });

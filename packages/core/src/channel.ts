@@ -1,7 +1,7 @@
 import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
-import { type ChildExit, forkedChildExit, forkedChildSettled, forkedCount, forkedSince } from "./fork.ts";
+import { type ChildExit, forkedChildExit, forkedChildSettled, forkedChildState, forkedCount, forkedSince, PENDING } from "./fork.ts";
 import { R, Ring } from "./channel-ring.ts";
 import { detach, type Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
@@ -673,8 +673,10 @@ export class Channel {
     const exit = forkedChildExit(this.#b, pid);
     if (exit) return exit;
     if (processAlive(this.#b, pid)) return undefined;
-    // It may have died between the two looks: a zombie now, it tells how it ended.
-    return forkedChildExit(this.#b, pid) ?? null;
+    // It may have died between the two looks: a zombie now, it tells how it ended. A zombie
+    // in /proc the kernel cannot report yet is still exiting (its other threads): look again.
+    const state = forkedChildState(this.#b, pid);
+    return state === PENDING ? undefined : (state ?? null);
   }
 }
 

@@ -4,7 +4,7 @@ import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Backend } from "./backend.ts";
-import { MmapError } from "./errors.ts";
+import { errnos, MmapError } from "./errors.ts";
 import { IS_WINDOWS, windowsUnsupported } from "./host.ts";
 import { adoptAnonymous, mapFile } from "./map.ts";
 import { type MapMode, Mapping } from "./mapping.ts";
@@ -131,10 +131,26 @@ const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, numbe
  * without reaping it (memmap_child_exit).
  */
 export function forkedChildExit(backend: Backend, pid: number): ChildExit | undefined {
+  const state = forkedChildState(backend, pid);
+  return state === PENDING ? undefined : state;
+}
+
+/** forkedChildState's answer for a child that is unreaped and not waitable yet. */
+export const PENDING = "pending";
+
+/**
+ * forkedChildExit, telling apart a child the kernel holds unreaped but cannot report yet
+ * (PENDING: running, or exiting) from one it no longer knows (undefined: reaped by the runtime,
+ * its event on its way). A process of several threads shows as a zombie in /proc once its
+ * main thread has exited, and is waitable only once the last one has: a runtime's process
+ * that exits does that for a moment, while a zombie's code is not readable yet.
+ */
+export function forkedChildState(backend: Backend, pid: number): ChildExit | typeof PENDING | undefined {
   const seen = exits.get(pid);
   if (seen || !running.has(pid)) return seen;
   const status = backend.childExit(pid);
-  if (status < 0) return undefined; // running, or already reaped by the runtime (its event is on its way)
+  if (status === -errnos(backend).EAGAIN) return PENDING;
+  if (status < 0) return undefined;
   return status < 256 ? { code: status, signal: null } : { code: null, signal: SIGNAL_NAMES.get(status - 256) ?? String(status - 256) };
 }
 

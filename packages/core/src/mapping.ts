@@ -521,7 +521,7 @@ export class Mapping {
     if (r.shared !== undefined) this.#unshare();
     const { fd, owned } = file ? reacquire(b, file, true) : { fd: r.fd, owned: false };
     try {
-      // A file mapping starts at the page-aligned offset; anonymous memory at 0, with delta 0.
+      // The file ends where the mapping does: at offset + n (anonymous memory: offset 0).
       const fileLength = BigInt(init.offset + n);
       // The file first: if that fails (a seal, a full disk) nothing has changed yet.
       let truncated = b.ftruncate(fd, fileLength);

@@ -326,7 +326,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
               );
               const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
               await withChild(k, async () => {
-                while (Atomics.load(i32, 4) === 0) assert.notEqual(await waitAsync(i32, 4, 0, 40_000), "timed-out", "the killer never started");
+                while (Atomics.load(i32, 4) === 0) assert.notEqual(await waitAsync(i32, 4, 0, 30_000), "timed-out", "the killer never started");
                 Atomics.store(i32, 3, 1);
                 notify(i32, 3);
                 const guard = mutex.lock(10_000); // blocks this thread: the holder stays unreaped
@@ -337,7 +337,8 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             });
             anon.close();
           }),
-        60_000,
+        // Two runtimes start in turn (20 s + 30 s at most under emulation), then lock()'s 10 s.
+        90_000,
       );
 
       it(
