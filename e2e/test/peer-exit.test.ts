@@ -5,11 +5,12 @@
 // whose main thread exits first and whose other thread exits the process with code 3.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import * as memmap from "@memmap/node";
+import { procState } from "../../packages/core/src/testing/proc.ts";
 
 const CHILD = `#include <pthread.h>
 #include <stdlib.h>
@@ -37,9 +38,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The state letter of /proc/<pid>/stat. */
-const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0];
-
 describe.skipIf(process.platform !== "linux")("a peer that is still exiting (reads /proc, a Linux child)", () => {
   it("a receive blocked on a peer whose main thread exited first gets ERR_PEER_GONE with the exit code", async () => {
     const shm = memmap.mapAnonymous(64 * 1024);
@@ -49,7 +47,7 @@ describe.skipIf(process.platform !== "linux")("a peer that is still exiting (rea
       const channel = memmap.Channel.create(shm, { peer: child.pid });
       // The interleaving the bug needs, made sure of: the main thread is gone, the other sleeps.
       const until = Date.now() + 10_000;
-      while (state(child.pid) !== "Z") assert.ok(Date.now() < until, "the child's main thread never exited");
+      while (procState(child.pid) !== "Z") assert.ok(Date.now() < until, "the child's main thread never exited");
       let thrown: unknown;
       try {
         channel.receive(20_000); // blocks this thread: the child stays unreaped

@@ -670,13 +670,12 @@ export class Channel {
   /** undefined while `pid` runs; how it ended if this process forked it and saw that, else null. */
   #exitOf(pid: number): ChildExit | null | undefined {
     // A child's exit is known once the event loop has turned; its pid may be reused by then.
-    const exit = forkedChildExit(this.#b, pid);
-    if (exit) return exit;
-    if (processAlive(this.#b, pid)) return undefined;
-    // It may have died between the two looks: a zombie now, it tells how it ended. A zombie
-    // in /proc the kernel cannot report yet is still exiting (its other threads): look again.
     const state = forkedChildState(this.#b, pid);
-    return state === PENDING ? undefined : (state ?? null);
+    // Our child, unreaped and not reported by the kernel yet: running, or still exiting (a zombie
+    // in /proc whose other threads have not gone yet). Either way, not gone.
+    if (state === PENDING) return undefined;
+    if (state) return state;
+    return processAlive(this.#b, pid) ? undefined : null;
   }
 }
 

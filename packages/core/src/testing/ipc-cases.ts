@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import process from "node:process";
 import type { ChildHandle } from "../fork.ts";
+import { procState, procStatFields } from "./proc.ts";
 import { emulator, isLinux, isWindows, pattern, sleep, type Suite, throwsLike, until, withTempDir } from "./context.ts";
 
 /** A child script (plain JS, so every runtime runs it) that imports memmap as `m`. */
@@ -229,15 +230,6 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       setInterval(() => {}, 1000);
     `,
       );
-    /** The state letter of /proc/<pid>/stat ("Z" for a zombie), or "gone". */
-    const procState = (pid: number) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      } catch {
-        return "gone";
-      }
-    };
 
     it(
       "a holder that is SIGKILLed is detected: the next lock() succeeds and reports ownerDied",
@@ -355,8 +347,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
               assert.equal(Atomics.load(i32, 0), c.pid);
               if (!emulator) {
                 // The layout: (starttime of /proc/<pid>/stat, field 22) mod 0x7ffffffe, plus 1.
-                const stat = readFileSync(`/proc/${c.pid}/stat`, "utf8");
-                const start = BigInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!);
+                const start = BigInt(procStatFields(c.pid!)![19]!);
                 assert.equal(Atomics.load(i32, 1), Number(start % 0x7ffffffen) + 1, "word 1 is the holder's start time");
               }
               assert.equal(mutex.tryLock(), undefined, "held by a live process with that identity");
