@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 
 const m = await import(pathToFileURL(process.argv[2] ?? "").href);
 const MiB = 2 ** 20;
-const shm = m.mapAnonymous(2 * 4 * MiB + 192);
+const shm = m.mapAnonymous(m.Channel.bytesFor(4 * MiB));
 // Both ends in this process: what the creator sends, the attacher receives.
 const sender = m.Channel.create(shm);
 const receiver = m.Channel.attach(shm);

@@ -200,6 +200,16 @@ export interface Memmap {
      * ```
      */
     attach(mapping: Mapping, options?: AttachOptions): Channel;
+    /**
+     * Bytes a mapping needs for a channel whose rings hold `capacity` bytes each (a power of
+     * two from 256 to 2^30); the largest message is half a ring.
+     *
+     * @example
+     * ```ts
+     * const ring = mapAnonymous(Channel.bytesFor(1 << 20)); // messages up to ~512 KiB
+     * ```
+     */
+    bytesFor(capacity: number): number;
   };
   /**
    * The unit mapping offsets are aligned to, in bytes (loads the shim on first use): the page
@@ -290,6 +300,7 @@ export function bindMemmap(load: (config: ConfigureOptions) => Backend, bindOpti
     Channel: {
       create: (mapping, options) => Channel.createOn(backend(), mapping, options),
       attach: (mapping, options) => Channel.attachTo(backend(), mapping, options),
+      bytesFor: (capacity) => Channel.bytesFor(capacity),
     },
     pageSize: () => pageSizeOf(backend()),
     configure(options) {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "vitest";
 import { MmapError } from "./errors.ts";
-import { PAD, R, Ring, recordSize } from "./channel-ring.ts";
+import { CONTROL_BYTES, PAD, R, READY, Ring, recordSize } from "./channel-ring.ts";
 
 const CAPACITY = 256;
-const START = 64;
+const START = CONTROL_BYTES;
 
 /** A ring over plain memory: its control block at word 0, its data at byte START. */
 function ringOver(head = 0) {
@@ -14,7 +14,7 @@ function ringOver(head = 0) {
   const u8 = new Uint8Array(buffer);
   i32[R.head] = head | 0;
   i32[R.tail] = head | 0;
-  return { ring: new Ring(i32, dv, 0, START, CAPACITY), i32, dv, u8 };
+  return { ring: new Ring(i32, 0, START, CAPACITY), i32, dv, u8 };
 }
 
 const content = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed * 7 + i) & 255);
@@ -47,17 +47,17 @@ describe("Channel ring", () => {
     const head = i32[R.head]! >>> 0;
     assert.ok(head > 0 && head < 2 ** 20, `head wrapped past 2^32 to ${head}`);
     assert.equal(i32[R.tail], i32[R.head], "all read");
-    assert.equal(i32[R.dataSeq], 200);
-    assert.equal(i32[R.spaceSeq], 200);
+    assert.equal(i32[R.dataSeq], 0, "nobody said it may sleep: the sequence words never moved");
+    assert.equal(i32[R.spaceSeq], 0);
   });
 
   it("several records in flight across the 2^32 wrap, with the ring filled to the last byte", () => {
     const { ring, u8 } = ringOver(2 ** 32 - 32);
-    // 8 records of 32 bytes (28-byte payloads) fill 256 bytes exactly.
-    const messages = Array.from({ length: 8 }, (_, n) => content(28, n));
+    // 7 records of 32 bytes (28-byte payloads) and the 8 bytes kept for the next mark fill 256 bytes.
+    const messages = Array.from({ length: 7 }, (_, n) => content(28, n));
     for (const m of messages) put(ring, u8, m);
-    assert.equal(ring.fits(0), false, "the ring is full");
-    assert.equal(ring.claim(0), -1);
+    assert.equal(ring.fits(28), false, "the ring is full");
+    assert.equal(ring.claim(28), -1);
     for (const m of messages) assert.deepEqual(take(ring, u8), m);
     assert.equal(ring.peek(), -1, "empty again");
   });
@@ -70,7 +70,7 @@ describe("Channel ring", () => {
     u8.set(content(100, 1), at);
     ring.publish(100);
     assert.equal(dv.getUint32(START + 200, true), PAD, "the padding marker at the old head");
-    assert.equal(dv.getUint32(START, true), 100, "the record's length at offset 0");
+    assert.equal(dv.getUint32(START, true), (READY | 100) >>> 0, "the record's mark at offset 0: ready, 100 bytes");
     assert.equal(i32[R.head]! >>> 0, 256 + recordSize(100), "head counts the padding and the record");
     assert.deepEqual(take(ring, u8), content(100, 1), "the consumer skips the padding");
     assert.equal(i32[R.tail], i32[R.head]);
@@ -80,6 +80,7 @@ describe("Channel ring", () => {
     const { ring } = ringOver(200);
     // A 224-byte record does not fit in the 56 bytes before the end, and 56 + 224 > 256.
     assert.equal(ring.fits(220), false);
+    assert.equal(ring.fits(196), false, "56 + a 200-byte record + the next record's 8-byte mark is more than 256");
     assert.equal(ring.claim(220), -1);
     assert.equal(ring.fits(44), true, "a record that fits before the end needs no padding");
   });
@@ -98,7 +99,7 @@ describe("Channel ring", () => {
     const { ring, i32, u8 } = ringOver();
     let n = 0;
     while (ring.fits(56)) put(ring, u8, content(56, n++));
-    assert.equal(n, 4, "four 64-byte records fill 256 bytes");
+    assert.equal(n, 3, "three 64-byte records and the next mark's 8 bytes are all 256 bytes take");
     assert.equal(ring.claim(56), -1);
     i32[R.producerWaiting] = 1;
     ring.peek();
@@ -108,10 +109,74 @@ describe("Channel ring", () => {
     assert.equal(ring.publish(ring.claim(56) >= 0 ? 56 : -1), false, "no sleeping consumer: no wake-up needed");
   });
 
+  it("old bytes never read as a record: payloads full of words that look like marks, at every offset, many times round", () => {
+    const { ring, u8, dv } = ringOver(2 ** 32 - 1000);
+    // Every word of the data looks like a published 4-byte record before anything is sent.
+    for (let at = START; at < START + CAPACITY; at += 4) dv.setUint32(at, (READY | 4) >>> 0, true);
+    dv.setUint32(START + ((2 ** 32 - 1000) & (CAPACITY - 1)), 0, true); // what Channel.create clears
+    const lookalike = (length: number) => {
+      const bytes = new Uint8Array(length);
+      const view = new DataView(bytes.buffer);
+      for (let at = 0; at + 4 <= length; at += 4) view.setUint32(at, (READY | 4) >>> 0, true);
+      return bytes;
+    };
+    assert.equal(ring.peek(), -1, "an empty ring, whatever its bytes say");
+    for (let n = 0; n < 500; n++) {
+      const messages = [lookalike((n * 13) % 60), lookalike((n * 7) % 44)];
+      for (const m of messages) put(ring, u8, m);
+      for (const m of messages) assert.deepEqual(take(ring, u8), m, `round ${n}`);
+      assert.equal(ring.peek(), -1, `round ${n}: nothing after the last record`);
+      assert.equal(ring.readable(), false);
+    }
+  });
+
+  it("a sequence word moves only when its side said it may sleep", () => {
+    const { ring, i32, u8 } = ringOver();
+    put(ring, u8, content(8, 1));
+    assert.equal(i32[R.dataSeq], 0);
+    i32[R.consumerWaiting] = 1;
+    assert.equal(ring.publish(ring.claim(8) >= 0 ? 8 : -1), true, "a consumer that may sleep must be woken");
+    assert.equal(i32[R.dataSeq], 1, "and its futex word moved, so a wait that started before returns at once");
+    take(ring, u8);
+    assert.equal(i32[R.spaceSeq], 0);
+    i32[R.producerWaiting] = 1;
+    take(ring, u8);
+    assert.equal(i32[R.spaceSeq], 1);
+  });
+
+  it("each side's last look at the other's index is only ever behind: never a record that is not there, never room that is not free", () => {
+    const { ring, i32, u8 } = ringOver(2 ** 32 - 64);
+    // A second consumer and producer object over the same ring (a side attached twice in one
+    // process): each keeps its own last look, which the other object's moves make stale.
+    const consumer2 = new Ring(i32, 0, START, CAPACITY);
+    const producer2 = new Ring(i32, 0, START, CAPACITY);
+    for (let n = 0; n < 300; n++) {
+      const producer = n % 3 === 0 ? producer2 : ring;
+      put(producer, u8, content(20 + (n % 50), n));
+      put(producer, u8, content(10, n + 1));
+      assert.deepEqual(take(n % 2 ? consumer2 : ring, u8), content(20 + (n % 50), n), `message ${n}`);
+      assert.deepEqual(take(n % 5 ? ring : consumer2, u8), content(10, n + 1));
+      assert.equal(ring.peek(), -1, "nothing left");
+      assert.equal(consumer2.peek(), -1, "nothing left, by the other object's look too");
+    }
+    // Fill the ring through one producer object: the other, whose last tail is old, finds no
+    // room until the consumer frees some, and then finds it.
+    while (ring.fits(56)) put(ring, u8, content(56, 7));
+    assert.equal(producer2.claim(56), -1, "full, whatever the last look said");
+    take(consumer2, u8);
+    assert.ok(producer2.claim(56) >= 0, "room once a record was read");
+  });
+
   it("a record length no channel writes is ERR_CHANNEL_LAYOUT, not a read past the ring", () => {
     const { ring, i32, dv } = ringOver();
     dv.setUint32(START, 1000, true);
     i32[R.head] = 8;
+    assert.throws(
+      () => ring.peek(),
+      (e: unknown) => e instanceof MmapError && e.code === "ERR_CHANNEL_LAYOUT",
+      "a mark without READY",
+    );
+    dv.setUint32(START, (READY | 1000) >>> 0, true);
     assert.throws(
       () => ring.peek(),
       (e: unknown) => e instanceof MmapError && e.code === "ERR_CHANNEL_LAYOUT",

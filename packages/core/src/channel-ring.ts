@@ -1,32 +1,55 @@
 /*
  * One direction of a Channel: a single-producer, single-consumer ring of records in shared
- * memory, touched only through Atomics on its control words (no FFI call). Its control block
- * (32-bit words from `control`):
- *   +0 head: bytes written (wraps at 2^32)   +4 tail: bytes read
- *   +8 data sequence (bumped per message)   +12 space sequence (bumped per read)
- *   +16 consumer may sleep   +20 producer may sleep
- * A record is a 32-bit length and the payload, padded to 8 bytes; a length of 0xffffffff
- * pads to the end of the ring, so a payload is always contiguous (a view can cover it).
+ * memory, touched only through Atomics and plain loads and stores (no FFI call).
+ *
+ * Layout version 2. The control block is three cache lines (byte offsets from `control`):
+ *   +0   the producer's line: head, bytes written (wraps at 2^32)
+ *   +64  the consumer's line: tail, bytes read
+ *   +128 the sleep line: data sequence, space sequence, consumer may sleep, producer may sleep
+ * A record is a 32-bit mark and the payload, padded to 8 bytes. The mark is 0 until the record
+ * is published, then READY | length; PAD (0xffffffff) says the rest of the ring is padding, so
+ * a payload is always contiguous (a view can cover it).
+ *
+ * Why this shape: a message should move as few cache lines between the two cores as it can.
+ * The consumer finds a record by its mark, not by head, so what it waits on arrives with the
+ * payload's first bytes. Before a producer publishes a record it zeroes the mark of the next
+ * one (room is counted with 8 spare bytes for that), so the consumer never mistakes old bytes
+ * for a record. Each side reads its own index as plain memory (only its thread writes it) and
+ * the other's only when the ring looks full (the producer's look at tail, kept: an index only
+ * grows, so an old one errs on the side of less room). The sleep line changes only when a side
+ * is about to sleep: a sequence word is bumped (and the futex woken) only when its "may sleep"
+ * flag is set. A sleeper sets its flag before its last look; a producer stores the mark (a
+ * consumer the tail) before it reads the flag; all sequentially consistent, so a message is
+ * either seen by that look or wakes the sleeper.
  */
 
 import { MmapError } from "./errors.ts";
 
 /** Word offsets in a ring's control block. */
-export const R = { head: 0, tail: 1, dataSeq: 2, spaceSeq: 3, consumerWaiting: 4, producerWaiting: 5 } as const;
-/** The length that marks the rest of the ring as padding. */
+export const R = { head: 0, tail: 16, dataSeq: 32, spaceSeq: 33, consumerWaiting: 34, producerWaiting: 35 } as const;
+/** Bytes of a ring's control block. */
+export const CONTROL_BYTES = 192;
+/** A record's mark once published: READY | its payload length. */
+export const READY = 0x80000000;
+/** The mark that says the rest of the ring is padding. */
 export const PAD = 0xffffffff;
+/** Room kept free after every record, for the next record's mark. */
+const SPARE = 8;
 
 /** Bytes a record of `length` payload bytes takes in the ring. */
 export const recordSize = (length: number): number => (4 + length + 7) & ~7;
 
 export class Ring {
+  /** Covers the control block and the data: `control` and `start` index it. */
   readonly #i32: Int32Array;
-  readonly #dv: DataView;
-  /** Index in #i32 of the control block. */
+  /** Index in #i32 of the control block, and of the data's first word. */
   readonly #c: number;
-  /** Byte offset in #dv of the ring's data. */
+  readonly #data: number;
+  /** Byte offset of the data in the memory #i32 covers. */
   readonly #start: number;
   readonly #capacity: number;
+  /** The producer's last look at tail: a value it had, never a guess. */
+  #tailSeen: number;
   /** The producer's claimed record: head once published-to, and its byte offset in the data. */
   #claimHead = 0;
   #claimOffset = 0;
@@ -34,13 +57,14 @@ export class Ring {
   #peekTail = 0;
   #peekLength = 0;
 
-  /** `i32` and `dv` cover the same memory; `control` is a word index, `start` a byte offset. */
-  constructor(i32: Int32Array, dv: DataView, control: number, start: number, capacity: number) {
+  /** `control` is a word index in `i32`, `start` a byte offset (a multiple of 8), `capacity` a power of two >= 256. */
+  constructor(i32: Int32Array, control: number, start: number, capacity: number) {
     this.#i32 = i32;
-    this.#dv = dv;
     this.#c = control;
     this.#start = start;
+    this.#data = start >> 2;
     this.#capacity = capacity;
+    this.#tailSeen = Atomics.load(i32, control + R.tail) >>> 0;
   }
 
   /** Word index of a control word, for futex waits. */
@@ -52,15 +76,19 @@ export class Ring {
 
   /** Whether a record of `length` bytes fits now, counting the padding a wrap would need. */
   fits(length: number): boolean {
-    return this.#room(Atomics.load(this.#i32, this.#c + R.head) >>> 0, length);
+    return this.#room(this.#i32[this.#c + R.head]! >>> 0, length);
   }
 
   /** Whether a record of `length` bytes fits after `head` (which only this producer moves). */
   #room(head: number, length: number): boolean {
-    const tail = Atomics.load(this.#i32, this.#c + R.tail) >>> 0;
     const record = recordSize(length);
     const contiguous = this.#capacity - (head & (this.#capacity - 1));
-    return this.#capacity - ((head - tail) >>> 0) >= (record <= contiguous ? record : contiguous + record);
+    const need = (record <= contiguous ? record : contiguous + record) + SPARE;
+    // Free space by the last tail seen; one that is not behind head (another object of this
+    // side moved it) reads as no room, and then tail is read again.
+    if (this.#capacity - ((head - this.#tailSeen) >>> 0) >= need) return true;
+    this.#tailSeen = Atomics.load(this.#i32, this.#c + R.tail) >>> 0;
+    return this.#capacity - ((head - this.#tailSeen) >>> 0) >= need;
   }
 
   /**
@@ -68,12 +96,14 @@ export class Ring {
    * payload, or -1 when there is no room yet. Nothing is visible to the consumer until publish().
    */
   claim(length: number): number {
-    let head = Atomics.load(this.#i32, this.#c + R.head) >>> 0;
+    let head = this.#i32[this.#c + R.head]! >>> 0;
     if (!this.#room(head, length)) return -1;
     let offset = head & (this.#capacity - 1);
     if (recordSize(length) > this.#capacity - offset) {
-      // Free space, not yet published: the consumer reads it only once head passes it.
-      this.#dv.setUint32(this.#start + offset, PAD, true);
+      // The record goes at the ring's start: its mark is cleared before the consumer, led
+      // there by the padding mark, can look at it.
+      this.#i32[this.#data] = 0;
+      Atomics.store(this.#i32, this.#data + (offset >> 2), PAD | 0);
       head = (head + this.#capacity - offset) >>> 0;
       offset = 0;
     }
@@ -84,37 +114,45 @@ export class Ring {
 
   /** Publishes the claimed record with `length` bytes (at most what was claimed); true if the consumer may be asleep. */
   publish(length: number): boolean {
-    this.#dv.setUint32(this.#start + this.#claimOffset, length, true);
-    // The store publishes the record: the consumer's Atomics.load of head orders after it.
-    Atomics.store(this.#i32, this.#c + R.head, (this.#claimHead + recordSize(length)) | 0);
+    const head = (this.#claimHead + recordSize(length)) >>> 0;
+    // The next record's mark, then this one's: the consumer reads the payload only after the mark.
+    this.#i32[this.#data + ((head & (this.#capacity - 1)) >> 2)] = 0;
+    Atomics.store(this.#i32, this.#data + (this.#claimOffset >> 2), READY | length | 0);
+    this.#i32[this.#c + R.head] = head | 0;
+    if (Atomics.load(this.#i32, this.#c + R.consumerWaiting) === 0) return false;
     Atomics.add(this.#i32, this.#c + R.dataSeq, 1);
-    return Atomics.load(this.#i32, this.#c + R.consumerWaiting) !== 0;
+    return true;
+  }
+
+  /** Whether the consumer has read every record published (a fresh look at tail). */
+  taken(): boolean {
+    return Atomics.load(this.#i32, this.#c + R.tail) === this.#i32[this.#c + R.head];
   }
 
   // The consumer's side.
 
   /** Whether a record is waiting. */
   readable(): boolean {
-    return Atomics.load(this.#i32, this.#c + R.head) !== Atomics.load(this.#i32, this.#c + R.tail);
+    const mark = Atomics.load(this.#i32, this.#data + ((this.#i32[this.#c + R.tail]! & (this.#capacity - 1)) >> 2));
+    return mark !== 0 && (mark !== (PAD | 0) || Atomics.load(this.#i32, this.#data) !== 0);
   }
 
-  /** The byte offset (in the memory) of the next record's payload, or -1 when the ring is empty; its length is `length`. */
+  /** The byte offset (in the memory) of the next record's payload, or -1 when there is none yet; its length is `length`. */
   peek(): number {
-    let tail = Atomics.load(this.#i32, this.#c + R.tail) >>> 0;
-    if (Atomics.load(this.#i32, this.#c + R.head) >>> 0 === tail) return -1;
+    let tail = this.#i32[this.#c + R.tail]! >>> 0;
     let offset = tail & (this.#capacity - 1);
-    let length = this.#dv.getUint32(this.#start + offset, true);
-    if (length === PAD) {
+    let mark = Atomics.load(this.#i32, this.#data + (offset >> 2)) >>> 0;
+    if (mark === PAD) {
       tail = (tail + this.#capacity - offset) >>> 0;
       offset = 0;
-      length = this.#dv.getUint32(this.#start, true);
+      mark = Atomics.load(this.#i32, this.#data) >>> 0;
     }
-    if (length > this.#capacity / 2) {
+    if (mark === 0) return -1;
+    const length = mark - READY;
+    if (length < 0 || length > this.#capacity / 2) {
       throw new MmapError(
-        `a channel record claims ${length} bytes, more than half its ${this.#capacity}-byte ring: something else wrote over the channel's memory`,
-        {
-          code: "ERR_CHANNEL_LAYOUT",
-        },
+        `a channel record's mark is 0x${mark.toString(16)}, not a message of at most half its ${this.#capacity}-byte ring: something else wrote over the channel's memory`,
+        { code: "ERR_CHANNEL_LAYOUT" },
       );
     }
     this.#peekTail = tail;
@@ -130,7 +168,8 @@ export class Ring {
   /** Frees the record peek() returned; true if the producer may be asleep. */
   consume(): boolean {
     Atomics.store(this.#i32, this.#c + R.tail, (this.#peekTail + recordSize(this.#peekLength)) | 0);
+    if (Atomics.load(this.#i32, this.#c + R.producerWaiting) === 0) return false;
     Atomics.add(this.#i32, this.#c + R.spaceSeq, 1);
-    return Atomics.load(this.#i32, this.#c + R.producerWaiting) !== 0;
+    return true;
   }
 }

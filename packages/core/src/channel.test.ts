@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "vitest";
 import type { Backend } from "./backend.ts";
-import { Channel, type ChannelOptions } from "./channel.ts";
+import { CHANNEL_HEADER, Channel, type ChannelOptions } from "./channel.ts";
+import { R } from "./channel-ring.ts";
 import { MmapError } from "./errors.ts";
 import { Mapping } from "./mapping.ts";
 
@@ -43,24 +44,24 @@ function fakeMemory(size: number) {
   return { backend, mapping, hooks, i32: new Int32Array(memory) };
 }
 
-/** Both ends of a channel over fake memory, in this one process. */
-function pair(capacity = 1024, options: ChannelOptions = {}) {
-  const fake = fakeMemory(192 + 2 * capacity);
+/** Both ends of a channel over fake memory, in this one process; `start` is where ring 0's head and tail begin. */
+function pair(capacity = 1024, options: ChannelOptions = {}, start = 0) {
+  const fake = fakeMemory(CHANNEL_HEADER + 2 * capacity);
   const creator = Channel.createOn(fake.backend, fake.mapping, { capacity, ...options });
+  fake.i32[RING0 + R.head] = start | 0;
+  fake.i32[RING0 + R.tail] = start | 0;
   const attacher = Channel.attachTo(fake.backend, fake.mapping, { spin: options.spin });
   return { ...fake, creator, attacher };
 }
 
 const content = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed * 13 + i) & 255);
 const code = (expected: string) => (e: unknown) => e instanceof MmapError && e.code === expected;
-/** Word index of ring 0's head (the creator -> attacher ring); its tail follows. */
-const RING0_HEAD = 16;
+/** Word index of ring 0's control block (the creator -> attacher ring). */
+const RING0 = 16;
 
 describe("Channel over a fake backend", () => {
   it("messages cross the 2^32 wrap of head and tail intact, through receive, receiveInto and receiveView", () => {
-    const { creator, attacher, i32 } = pair();
-    i32[RING0_HEAD] = (2 ** 32 - 100) | 0;
-    i32[RING0_HEAD + 1] = (2 ** 32 - 100) | 0;
+    const { creator, attacher, i32 } = pair(1024, {}, 2 ** 32 - 100);
     const into = new Uint8Array(600);
     for (let n = 0; n < 300; n++) {
       const message = content((n * 53) % 500, n);
@@ -72,7 +73,34 @@ describe("Channel over a fake backend", () => {
         attacher.release();
       }
     }
-    assert.ok(i32[RING0_HEAD]! >>> 0 < 2 ** 20, "head wrapped");
+    assert.ok(i32[RING0 + R.head]! >>> 0 < 2 ** 20, "head wrapped");
+  });
+
+  it("a channel created over memory that held something else reads none of it as a message", () => {
+    const fake = fakeMemory(CHANNEL_HEADER + 2 * 1024);
+    // Every word looks like a published record of 8 bytes (layout 2's READY | length).
+    new Uint32Array(fake.i32.buffer).fill(0x80000008);
+    const creator = Channel.createOn(fake.backend, fake.mapping, { capacity: 1024 });
+    const attacher = Channel.attachTo(fake.backend, fake.mapping);
+    assert.throws(() => attacher.receive(0), code("ETIMEDOUT"), "no message in the attacher's ring");
+    assert.throws(() => creator.receive(0), code("ETIMEDOUT"), "none in the creator's");
+    for (let n = 0; n < 50; n++) {
+      creator.send(content(n, n));
+      assert.deepEqual(attacher.receive(0), content(n, n));
+      attacher.send(content(2 * n, n));
+      assert.deepEqual(creator.receive(0), content(2 * n, n));
+    }
+  });
+
+  it("a channel of another layout version (an older memmap's) is ERR_CHANNEL_LAYOUT naming both, and so is no channel", () => {
+    const fake = fakeMemory(CHANNEL_HEADER + 2 * 1024);
+    assert.throws(() => Channel.attachTo(fake.backend, fake.mapping), code("ERR_CHANNEL_LAYOUT"), "nothing created yet");
+    // Layout version 1's header, as 0.x releases before version 2 wrote it.
+    fake.i32.set([0x4d4d4348, 1, 1024, 4242, 0, 0]);
+    assert.throws(
+      () => Channel.attachTo(fake.backend, fake.mapping),
+      (e: unknown) => code("ERR_CHANNEL_LAYOUT")(e) && /layout version 1\b.*version 2/.test((e as Error).message),
+    );
   });
 
   it("records that reach the ring's end are padded: a full ring's worth of mixed sizes, many times round", () => {
@@ -185,7 +213,8 @@ describe("Channel over a fake backend", () => {
 
   it("a reserve() that waits for room gets it once the peer releases a view", () => {
     const { creator, attacher, hooks } = pair(256, { spin: 0 });
-    for (let n = 0; n < 4; n++) {
+    // Three 64-byte records fill a 256-byte ring (8 bytes stay for the next record's mark).
+    for (let n = 0; n < 3; n++) {
       creator.reserve(56);
       creator.commit();
     }
@@ -200,7 +229,7 @@ describe("Channel over a fake backend", () => {
 
   it("a sender blocked on a full ring ends with ERR_CHANNEL_CLOSED when the peer closes, not at its timeout", () => {
     const { creator, attacher, hooks } = pair(256, { spin: 0 });
-    for (let n = 0; n < 4; n++) creator.send(content(56, n));
+    for (let n = 0; n < 3; n++) creator.send(content(56, n)); // the ring is full
     hooks.onWait = () => attacher.close();
     const started = performance.now();
     assert.throws(() => creator.send(content(56, 9), 2000), code("ERR_CHANNEL_CLOSED"));
@@ -208,7 +237,7 @@ describe("Channel over a fake backend", () => {
     assert.equal(hooks.waits, 1, "woken by the close");
     // The same for a reserve() waiting for room.
     const other = pair(256, { spin: 0 });
-    for (let n = 0; n < 4; n++) other.creator.send(content(56, n));
+    for (let n = 0; n < 3; n++) other.creator.send(content(56, n));
     other.hooks.onWait = () => other.attacher.close();
     assert.throws(() => other.creator.reserve(56, 2000), code("ERR_CHANNEL_CLOSED"));
   });

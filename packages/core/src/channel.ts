@@ -2,25 +2,27 @@ import process from "node:process";
 import type { Backend } from "./backend.ts";
 import { MmapError } from "./errors.ts";
 import { type ChildExit, forkedChildExit, forkedChildSettled, forkedChildState, forkedCount, forkedSince, PENDING } from "./fork.ts";
-import { R, Ring } from "./channel-ring.ts";
+import { CONTROL_BYTES, R, Ring } from "./channel-ring.ts";
 import { detach, type Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
 import { notify, wait, waitAsync } from "./wait.ts";
 
 /*
- * Channel layout, version 1 (all words little-endian 32-bit, offsets in bytes):
+ * Channel layout, version 2 (all words little-endian 32-bit, offsets in bytes):
  *   0 magic 0x4d4d4348 ("MMCH")   4 version   8 ring capacity C (a power of two)
  *  12 creator pid   16 attacher pid   20 closed bits (1: creator, 2: attacher)
- *  64 ring 0 control (creator -> attacher), 128 ring 1 control (attacher -> creator)
- * 192 ring 0 data (C bytes), 192 + C ring 1 data (C bytes).
- * Each ring's control block and records: channel-ring.ts. The zero-copy calls write and
- * read the same records, so peers of every 0.x release that speak version 1 interoperate.
+ *  64 ring 0 control (creator -> attacher), 256 ring 1 control (attacher -> creator),
+ *     three cache lines each
+ * 448 ring 0 data (C bytes), 448 + C ring 1 data (C bytes).
+ * Each ring's control block and records: channel-ring.ts. Version 1 (0.x releases before
+ * this one) kept each ring's control words on one line; its peers are refused by both sides.
  */
 const MAGIC = 0x4d4d4348;
 /** The channel layout version this memmap writes and accepts (both peers must agree). */
-export const CHANNEL_VERSION = 1;
-const HEADER = 192;
-const RING_CONTROL = [64, 128];
+export const CHANNEL_VERSION = 2;
+const RING_CONTROL = [64, 64 + CONTROL_BYTES];
+/** Bytes before the rings' data. */
+export const CHANNEL_HEADER = 64 + 2 * CONTROL_BYTES;
 const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5 };
 /** How often a sleeping side wakes to check that its peer is alive. */
 const LIVENESS_SLICE_MS = 100;
@@ -113,6 +115,9 @@ export class Channel {
   readonly #out: Ring;
   readonly #in: Ring;
   readonly #spin: SpinPolicy;
+  /** The closed bit of this end, and of the peer's, in the closed word. */
+  readonly #mine: number;
+  readonly #peers: number;
   /** How long the adaptive spin reads the memory alone before it yields, in microseconds. */
   #pureUs = PURE_SPIN_US;
   /** Adaptive waits that spun, for PROBE_EVERY. */
@@ -133,16 +138,26 @@ export class Channel {
     this.#b = backend;
     this.#mapping = mapping;
     this.#u8 = mapping.bytes;
-    this.#i32 = new Int32Array(this.#u8.buffer, this.#u8.byteOffset, HEADER / 4);
-    const dv = new DataView(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength);
+    this.#i32 = new Int32Array(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength >> 2);
     this.#side = side;
+    this.#mine = side === 0 ? 1 : 2;
+    this.#peers = side === 0 ? 2 : 1;
     const capacity = this.#i32[W.capacity]!;
-    const rings = RING_CONTROL.map((control, i) => new Ring(this.#i32, dv, control / 4, HEADER + i * capacity, capacity));
+    const rings = RING_CONTROL.map((control, i) => new Ring(this.#i32, control / 4, CHANNEL_HEADER + i * capacity, capacity));
     this.#out = rings[side]!;
     this.#in = rings[1 - side]!;
     this.#spin = spin;
     this.maxMessage = capacity / 2 - 8;
     this.#forkedBefore = forkedCount(mapping);
+  }
+
+  /** Bytes a mapping needs for a channel with `capacity`-byte rings (a power of two from 256 to 2^30): the rings and the header. */
+  static bytesFor(capacity: number): number {
+    if (typeof capacity !== "number") throw new TypeError(`capacity must be a number of bytes, got ${typeof capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
+      throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
+    }
+    return CHANNEL_HEADER + 2 * capacity;
   }
 
   /**
@@ -153,16 +168,16 @@ export class Channel {
    */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const spin = spinPolicy(channelOptions.spin);
-    const room = Math.floor((mapping.length - HEADER) / 2);
+    const room = Math.floor((mapping.length - CHANNEL_HEADER) / 2);
     const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
-    if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
-      throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
+    const needs = Channel.bytesFor(capacity);
+    if (needs > mapping.length) {
+      throw new RangeError(`a channel with ${capacity}-byte rings needs a mapping of ${needs} bytes (Channel.bytesFor), this one has ${mapping.length}`);
     }
-    if (HEADER + 2 * capacity > mapping.length) {
-      throw new RangeError(`a channel with ${capacity}-byte rings needs a mapping of ${HEADER + 2 * capacity} bytes, this one has ${mapping.length}`);
-    }
-    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
-    i32.fill(0);
+    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, (CHANNEL_HEADER + 2 * capacity) / 4);
+    i32.fill(0, 0, CHANNEL_HEADER / 4);
+    // Each ring's first mark: what the memory held before must not read as a record.
+    for (let ring = 0; ring < 2; ring++) i32[(CHANNEL_HEADER + ring * capacity) / 4] = 0;
     i32[W.capacity] = capacity;
     i32[W.version] = CHANNEL_VERSION;
     i32[W.creator] = process.pid;
@@ -183,15 +198,19 @@ export class Channel {
    */
   static attachTo(backend: Backend, mapping: Mapping, attachOptions: AttachOptions = {}): Channel {
     const spin = spinPolicy(attachOptions.spin);
-    if (mapping.length < HEADER) throw new RangeError("this mapping is too small to hold a channel");
-    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, HEADER / 4);
+    if (mapping.length < CHANNEL_HEADER) throw new RangeError("this mapping is too small to hold a channel");
+    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, CHANNEL_HEADER / 4);
     if (Atomics.load(i32, W.magic) !== MAGIC) {
       throw new MmapError("this mapping holds no channel (no Channel.create() on it yet?)", { code: "ERR_CHANNEL_LAYOUT" });
     }
     if (i32[W.version] !== CHANNEL_VERSION) {
-      throw new MmapError(`channel layout version ${i32[W.version]} is not ${CHANNEL_VERSION}; upgrade both peers`, {
-        code: "ERR_CHANNEL_LAYOUT",
-      });
+      throw new MmapError(
+        `this channel has layout version ${i32[W.version]}, and this memmap speaks version ${CHANNEL_VERSION} only: ` +
+          "run the same memmap release on both sides",
+        {
+          code: "ERR_CHANNEL_LAYOUT",
+        },
+      );
     }
     const holder = Atomics.compareExchange(i32, W.attacher, 0, process.pid);
     if (holder !== 0 && holder !== process.pid) {
@@ -310,7 +329,8 @@ export class Channel {
     if (length > target.length) {
       throw new RangeError(`the next message is ${length} bytes, more than the ${target.length}-byte target; it stays in the channel`);
     }
-    target.set(this.#u8.subarray(at, at + length));
+    // A view made by the constructor costs half what subarray() does (V8).
+    target.set(new Uint8Array(this.#u8.buffer, this.#u8.byteOffset + at, length));
     this.#consumeIn();
     return length;
   }
@@ -416,7 +436,7 @@ export class Channel {
     this.#unhook?.();
     this.#unhook = undefined;
     if (this.#mapping.closed) return;
-    Atomics.or(this.#i32, W.closed, this.#side === 0 ? 1 : 2);
+    Atomics.or(this.#i32, W.closed, this.#mine);
     for (const ring of [this.#out, this.#in]) {
       for (const seq of [R.dataSeq, R.spaceSeq]) {
         Atomics.add(this.#i32, ring.word(seq), 1);
@@ -434,12 +454,8 @@ export class Channel {
     return this.#i32[this.#side === 0 ? W.attacher : W.creator]!;
   }
 
-  #closedBy(side: 0 | 1): boolean {
-    return (Atomics.load(this.#i32, W.closed) & (side === 0 ? 1 : 2)) !== 0;
-  }
-
   #peerClosed(): boolean {
-    return this.#closedBy((1 - this.#side) as 0 | 1);
+    return (Atomics.load(this.#i32, W.closed) & this.#peers) !== 0;
   }
 
   #checkLength(length: number): void {
@@ -461,8 +477,11 @@ export class Channel {
 
   /** Throws unless this end may send now. */
   #checkSendable(): void {
-    if (this.#mapping.closed || this.#closedBy(this.#side)) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
-    if (this.#peerClosed()) throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
+    // A plain read: this end's bit is this process's own, and a peer's close() seen a moment
+    // late costs a message nobody reads, which a close() just after it would cost anyway.
+    const closed = this.#i32[W.closed]!;
+    if (this.#mapping.closed || (closed & this.#mine) !== 0) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    if ((closed & this.#peers) !== 0) throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
   }
 
   #trySend(bytes: Uint8Array): boolean {
@@ -477,13 +496,16 @@ export class Channel {
   /** The next message's payload offset; NOTHING when there is none yet; DRAINED once the peer closed and all was read. */
   #nextIn(): number {
     if (this.#held) throw heldError("receive");
-    if (this.#mapping.closed || this.#closedBy(this.#side)) {
+    if (this.#mapping.closed || (this.#i32[W.closed]! & this.#mine) !== 0) {
       throw new MmapError("receive: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
     }
-    // Read before the ring: a message sent before the peer's close() is then never missed.
-    const peerClosed = this.#peerClosed();
     const at = this.#in.peek();
-    return at >= 0 ? at : peerClosed ? DRAINED : NOTHING;
+    if (at >= 0) return at;
+    // None yet: closed by the peer? It closes after its last send, so once its close() is seen,
+    // a second look at the ring finds any message sent before it.
+    if ((Atomics.load(this.#i32, W.closed) & this.#peers) === 0) return NOTHING;
+    const last = this.#in.peek();
+    return last >= 0 ? last : DRAINED;
   }
 
   /** #nextIn() once a message is there (or the peer closed), waiting up to timeoutMs. */
@@ -563,24 +585,27 @@ export class Channel {
     const until = Math.min(start + budget / 1000, deadline);
     const probe = adaptive && this.#pureUs < PURE_SPIN_US && ++this.#spins % PROBE_EVERY === 0;
     let pureUntil = adaptive ? start + (probe ? PURE_SPIN_US : this.#pureUs) / 1000 : until;
-    // The peer's own progress: it taking what this side sent (waiting for a message), or sending
-    // to it (waiting for room). Seen before this side yielded, it shows the peer running on
-    // another core: a yield cannot help it and would only see its answer later, so the rest of
-    // the spin reads the memory alone. (Without this, two peers that each answered only after
-    // their yields each saw the other's replies come late, kept yielding, and never stopped.)
-    const peerWord = need < 0 ? this.#out.word(R.tail) : this.#in.word(R.head);
-    const peerMark = Atomics.load(this.#i32, peerWord);
+    // The peer's own progress, seen before this side yields: it has taken everything this side
+    // sent (waiting for a message), or sent more since the wait began (waiting for room). It
+    // shows the peer running on another core: a yield cannot help it and would only see its
+    // answer later, so the rest of the spin reads the memory alone. (Without this, two peers that
+    // each answered only after their yields each saw the other's replies come late, kept
+    // yielding, and never stopped.) Waiting for a message, nothing of the peer's is read before
+    // then: its line stays in its core's cache for its next move.
+    const peerMark = need < 0 ? 0 : Atomics.load(this.#i32, this.#in.word(R.head));
     let checkAt = start + LIVENESS_SLICE_MS;
     let yielded = false;
     for (;;) {
+      // The ring alone between two looks at the clock; the peer's close() is seen at the clock.
       for (let k = 0; k < READS_PER_CLOCK; k++) {
-        if (this.#ready(ring, need)) {
+        if (need < 0 ? ring.readable() : ring.fits(need)) {
           // Ready only after yielding: the peer needed this core, so yield sooner next time
           // (and later again, step by step, while replies come without; at once after a probe).
           if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : probe ? PURE_SPIN_US : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
           return true;
         }
       }
+      if (this.#peerClosed()) return true;
       const now = performance.now();
       if (busy) {
         if (now >= checkAt || now >= deadline) {
@@ -590,7 +615,7 @@ export class Channel {
       } else if (now >= until) {
         return false;
       } else if (now >= pureUntil) {
-        if (!yielded && Atomics.load(this.#i32, peerWord) !== peerMark) {
+        if (!yielded && (need < 0 ? this.#out.taken() : Atomics.load(this.#i32, this.#in.word(R.head)) !== peerMark)) {
           pureUntil = until;
           continue;
         }

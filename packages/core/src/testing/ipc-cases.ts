@@ -439,7 +439,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         `${self} <-> ${name}: zero-copy reserve/commit and receiveView/release echo 2,000 messages intact; given-back views are detached`,
         () =>
           withTempDir(async (dir) => {
-            const shm = mapAnonymous(2 * 65_536 + 192);
+            const shm = mapAnonymous(Channel.bytesFor(65_536));
             const channel = Channel.create(shm);
             // The child echoes each view straight into a reservation, and spins without sleeping.
             const script = childScript(
@@ -606,6 +606,18 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       const shm = mapAnonymous(4096);
       throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
       throwsLike(() => Channel.create(shm, { capacity: 1000 }), RangeError);
+      throwsLike(() => Channel.bytesFor(1000), RangeError);
+      throwsLike(() => Channel.bytesFor("1024" as never), TypeError);
+      // bytesFor() is exactly what a channel needs: a byte less is refused.
+      for (const [extra, fits] of [
+        [0, true],
+        [-1, false],
+      ] as const) {
+        const exact = mapAnonymous(Channel.bytesFor(1024) + extra);
+        if (fits) Channel.create(exact, { capacity: 1024 }).close();
+        else throwsLike(() => Channel.create(exact, { capacity: 1024 }), RangeError, /bytesFor/);
+        exact.close();
+      }
       const ch = Channel.create(shm);
       const e = throwsLike(() => ch.receive(20), MmapError) as InstanceType<typeof MmapError>;
       assert.equal(e.code, "ETIMEDOUT");
