@@ -111,6 +111,9 @@ export class Channel {
   readonly #mapping: Mapping;
   readonly #i32: Int32Array;
   readonly #u8: Uint8Array;
+  /** #u8's buffer and offset, kept: the `buffer` getter is a call into the runtime in V8. */
+  readonly #buffer: ArrayBuffer;
+  readonly #base: number;
   readonly #side: 0 | 1;
   readonly #out: Ring;
   readonly #in: Ring;
@@ -138,7 +141,9 @@ export class Channel {
     this.#b = backend;
     this.#mapping = mapping;
     this.#u8 = mapping.bytes;
-    this.#i32 = new Int32Array(this.#u8.buffer, this.#u8.byteOffset, this.#u8.byteLength >> 2);
+    this.#buffer = this.#u8.buffer as ArrayBuffer;
+    this.#base = this.#u8.byteOffset;
+    this.#i32 = new Int32Array(this.#buffer, this.#base, this.#u8.byteLength >> 2);
     this.#side = side;
     this.#mine = side === 0 ? 1 : 2;
     this.#peers = side === 0 ? 2 : 1;
@@ -330,7 +335,7 @@ export class Channel {
       throw new RangeError(`the next message is ${length} bytes, more than the ${target.length}-byte target; it stays in the channel`);
     }
     // A view made by the constructor costs half what subarray() does (V8).
-    target.set(new Uint8Array(this.#u8.buffer, this.#u8.byteOffset + at, length));
+    target.set(new Uint8Array(this.#buffer, this.#base + at, length));
     this.#consumeIn();
     return length;
   }
@@ -548,7 +553,7 @@ export class Channel {
   #window(at: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     this.#unhook ??= this.#mapping.onDetach(() => this.#detachViews());
-    return new Uint8Array(this.#mapping.window(this.#u8.byteOffset + at, length));
+    return new Uint8Array(this.#mapping.window(this.#base + at, length));
   }
 
   #detachViews(): void {
