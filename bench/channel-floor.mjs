@@ -1,7 +1,8 @@
 // The floor under a Channel round trip between two processes of one runtime: one 32-bit word
-// each way through Atomics (one cache line crosses per direction, what C's spin ping-pong
-// moves plus its payload), against a Channel's 64 B send + receiveInto with the "busy" and the
-// "adaptive" spin. The gap between the two is the Channel's own shared-memory traffic and JS.
+// each way through Atomics (one cache line crosses per direction), the same word with 64 B
+// copied in and out beside it (two lines per direction: what C's spin ping-pong in
+// bench/c/pingpong.c moves), against a Channel's 64 B send + receiveInto with the "busy" and the
+// "adaptive" spin. The gap between the last two is the Channel's own work in JS.
 // Plain JS, so every runtime runs it as is, with the memmap entry of that runtime:
 //   node bench/channel-floor.mjs ./packages/node/dist/index.js
 //   bun bench/channel-floor.mjs ./packages/bun/dist/index.js
@@ -19,6 +20,9 @@ const PER_SAMPLE = 2000;
 const PING = 0;
 const PONG = 16;
 const READY = 32;
+// The 64 B payloads of the word-and-copy pair, each on a line of its own.
+const PING_DATA = 1024;
+const PONG_DATA = 1088;
 
 /** process.resourceUsage where the runtime has it (context switches tell a yield or preemption). */
 const switches = () => {
@@ -43,20 +47,26 @@ function timed(roundTrip) {
   return { per, switched: switches() - before };
 }
 
-async function atomicsPair() {
+/** A word each way; with `copy`, 64 B written beside it and copied out at the other end. */
+async function atomicsPair(copy) {
   const shm = m.mapAnonymous(4096);
-  const i32 = new Int32Array(shm.bytes.buffer);
-  const child = m.fork(fileURLToPath(import.meta.url), { args: [entry, "atomics-child"], share: { shm } });
+  const u8 = shm.bytes;
+  const i32 = new Int32Array(u8.buffer);
+  const child = m.fork(fileURLToPath(import.meta.url), { args: [entry, "atomics-child", String(copy)], share: { shm } });
   while (Atomics.load(i32, READY) === 0) m.wait(i32, READY, 0, 20_000);
+  const message = new Uint8Array(64).fill(1);
+  const into = new Uint8Array(64);
   let seq = 0;
   const { per, switched } = timed(() => {
+    if (copy) u8.set(message, PING_DATA);
     Atomics.store(i32, PING, ++seq);
     while (Atomics.load(i32, PONG) !== seq) {}
+    if (copy) into.set(new Uint8Array(u8.buffer, PONG_DATA, 64));
   });
   Atomics.store(i32, PING, -1);
   await child.exited;
   shm.close();
-  report("one word each way (Atomics)", per, switched);
+  report(copy ? "one word + 64 B each way" : "one word each way (Atomics)", per, switched);
 }
 
 async function channelPair(spin) {
@@ -78,13 +88,20 @@ async function channelPair(spin) {
 
 const role = process.argv[3];
 if (role === "atomics-child") {
-  const i32 = new Int32Array(m.inherited().shm.bytes.buffer);
+  const u8 = m.inherited().shm.bytes;
+  const i32 = new Int32Array(u8.buffer);
+  const copy = process.argv[4] === "true";
+  const local = new Uint8Array(64);
   Atomics.store(i32, READY, 1);
   m.notify(i32, READY);
   for (let seq = 1; ; seq++) {
     let v;
     while ((v = Atomics.load(i32, PING)) !== seq && v !== -1) {}
     if (v === -1) break;
+    if (copy) {
+      local.set(new Uint8Array(u8.buffer, PING_DATA, 64));
+      u8.set(local, PONG_DATA);
+    }
     Atomics.store(i32, PONG, seq);
   }
 } else if (role === "channel-child") {
@@ -100,7 +117,8 @@ if (role === "atomics-child") {
 } else {
   const { bun, deno, node } = process.versions;
   console.log(`${bun ? `bun ${bun}` : deno ? `deno ${deno}` : `node ${node}`}, ${SAMPLES} x ${PER_SAMPLE} round trips`);
-  await atomicsPair();
+  await atomicsPair(false);
+  await atomicsPair(true);
   await channelPair("busy");
   await channelPair("adaptive");
 }

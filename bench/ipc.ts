@@ -8,6 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import type { ChildHandle, SpinPolicy } from "@memmap/core";
+import { Channel } from "@memmap/core/backend";
 import { CHILD_RUNTIMES, type ChildRuntime, childRuntime } from "../scripts/child-runtimes.ts";
 import { RUNTIMES as TABLE } from "../scripts/runtimes.ts";
 import type { Api, CaseResult, Extras, IpcChild, SpawnIpc } from "./groups.ts";
@@ -18,10 +19,9 @@ const MiB = 2 ** 20;
 const SMALL = 64;
 /** 1 MiB messages per throughput op. */
 const BURST = 64;
-const HEADER = 192;
 /** Rings of 4 MiB: a 1 MiB message fits (maxMessage is half a ring), and three are in flight. */
-const STREAM_MAPPING = 2 * 4 * MiB + HEADER;
-const PING_MAPPING = 2 * 64 * 1024 + HEADER;
+const STREAM_MAPPING = Channel.bytesFor(4 * MiB);
+const PING_MAPPING = Channel.bytesFor(64 * 1024);
 const READY_MS = 60_000;
 const C_SPIN = "C spin ping-pong";
 const C_FUTEX = "C futex ping-pong";
@@ -505,7 +505,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         const bytes = reference!.bytes;
         let n = 0;
         for (let i = 0; i < BURST; i++) {
-          const at = HEADER + (i % 3) * MiB;
+          const at = (i % 3) * MiB;
           n += bytes.slice(at, at + MiB).length;
         }
         return checkBurst(n);
