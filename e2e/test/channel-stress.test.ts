@@ -67,7 +67,7 @@ async function withSender(
   const rt = CHILD_RUNTIMES[from];
   const script = join(dir, `${name}-${from}.mjs`);
   writeFileSync(script, `const m = await import(${JSON.stringify(rt.entry)});\n${body}`);
-  const ring = memmap.mapAnonymous(2 * ringBytes + 192);
+  const ring = memmap.mapAnonymous(memmap.Channel.bytesFor(ringBytes));
   const channel = memmap.Channel.create(ring);
   const child = memmap.fork(script, { share: { ring }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
   try {

@@ -202,7 +202,7 @@ export interface Memmap {
     attach(mapping: Mapping, options?: AttachOptions): Channel;
     /**
      * Bytes a mapping needs for a channel whose rings hold `capacity` bytes each (a power of
-     * two from 256 to 2^30); the largest message is half a ring.
+     * two from 256 to 2^30); the largest message (`maxMessage`) is half a ring less 16 bytes.
      *
      * @example
      * ```ts

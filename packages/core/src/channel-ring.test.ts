@@ -53,11 +53,11 @@ describe("Channel ring", () => {
 
   it("several records in flight across the 2^32 wrap, with the ring filled to the last byte", () => {
     const { ring, u8 } = ringOver(2 ** 32 - 32);
-    // 7 records of 32 bytes (28-byte payloads) and the 8 bytes kept for the next mark fill 256 bytes.
-    const messages = Array.from({ length: 7 }, (_, n) => content(28, n));
+    // 6 records of 32 bytes (28-byte payloads), one of 56 and the 8 bytes kept for the next mark fill 256 bytes.
+    const messages = [...Array.from({ length: 6 }, (_, n) => content(28, n)), content(52, 6)];
     for (const m of messages) put(ring, u8, m);
-    assert.equal(ring.fits(28), false, "the ring is full");
-    assert.equal(ring.claim(28), -1);
+    assert.equal(ring.fits(0), false, "the ring is full: not even an empty record fits");
+    assert.equal(ring.claim(0), -1);
     for (const m of messages) assert.deepEqual(take(ring, u8), m);
     assert.equal(ring.peek(), -1, "empty again");
   });
@@ -74,6 +74,22 @@ describe("Channel ring", () => {
     assert.equal(i32[R.head]! >>> 0, 256 + recordSize(100), "head counts the padding and the record");
     assert.deepEqual(take(ring, u8), content(100, 1), "the consumer skips the padding");
     assert.equal(i32[R.tail], i32[R.head]);
+  });
+
+  it("a claim never published leaves the ring as it was, padding included", () => {
+    const { ring, u8 } = ringOver(200);
+    const before = u8.slice();
+    assert.ok(ring.claim(100) >= 0, "room for 100 bytes at the ring's start, after padding");
+    // Not even the padding mark: a consumer that read it and was then held up would follow it
+    // to the ring's start and find a later lap's record there.
+    assert.deepEqual(u8, before, "claim() wrote nothing");
+    assert.equal(ring.peek(), -1, "nothing to read: no padding mark either");
+    assert.equal(ring.readable(), false);
+    // The producer gives up on that claim (its sender threw) and sends small messages instead.
+    for (let n = 0; n < 20; n++) {
+      put(ring, u8, content(20, n));
+      assert.deepEqual(take(ring, u8), content(20, n), `message ${n} is next, none skipped`);
+    }
   });
 
   it("room counts the padding a wrap needs: an empty ring can refuse a record that would not be contiguous", () => {
@@ -177,6 +193,14 @@ describe("Channel ring", () => {
       "a mark without READY",
     );
     dv.setUint32(START, (READY | 1000) >>> 0, true);
+    assert.throws(
+      () => ring.peek(),
+      (e: unknown) => e instanceof MmapError && e.code === "ERR_CHANNEL_LAYOUT",
+      "longer than half the ring",
+    );
+    // A length under half the ring that would run past its end.
+    i32[R.tail] = 248;
+    dv.setUint32(START + 248, (READY | 100) >>> 0, true);
     assert.throws(
       () => ring.peek(),
       (e: unknown) => e instanceof MmapError && e.code === "ERR_CHANNEL_LAYOUT",

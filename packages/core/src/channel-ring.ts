@@ -2,10 +2,13 @@
  * One direction of a Channel: a single-producer, single-consumer ring of records in shared
  * memory, touched only through Atomics and plain loads and stores (no FFI call).
  *
- * Layout version 2. The control block is three cache lines (byte offsets from `control`):
- *   +0   the producer's line: head, bytes written (wraps at 2^32)
- *   +64  the consumer's line: tail, bytes read
- *   +128 the sleep line: data sequence, space sequence, consumer may sleep, producer may sleep
+ * Layout version 2. The control block is three 128-byte blocks, so that no two of them share a
+ * cache line (64 bytes on x64, 128 on Apple's arm64) or a pair of lines the prefetcher fetches
+ * together (byte offsets from `control`):
+ *   +0   the producer's: head, bytes written (wraps at 2^32)
+ *   +128 the consumer's: tail, bytes read
+ *   +256 the sleep block: +256 data sequence, +260 space sequence, +264 consumer may sleep,
+ *        +268 producer may sleep
  * A record is a 32-bit mark and the payload, padded to 8 bytes. The mark is 0 until the record
  * is published, then READY | length; PAD (0xffffffff) says the rest of the ring is padding, so
  * a payload is always contiguous (a view can cover it).
@@ -26,9 +29,9 @@
 import { MmapError } from "./errors.ts";
 
 /** Word offsets in a ring's control block. */
-export const R = { head: 0, tail: 16, dataSeq: 32, spaceSeq: 33, consumerWaiting: 34, producerWaiting: 35 } as const;
+export const R = { head: 0, tail: 32, dataSeq: 64, spaceSeq: 65, consumerWaiting: 66, producerWaiting: 67 } as const;
 /** Bytes of a ring's control block. */
-export const CONTROL_BYTES = 192;
+export const CONTROL_BYTES = 384;
 /** A record's mark once published: READY | its payload length. */
 export const READY = 0x80000000;
 /** The mark that says the rest of the ring is padding. */
@@ -50,9 +53,12 @@ export class Ring {
   readonly #capacity: number;
   /** The producer's last look at tail: a value it had, never a guess. */
   #tailSeen: number;
-  /** The producer's claimed record: head once published-to, and its byte offset in the data. */
+  /** The producer's claimed record: head once published-to, its byte offset in the data, and where the padding before it starts (-1: none). */
   #claimHead = 0;
   #claimOffset = 0;
+  #claimPad = -1;
+  /** head when the consumer was last seen to have taken everything (taken()). */
+  #takenHead: number;
   /** The consumer's record in hand: the tail before it (past any padding) and its payload length. */
   #peekTail = 0;
   #peekLength = 0;
@@ -65,6 +71,7 @@ export class Ring {
     this.#data = start >> 2;
     this.#capacity = capacity;
     this.#tailSeen = Atomics.load(i32, control + R.tail) >>> 0;
+    this.#takenHead = i32[control + R.head]! | 0;
   }
 
   /** Word index of a control word, for futex waits. */
@@ -93,17 +100,17 @@ export class Ring {
 
   /**
    * Claims room for a record of up to `length` bytes: the byte offset (in the memory) of its
-   * payload, or -1 when there is no room yet. Nothing is visible to the consumer until publish().
+   * payload, or -1 when there is no room yet. Nothing is written, so nothing is visible to the
+   * consumer, until publish(); a claim never published leaves the ring as it was.
    */
   claim(length: number): number {
     let head = this.#i32[this.#c + R.head]! >>> 0;
     if (!this.#room(head, length)) return -1;
     let offset = head & (this.#capacity - 1);
+    this.#claimPad = -1;
     if (recordSize(length) > this.#capacity - offset) {
-      // The record goes at the ring's start: its mark is cleared before the consumer, led
-      // there by the padding mark, can look at it.
-      this.#i32[this.#data] = 0;
-      Atomics.store(this.#i32, this.#data + (offset >> 2), PAD | 0);
+      // The record goes at the ring's start; publish() marks the rest as padding.
+      this.#claimPad = offset;
       head = (head + this.#capacity - offset) >>> 0;
       offset = 0;
     }
@@ -118,15 +125,24 @@ export class Ring {
     // The next record's mark, then this one's: the consumer reads the payload only after the mark.
     this.#i32[this.#data + ((head & (this.#capacity - 1)) >> 2)] = 0;
     Atomics.store(this.#i32, this.#data + (this.#claimOffset >> 2), READY | length | 0);
+    // A record at the ring's start: the padding mark last, so the consumer it leads there finds the record.
+    if (this.#claimPad >= 0) Atomics.store(this.#i32, this.#data + (this.#claimPad >> 2), PAD | 0);
     this.#i32[this.#c + R.head] = head | 0;
     if (Atomics.load(this.#i32, this.#c + R.consumerWaiting) === 0) return false;
     Atomics.add(this.#i32, this.#c + R.dataSeq, 1);
     return true;
   }
 
-  /** Whether the consumer has read every record published (a fresh look at tail). */
+  /**
+   * Whether the consumer has read every record published, and some were published since this
+   * last said so (a fresh look at tail): evidence that the consumer ran since, which a side that
+   * sent nothing (one end of a one-way stream) never has.
+   */
   taken(): boolean {
-    return Atomics.load(this.#i32, this.#c + R.tail) === this.#i32[this.#c + R.head];
+    const head = this.#i32[this.#c + R.head]! | 0;
+    if (head === this.#takenHead || Atomics.load(this.#i32, this.#c + R.tail) !== head) return false;
+    this.#takenHead = head;
+    return true;
   }
 
   // The consumer's side.
@@ -149,9 +165,10 @@ export class Ring {
     }
     if (mark === 0) return -1;
     const length = mark - READY;
-    if (length < 0 || length > this.#capacity / 2) {
+    if (length < 0 || length > this.#capacity / 2 || offset + 4 + length > this.#capacity) {
       throw new MmapError(
-        `a channel record's mark is 0x${mark.toString(16)}, not a message of at most half its ${this.#capacity}-byte ring: something else wrote over the channel's memory`,
+        `a channel record's mark at offset ${offset} is 0x${mark.toString(16)}, not a message of at most half its ${this.#capacity}-byte ring that ends inside it: ` +
+          "something else wrote over the channel's memory",
         { code: "ERR_CHANNEL_LAYOUT" },
       );
     }

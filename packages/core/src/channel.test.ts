@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "vitest";
 import type { Backend } from "./backend.ts";
-import { CHANNEL_HEADER, Channel, type ChannelOptions } from "./channel.ts";
+import { CHANNEL_HEADER, Channel, type ChannelOptions, RING_CONTROL } from "./channel.ts";
 import { R } from "./channel-ring.ts";
 import { MmapError } from "./errors.ts";
 import { Mapping } from "./mapping.ts";
@@ -57,14 +57,14 @@ function pair(capacity = 1024, options: ChannelOptions = {}, start = 0) {
 const content = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed * 13 + i) & 255);
 const code = (expected: string) => (e: unknown) => e instanceof MmapError && e.code === expected;
 /** Word index of ring 0's control block (the creator -> attacher ring). */
-const RING0 = 16;
+const RING0 = RING_CONTROL[0]! / 4;
 
 describe("Channel over a fake backend", () => {
   it("messages cross the 2^32 wrap of head and tail intact, through receive, receiveInto and receiveView", () => {
-    const { creator, attacher, i32 } = pair(1024, {}, 2 ** 32 - 100);
+    const { creator, attacher, i32 } = pair(1024, {}, 2 ** 32 - 96);
     const into = new Uint8Array(600);
     for (let n = 0; n < 300; n++) {
-      const message = content((n * 53) % 500, n);
+      const message = content((n * 53) % (creator.maxMessage + 1), n);
       creator.send(message);
       if (n % 3 === 0) assert.deepEqual(attacher.receive(0), message);
       else if (n % 3 === 1) assert.deepEqual(into.subarray(0, attacher.receiveInto(into, 0)!), message);
@@ -92,9 +92,20 @@ describe("Channel over a fake backend", () => {
     }
   });
 
-  it("a channel of another layout version (an older memmap's) is ERR_CHANNEL_LAYOUT naming both, and so is no channel", () => {
+  it("a channel of another layout version (an older memmap's) is ERR_CHANNEL_LAYOUT naming both, and so are no channel and a header the mapping cannot hold", () => {
     const fake = fakeMemory(CHANNEL_HEADER + 2 * 1024);
     assert.throws(() => Channel.attachTo(fake.backend, fake.mapping), code("ERR_CHANNEL_LAYOUT"), "nothing created yet");
+    // A version 2 header whose capacity this mapping cannot hold, or no channel has.
+    fake.i32.set([0x4d4d4348, 2, 4096, 4242, 0, 0]);
+    assert.throws(
+      () => Channel.attachTo(fake.backend, fake.mapping),
+      (e: unknown) => code("ERR_CHANNEL_LAYOUT")(e) && /needs a mapping of/.test(String(e)),
+    );
+    fake.i32.set([0x4d4d4348, 2, 1000, 4242, 0, 0]);
+    assert.throws(
+      () => Channel.attachTo(fake.backend, fake.mapping),
+      (e: unknown) => code("ERR_CHANNEL_LAYOUT")(e) && /no channel has/.test(String(e)),
+    );
     // Layout version 1's header, as 0.x releases before version 2 wrote it.
     fake.i32.set([0x4d4d4348, 1, 1024, 4242, 0, 0]);
     assert.throws(
@@ -265,11 +276,13 @@ describe("Channel over a fake backend", () => {
     // A fake clock (µs) that moves 0.1 per look at it (64 reads of the ring) and 1 per
     // sched_yield (an FFI call), and the peer played from inside it: it takes the ping at
     // `takeAt` and answers at `replyAt`, or (on this core) does both only when this side yields.
-    const { creator, attacher, backend } = pair(1024);
+    const { creator, attacher, backend, hooks } = pair(1024);
     let us = 0;
     let takeAt = Number.POSITIVE_INFINITY;
     let replyAt = Number.POSITIVE_INFINITY;
     let onThisCore = false;
+    /** One way: this side only receives; the peer, on this core, sends when this side yields. */
+    let streaming = false;
     let yields = 0;
     let inPeer = false;
     const peer = () => {
@@ -288,6 +301,7 @@ describe("Channel over a fake backend", () => {
     (backend as { yield: () => void }).yield = () => {
       yields++;
       us += 1;
+      if (streaming) return void attacher.send("data");
       if (onThisCore) [takeAt, replyAt] = [us, us];
       peer();
     };
@@ -329,6 +343,17 @@ describe("Channel over a fake backend", () => {
       assert.ok(shared >= 500, "a peer on this core is yielded to at every hand-over");
       const perHandOver = (us - t0) / 500;
       assert.ok(perHandOver < 2, `a hand-over on a shared core took ${perHandOver} µs on average: the spin keeps the core too long`);
+      // A one-way stream on a shared core: this side has sent nothing the peer could be seen
+      // taking, so nothing says the peer has a core of its own: it must be yielded to.
+      streaming = true;
+      hooks.onWait = () => attacher.send("data"); // a spin that never yields ends on the futex
+      const waits0 = hooks.waits;
+      const t1 = us;
+      for (let i = 0; i < 200; i++) assert.equal(new TextDecoder().decode(creator.receive()!), "data");
+      // (The first wait may still trust the peer once: the pings it took since this side last looked.)
+      assert.ok(hooks.waits - waits0 <= 1, `messages came from yields, not after sleeping on the futex (${hooks.waits - waits0} of 200 did)`);
+      const perMessage = (us - t1) / 200;
+      assert.ok(perMessage < 7, `a one-way message on a shared core took ${perMessage} µs on average: the spin kept the core instead of yielding`);
     } finally {
       Object.defineProperty(performance, "now", { configurable: true, writable: true, value: realNow });
     }

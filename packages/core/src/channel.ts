@@ -11,18 +11,19 @@ import { notify, wait, waitAsync } from "./wait.ts";
  * Channel layout, version 2 (all words little-endian 32-bit, offsets in bytes):
  *   0 magic 0x4d4d4348 ("MMCH")   4 version   8 ring capacity C (a power of two)
  *  12 creator pid   16 attacher pid   20 closed bits (1: creator, 2: attacher)
- *  64 ring 0 control (creator -> attacher), 256 ring 1 control (attacher -> creator),
- *     three cache lines each
- * 448 ring 0 data (C bytes), 448 + C ring 1 data (C bytes).
+ * 128 ring 0 control (creator -> attacher), 512 ring 1 control (attacher -> creator),
+ *     three 128-byte blocks each
+ * 896 ring 0 data (C bytes), 896 + C ring 1 data (C bytes).
  * Each ring's control block and records: channel-ring.ts. Version 1 (0.x releases before
  * this one) kept each ring's control words on one line; its peers are refused by both sides.
  */
 const MAGIC = 0x4d4d4348;
 /** The channel layout version this memmap writes and accepts (both peers must agree). */
 export const CHANNEL_VERSION = 2;
-const RING_CONTROL = [64, 64 + CONTROL_BYTES];
+/** Byte offsets of the two rings' control blocks. */
+export const RING_CONTROL = [128, 128 + CONTROL_BYTES];
 /** Bytes before the rings' data. */
-export const CHANNEL_HEADER = 64 + 2 * CONTROL_BYTES;
+export const CHANNEL_HEADER = 128 + 2 * CONTROL_BYTES;
 const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5 };
 /** How often a sleeping side wakes to check that its peer is alive. */
 const LIVENESS_SLICE_MS = 100;
@@ -99,7 +100,7 @@ const reservedError = (call: string) =>
 /**
  * Messages between two processes over one shared mapping, both ways: a ring
  * per direction, variable-length messages, spinning briefly and then sleeping
- * on a futex. A message longer than half a ring is refused (RangeError), not split.
+ * on a futex. A message longer than maxMessage (half a ring less 16 bytes) is refused (RangeError), not split.
  * receive() returns null once the peer has closed and every message is read; a
  * peer that died without closing is an ERR_PEER_GONE error, found by checking
  * its pid while waiting (for a child of this process, with its exit code and signal).
@@ -152,7 +153,9 @@ export class Channel {
     this.#out = rings[side]!;
     this.#in = rings[1 - side]!;
     this.#spin = spin;
-    this.maxMessage = capacity / 2 - 8;
+    // Two of the largest records and the spare mark fit a ring with room to spare, so the
+    // sender can write one while the receiver reads the other.
+    this.maxMessage = capacity / 2 - 16;
     this.#forkedBefore = forkedCount(mapping);
   }
 
@@ -174,7 +177,10 @@ export class Channel {
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const spin = spinPolicy(channelOptions.spin);
     const room = Math.floor((mapping.length - CHANNEL_HEADER) / 2);
-    const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(Math.max(room, 1)));
+    if (channelOptions.capacity === undefined && room < 256) {
+      throw new RangeError(`a channel needs a mapping of at least ${Channel.bytesFor(256)} bytes (Channel.bytesFor(256)), this one has ${mapping.length}`);
+    }
+    const capacity = channelOptions.capacity ?? 2 ** Math.floor(Math.log2(room));
     const needs = Channel.bytesFor(capacity);
     if (needs > mapping.length) {
       throw new RangeError(`a channel with ${capacity}-byte rings needs a mapping of ${needs} bytes (Channel.bytesFor), this one has ${mapping.length}`);
@@ -203,8 +209,8 @@ export class Channel {
    */
   static attachTo(backend: Backend, mapping: Mapping, attachOptions: AttachOptions = {}): Channel {
     const spin = spinPolicy(attachOptions.spin);
-    if (mapping.length < CHANNEL_HEADER) throw new RangeError("this mapping is too small to hold a channel");
-    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, CHANNEL_HEADER / 4);
+    if (mapping.length < 64) throw new RangeError("this mapping is too small to hold a channel");
+    const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, 16);
     if (Atomics.load(i32, W.magic) !== MAGIC) {
       throw new MmapError("this mapping holds no channel (no Channel.create() on it yet?)", { code: "ERR_CHANNEL_LAYOUT" });
     }
@@ -215,6 +221,16 @@ export class Channel {
         {
           code: "ERR_CHANNEL_LAYOUT",
         },
+      );
+    }
+    const capacity = i32[W.capacity]!;
+    const valid = capacity >= 256 && capacity <= 2 ** 30 && (capacity & (capacity - 1)) === 0;
+    if (!valid || Channel.bytesFor(capacity) > mapping.length) {
+      throw new MmapError(
+        valid
+          ? `this channel's rings take ${capacity} bytes each, so it needs a mapping of ${Channel.bytesFor(capacity)} bytes; this one has ${mapping.length}: map all of it`
+          : `this channel's header says its rings take ${capacity} bytes, which no channel has: something else wrote over its memory`,
+        { code: "ERR_CHANNEL_LAYOUT" },
       );
     }
     const holder = Atomics.compareExchange(i32, W.attacher, 0, process.pid);
@@ -466,7 +482,7 @@ export class Channel {
   #checkLength(length: number): void {
     if (length > this.maxMessage) {
       throw new RangeError(
-        `a message of ${length} bytes is larger than this channel takes (${this.maxMessage}, half a ring); ` +
+        `a message of ${length} bytes is larger than this channel takes (${this.maxMessage}, about half a ring); ` +
           "create the channel over a larger mapping, or send it in parts",
       );
     }

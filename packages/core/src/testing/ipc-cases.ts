@@ -381,7 +381,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         `${self} <-> ${name}: 3,000 messages of random sizes echo back intact, then close ends both sides`,
         () =>
           withTempDir(async (dir) => {
-            const shm = mapAnonymous(2 ** 20 + 192);
+            const shm = mapAnonymous(Channel.bytesFor(2 ** 19));
             const channel = Channel.create(shm);
             const script = childScript(
               dir,
@@ -609,14 +609,25 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       throwsLike(() => Channel.bytesFor(1000), RangeError);
       throwsLike(() => Channel.bytesFor("1024" as never), TypeError);
       // bytesFor() is exactly what a channel needs: a byte less is refused.
-      for (const [extra, fits] of [
-        [0, true],
-        [-1, false],
-      ] as const) {
-        const exact = mapAnonymous(Channel.bytesFor(1024) + extra);
-        if (fits) Channel.create(exact, { capacity: 1024 }).close();
-        else throwsLike(() => Channel.create(exact, { capacity: 1024 }), RangeError, /bytesFor/);
+      {
+        // Messages both ways through both rings of an exact-size mapping, many times round each:
+        // every byte of both rings is used and nothing is read from outside the mapping.
+        const exact = mapAnonymous(Channel.bytesFor(1024));
+        const creator = Channel.create(exact, { capacity: 1024 });
+        const attacher = Channel.attach(exact);
+        for (let n = 0; n < 100; n++) {
+          const message = pattern(100 + ((n * 37) % 300), n);
+          creator.send(message);
+          assert.deepEqual(attacher.receive(0), message);
+          attacher.send(message);
+          assert.deepEqual(creator.receive(0), message);
+        }
+        creator.close();
+        attacher.close();
         exact.close();
+        const short = mapAnonymous(Channel.bytesFor(1024) - 1);
+        throwsLike(() => Channel.create(short, { capacity: 1024 }), RangeError, /bytesFor/);
+        short.close();
       }
       const ch = Channel.create(shm);
       const e = throwsLike(() => ch.receive(20), MmapError) as InstanceType<typeof MmapError>;

@@ -193,10 +193,14 @@ export function threadCases(suite: Suite): void {
           // `holder` does, until the Worker's fromHandle() has returned (the rule handle() documents:
           // a handle in flight holds no reference, and a GC before then would leave it naming nothing).
           const holder: { mapping?: unknown } = {};
+          // Tells when the main thread's Mapping has been collected (memmap's own finalizer is then due too).
+          let collected = false;
+          const watch = new FinalizationRegistry(() => void (collected = true));
           const handle = (() => {
             const a = m.mapAnonymous(4096, { name });
             a.bytes[3] = 33;
             holder.mapping = a;
+            watch.register(a, 0);
             return a.handle();
           })();
           return withWorker(
@@ -206,7 +210,7 @@ export function threadCases(suite: Suite): void {
               w.post(handle);
               assert.equal(await w.next(), "held");
               delete holder.mapping;
-              await collectUntil(suite.gc!, () => false);
+              await collectUntil(suite.gc!, () => collected);
               w.post("read");
               assert.equal(await w.next(), 33, "the Worker reads after the main thread's GC");
               w.post("close");
