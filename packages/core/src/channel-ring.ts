@@ -16,10 +16,10 @@
  * Why this shape: a message should move as few cache lines between the two cores as it can.
  * The consumer finds a record by its mark, not by head, so what it waits on arrives with the
  * payload's first bytes. Before a producer publishes a record it zeroes the mark of the next
- * one (room is counted with 8 spare bytes for that), so the consumer never mistakes old bytes
- * for a record. Each side reads its own index as plain memory (only its thread writes it) and
+ * one (room is counted with 8 spare bytes for that), and writes a padding mark only after the
+ * record it leads to, so the consumer never mistakes old bytes for a record. Each side reads its own index as plain memory (only its thread writes it) and
  * the other's only when the ring looks full (the producer's look at tail, kept: an index only
- * grows, so an old one errs on the side of less room). The sleep line changes only when a side
+ * grows, so an old one errs on the side of less room). The sleep block changes only when a side
  * is about to sleep: a sequence word is bumped (and the futex woken) only when its "may sleep"
  * flag is set. A sleeper sets its flag before its last look; a producer stores the mark (a
  * consumer the tail) before it reads the flag; all sequentially consistent, so a message is
