@@ -162,9 +162,7 @@ export class Channel {
   /** Bytes a mapping needs for a channel with `capacity`-byte rings (a power of two from 256 to 2^30): the rings and the header. */
   static bytesFor(capacity: number): number {
     if (typeof capacity !== "number") throw new TypeError(`capacity must be a number of bytes, got ${typeof capacity}`);
-    if (!Number.isSafeInteger(capacity) || capacity < 256 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
-      throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
-    }
+    if (!isCapacity(capacity)) throw new RangeError(`capacity must be a power of two from 256 to 2^30, got ${capacity}`);
     return CHANNEL_HEADER + 2 * capacity;
   }
 
@@ -224,7 +222,7 @@ export class Channel {
       );
     }
     const capacity = i32[W.capacity]!;
-    const valid = capacity >= 256 && capacity <= 2 ** 30 && (capacity & (capacity - 1)) === 0;
+    const valid = isCapacity(capacity);
     if (!valid || Channel.bytesFor(capacity) > mapping.length) {
       throw new MmapError(
         valid
@@ -587,7 +585,7 @@ export class Channel {
 
   /** Whether `ring` has a record (need < 0) or room for `need` bytes; a peer's close() also ends a wait. */
   #ready(ring: Ring, need: number): boolean {
-    return (need < 0 ? ring.readable() : ring.fits(need)) || this.#peerClosed();
+    return ringReady(ring, need) || this.#peerClosed();
   }
 
   /**
@@ -619,7 +617,7 @@ export class Channel {
     for (;;) {
       // The ring alone between two looks at the clock; the peer's close() is seen at the clock.
       for (let k = 0; k < READS_PER_CLOCK; k++) {
-        if (need < 0 ? ring.readable() : ring.fits(need)) {
+        if (ringReady(ring, need)) {
           // Ready only after yielding: the peer needed this core, so yield sooner next time
           // (and later again, step by step, while replies come without; at once after a probe).
           if (adaptive) this.#pureUs = yielded ? this.#pureUs / 2 : probe ? PURE_SPIN_US : Math.min(PURE_SPIN_US, this.#pureUs * 2 + 0.05);
@@ -723,6 +721,16 @@ export class Channel {
     if (state) return state;
     return processAlive(this.#b, pid) ? undefined : null;
   }
+}
+
+/** A ring capacity a channel can have: a power of two from 256 to 2^30. */
+function isCapacity(capacity: number): boolean {
+  return Number.isSafeInteger(capacity) && capacity >= 256 && capacity <= 2 ** 30 && (capacity & (capacity - 1)) === 0;
+}
+
+/** Whether `ring` has a record (need < 0) or room for `need` bytes. */
+function ringReady(ring: Ring, need: number): boolean {
+  return need < 0 ? ring.readable() : ring.fits(need);
 }
 
 /** ERR_PEER_GONE, with the child's exit code and signal when they are known. */
