@@ -2,7 +2,9 @@
 // each way through Atomics (one cache line crosses per direction), the same word with 64 B
 // copied in and out beside it (two lines per direction: what C's spin ping-pong in
 // bench/c/pingpong.c moves), against a Channel's 64 B send + receiveInto with the "busy" and the
-// "adaptive" spin. The gap between the last two is the Channel's own work in JS.
+// "adaptive" spin. The gap between the last two is the Channel's own work in JS. The last rows
+// echo with receive(), which allocates an array per message at both ends: the gap to
+// receiveInto is what an allocation costs in that runtime.
 // Plain JS, so every runtime runs it as is, with the memmap entry of that runtime:
 //   node bench/channel-floor.mjs ./packages/node/dist/index.js
 //   bun bench/channel-floor.mjs ./packages/bun/dist/index.js
@@ -69,21 +71,29 @@ async function atomicsPair(copy) {
   report(copy ? "one word + 64 B each way" : "one word each way (Atomics)", per, switched);
 }
 
-async function channelPair(spin) {
+/** Channel ping-pong; with `allocate`, both ends take each message with receive() instead of receiveInto(). */
+async function channelPair(spin, allocate = false) {
   const shm = m.mapAnonymous(1 << 16);
   const ch = m.Channel.create(shm, { spin });
-  const child = m.fork(fileURLToPath(import.meta.url), { args: [entry, "channel-child", spin], share: { shm } });
+  const child = m.fork(fileURLToPath(import.meta.url), { args: [entry, "channel-child", spin, String(allocate)], share: { shm } });
   const message = new Uint8Array(64).fill(1);
   const into = new Uint8Array(64);
   ch.receiveInto(into, 20_000); // the child's "ready"
-  const { per, switched } = timed(() => {
-    ch.send(message);
-    ch.receiveInto(into);
-  });
+  const { per, switched } = timed(
+    allocate
+      ? () => {
+          ch.send(message);
+          ch.receive();
+        }
+      : () => {
+          ch.send(message);
+          ch.receiveInto(into);
+        },
+  );
   ch.close();
   await child.exited;
   shm.close();
-  report(`Channel 64 B, spin "${spin}"`, per, switched);
+  report(`Channel 64 B, spin "${spin}"${allocate ? ", receive()" : ""}`, per, switched);
 }
 
 const role = process.argv[3];
@@ -108,10 +118,14 @@ if (role === "atomics-child") {
   const ch = m.Channel.attach(m.inherited().shm, { spin: process.argv[4] });
   const into = new Uint8Array(64);
   ch.send(into);
-  for (;;) {
-    const n = ch.receiveInto(into);
-    if (n === null) break;
-    ch.send(into.subarray(0, n));
+  if (process.argv[5] === "true") {
+    for (let message = ch.receive(); message !== null; message = ch.receive()) ch.send(message);
+  } else {
+    for (;;) {
+      const n = ch.receiveInto(into);
+      if (n === null) break;
+      ch.send(into.subarray(0, n));
+    }
   }
   ch.close();
 } else {
@@ -121,4 +135,6 @@ if (role === "atomics-child") {
   await atomicsPair(true);
   await channelPair("busy");
   await channelPair("adaptive");
+  await channelPair("busy", true);
+  await channelPair("adaptive", true);
 }

@@ -45,13 +45,17 @@ function selfId(): RuntimeId {
 }
 
 // Child scripts, plain JS so every runtime runs them; they import memmap (if at all) from the entry baked in.
+/** Echoes every message, taken with receiveInto (no allocation per message, as C's peer). */
 const channelEcho = (entry: string) => `const m = await import(${JSON.stringify(entry)});
 const ch = m.Channel.attach(m.inherited().shm);
+const into = new Uint8Array(ch.maxMessage);
+let reply = into.subarray(0, 0);
 ch.send("ready");
 for (;;) {
-  const msg = ch.receive();
-  if (msg === null) break;
-  ch.send(msg);
+  const n = ch.receiveInto(into);
+  if (n === null) break;
+  if (n !== reply.length) reply = into.subarray(0, n);
+  ch.send(reply);
 }
 ch.close();
 `;
@@ -399,6 +403,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
   const progress = (what: string) => console.error(`  [${self}] ${what}`);
   const sameName = "Channel, child same runtime";
   const crossName = `Channel, child ${cross}`;
+  const allocatingName = "Channel, receive() (a new array per reply), same runtime";
   const spawners: Record<string, SpawnIpc> = { "process.send": forkIpc, ...extras.spawnIpc };
   const ipcNames = Object.keys(spawners).flatMap((n) => [`${n} (json)`, `${n} (advanced)`]);
   const cases: CaseResult[] = [];
@@ -407,13 +412,18 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
     const latencyLoad = loadNote();
     const ping = new Uint8Array(SMALL).fill(1);
     const pingText = "x".repeat(SMALL);
+    const pong = new Uint8Array(SMALL);
     const echo = (ch: ReturnType<Api["Channel"]["create"]>) => {
       ch.send(ping);
-      return ch.receive()!.length;
+      return ch.receiveInto(pong)!;
     };
     const latency: Record<string, AsyncContender> = {
       [sameName]: channelContender(api, dir, "echo", self, echo),
       [crossName]: channelContender(api, dir, "echo", cross, echo),
+      [allocatingName]: channelContender(api, dir, "echo", self, (ch) => {
+        ch.send(ping);
+        return ch.receive()!.length;
+      }),
       "Channel, receiveAsync, same runtime": channelContender(api, dir, "echo", self, async (ch) => {
         ch.send(ping);
         return (await ch.receiveAsync())!.length;
@@ -447,7 +457,8 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       title: `(a) ${SMALL}-byte message round trip (ping-pong, time per round trip)`,
       notes: [
         `the parent is the column's runtime; Channel children are forked with memmap's fork(); "child ${cross}" is this runtime's cross-runtime peer (node26 -> bun, node22 -> node26, bun -> deno, deno -> node26)`,
-        'Channel: blocking send/receive with the default spin ("adaptive": 50 µs on the memory, yielding the core after its first microseconds, then the futex); receiveAsync spins the same on the JS thread, then waits off it',
+        'Channel: blocking send + receiveInto a reused array (the echoing child does the same) with the default spin ("adaptive": 50 µs on the memory, yielding the core after its first microseconds, then the futex); receiveAsync spins the same on the JS thread, then waits off it',
+        "receive() and receiveAsync allocate the reply: a new ArrayBuffer costs 1-1.5 µs in Deno at any size (V8 there keeps no typed array on its heap) and in Node above 64 bytes (docs/channel-internals.md)",
         "Channel is fastest with both processes on a core of their own; on a shared one (taskset -c 0, or another process busy on a 2-core machine) every hand-over goes through sched_yield or the futex; a wide ± here is samples split between the two states (docs/channel-internals.md)",
         "process.send: node:child_process fork() with that serialization (json: a 64-char string; advanced: a 64-byte Uint8Array); Bun.spawn ipc: Bun.spawn({ ipc, serialization })",
         "pipe (cat): 64 bytes written to cat's stdin, read back from its stdout through the runtime's streams",
@@ -459,6 +470,7 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
         { numerator: ipcNames, denominator: sameName, label: `fastest runtime IPC ÷ ${sameName}`, target: { min: 10 } },
         { numerator: "pipe (cat)", denominator: sameName },
         { numerator: crossName, denominator: sameName },
+        { numerator: allocatingName, denominator: sameName },
         { numerator: sameName, denominator: C_SPIN, target: { max: 1.5 } },
         { numerator: crossName, denominator: C_SPIN, target: { max: 1.5 } },
       ],

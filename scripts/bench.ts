@@ -4,7 +4,7 @@
 // per case with a column per runtime (bench/summary.ts). No group named = all.
 // The C baselines (bench/c/) are compiled once into a temporary folder every
 // runtime's process runs them from, and removed at the end.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -85,13 +85,21 @@ console.log(`GB/s = 10^9 bytes/s; Node and Deno run with ${V8_FLAGS} (see V8_FLA
 if (quick) console.log("QUICK RUN: a smoke test of the cases, too short to measure anything");
 console.log("");
 
-// Ctrl-C would end this process before the finally below removes the 1 GiB input:
-// note it instead (the children get it too and stop), and stop between steps.
-let interrupted = false;
-process.on("SIGINT", () => void (interrupted = true));
+// A signal would end this process before the finally blocks below remove the 1 GiB input and
+// the baselines, and would leave the runtime's process running: note it instead, stop that
+// process's group, and stop between steps. The exit status is then a shell's, 128 + the signal.
+let interrupted: NodeJS.Signals | undefined;
+let running: ChildProcess | undefined;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    interrupted ??= signal;
+    if (running) stopGroup(running);
+  });
+}
+class Interrupted extends Error {}
 const stopIfInterrupted = async () => {
   await new Promise((resolve) => setImmediate(resolve));
-  if (interrupted) throw new Error("bench: interrupted");
+  if (interrupted) throw new Interrupted(interrupted);
 };
 
 let failed = false;
@@ -110,7 +118,7 @@ try {
         for (const rt of runtimes) {
           await stopIfInterrupted();
           console.error(`[${group}] ${rt.id} round ${round}/${rounds}`);
-          const r = runChild(rt, group, dir);
+          const r = await runChild(rt, group, dir);
           if ("error" in r) failed = true;
           results[rt.id]!.push(r);
         }
@@ -123,8 +131,14 @@ try {
     summaries.push(summary);
     printGroup(summary);
   }
+} catch (e) {
+  if (!(e instanceof Interrupted)) throw e;
 } finally {
   if ("dir" in compiled) compiled.dispose();
+}
+if (interrupted) {
+  console.error(`bench: interrupted by ${interrupted}; its processes are stopped and its inputs removed`);
+  process.exit(128 + os.constants.signals[interrupted]);
 }
 if (reportFile) writeReport(reportFile);
 process.exit(failed ? 1 : 0);
@@ -156,23 +170,55 @@ function writeReport(file: string): void {
   console.log(`report: ${relative(process.cwd(), file)} and ${Object.keys(charts).length} chart(s) in ${relative(process.cwd(), chartDir)}/`);
 }
 
-function runChild(rt: RuntimeSpec, group: string, dir: string): GroupResult | Failure {
+/**
+ * Runs one round of a group in a runtime's process, in a process group of its own: a signal
+ * to this script then stops that process and whatever it started (channel peers, cat), and
+ * whatever it left running is stopped when it ends.
+ */
+async function runChild(rt: RuntimeSpec, group: string, dir: string): Promise<GroupResult | Failure> {
   const started = performance.now();
-  const child = spawnSync(rt.command, [...rt.args, group, dir], {
+  const child = spawn(rt.command, [...rt.args, group, dir], {
     cwd: ROOT,
     env: { ...process.env, ...rt.env },
     stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    timeout: 600_000,
-    maxBuffer: 16 * 2 ** 20,
+    detached: true,
   });
+  running = child;
+  let stdout = "";
+  child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  const timer = setTimeout(() => stopGroup(child), 600_000);
+  const ended = await new Promise<{ status: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
+    child.once("error", (error) => resolve({ error }));
+    child.once("close", (status, signal) => resolve({ status, signal }));
+  });
+  clearTimeout(timer);
+  running = undefined;
+  // The group outlives its first process while anything it started runs; its id is not reused until then.
+  if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
   console.error(`[${group}] ${rt.id} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (child.error) return { error: child.error.message };
-  if (child.status !== 0) return { error: `exited with ${child.status ?? child.signal}` };
+  if ("error" in ended) return { error: ended.error.message };
+  if (ended.status !== 0) return { error: `exited with ${ended.status ?? ended.signal}` };
   try {
-    return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as GroupResult;
+    return JSON.parse(stdout.trim().split("\n").at(-1)!) as GroupResult;
   } catch {
     return { error: "printed no result" };
+  }
+}
+
+/** SIGTERM to a round's process group, and SIGKILL if its first process is still there 5 s later. */
+function stopGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  const pid = child.pid;
+  signalGroup(pid, "SIGTERM");
+  const escalate = setTimeout(() => signalGroup(pid, "SIGKILL"), 5000);
+  child.once("close", () => clearTimeout(escalate));
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nobody left in the group.
   }
 }
 

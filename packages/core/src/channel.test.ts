@@ -114,6 +114,21 @@ describe("Channel over a fake backend", () => {
     );
   });
 
+  it("a second attach in the process that attached already is ERR_CHANNEL_BUSY, while the pid create({ peer }) named attaches once", () => {
+    // Two ends of one side would consume one single-consumer ring between them.
+    const { backend, mapping, attacher } = pair(256);
+    assert.throws(
+      () => Channel.attachTo(backend, mapping),
+      (e: unknown) => code("ERR_CHANNEL_BUSY")(e) && /already attached in this process/.test((e as Error).message),
+    );
+    attacher.send("still the one end");
+    const named = fakeMemory(CHANNEL_HEADER + 2 * 256);
+    Channel.createOn(named.backend, named.mapping, { peer: process.pid });
+    const end = Channel.attachTo(named.backend, named.mapping);
+    assert.throws(() => Channel.attachTo(named.backend, named.mapping), code("ERR_CHANNEL_BUSY"));
+    end.send("named");
+  });
+
   it("records that reach the ring's end are padded: a full ring's worth of mixed sizes, many times round", () => {
     const { creator, attacher } = pair(256);
     for (let n = 0; n < 2000; n++) {

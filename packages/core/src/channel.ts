@@ -24,7 +24,7 @@ export const CHANNEL_VERSION = 2;
 export const RING_CONTROL = [128, 128 + CONTROL_BYTES];
 /** Bytes before the rings' data. */
 export const CHANNEL_HEADER = 128 + 2 * CONTROL_BYTES;
-const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5 };
+const W = { magic: 0, version: 1, capacity: 2, creator: 3, attacher: 4, closed: 5, joined: 6 };
 /** How often a sleeping side wakes to check that its peer is alive. */
 const LIVENESS_SLICE_MS = 100;
 /** How long an async wait lets a dead child's exit event take to arrive, for its exit code. */
@@ -237,6 +237,15 @@ export class Channel {
       if (processAlive(backend, holder) || Atomics.compareExchange(i32, W.attacher, holder, process.pid) !== holder) {
         throw new MmapError(`this channel is already attached by pid ${holder}`, { code: "ERR_CHANNEL_BUSY" });
       }
+    }
+    // The slot alone cannot tell a pid named by create({ peer }) from one that attached already,
+    // so the first attach also sets `joined`. A second end on the same side (another attach in
+    // this process or one of its Workers) would consume the same ring as the first.
+    if (Atomics.exchange(i32, W.joined, 1) !== 0 && holder === process.pid) {
+      throw new MmapError(
+        `this channel is already attached in this process (pid ${process.pid}): a channel has one end per side, so use the Channel that attach() returned, or create another channel`,
+        { code: "ERR_CHANNEL_BUSY" },
+      );
     }
     return new Channel(backend, mapping, 1, spin);
   }

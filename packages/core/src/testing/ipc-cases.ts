@@ -602,7 +602,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       60_000,
     );
 
-    it("attach refuses memory without a channel; receive times out with ETIMEDOUT", () => {
+    it("attach refuses memory without a channel and a second attach in one process; receive times out with ETIMEDOUT", () => {
       const shm = mapAnonymous(4096);
       throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
       throwsLike(() => Channel.create(shm, { capacity: 1000 }), RangeError);
@@ -615,6 +615,8 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
         const exact = mapAnonymous(Channel.bytesFor(1024));
         const creator = Channel.create(exact, { capacity: 1024 });
         const attacher = Channel.attach(exact);
+        // One end per side: a second one in this process would consume the same ring.
+        throwsLike(() => Channel.attach(exact), MmapError, /already attached in this process/);
         for (let n = 0; n < 100; n++) {
           const message = pattern(100 + ((n * 37) % 300), n);
           creator.send(message);
