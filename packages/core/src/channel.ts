@@ -326,6 +326,8 @@ export class Channel {
 
   /**
    * The next message; null once the peer closed and all was read. Blocks up to timeoutMs (ETIMEDOUT).
+   * Each message is a new array: in a hot loop, receiveInto() a reused one (a new ArrayBuffer
+   * costs about 1.4 µs in Deno at any size, and in Node above 64 bytes).
    *
    * @example
    * ```ts
