@@ -14,6 +14,7 @@ import { GROUPS } from "../bench/groups.ts";
 import { machineInfo } from "../bench/harness.ts";
 import { keepEarlierSections, QUICK_BANNER, renderReport } from "../bench/report.ts";
 import { caseRows, type Failure, type GroupSummary, summarizeGroup, failures, verdictLines } from "../bench/summary.ts";
+import { STOP_SIGNALS, signalGroup } from "./process-group.ts";
 import { ROOT, RUNTIMES as TABLE, scriptCommand } from "./runtimes.ts";
 
 interface RuntimeSpec {
@@ -90,7 +91,7 @@ console.log("");
 // process's group, and stop between steps. The exit status is then a shell's, 128 + the signal.
 let interrupted: NodeJS.Signals | undefined;
 let running: ChildProcess | undefined;
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+for (const signal of STOP_SIGNALS) {
   process.on(signal, () => {
     interrupted ??= signal;
     if (running) stopGroup(running);
@@ -212,14 +213,6 @@ function stopGroup(child: ChildProcess): void {
   signalGroup(pid, "SIGTERM");
   const escalate = setTimeout(() => signalGroup(pid, "SIGKILL"), 5000);
   child.once("close", () => clearTimeout(escalate));
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nobody left in the group.
-  }
 }
 
 function printTable(rows: string[][]): void {

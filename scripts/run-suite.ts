@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { absentTools, GROUPS } from "./emulated.ts";
 import { addFailures, type Counts, finalLine, printSummary, readCounts } from "./junit.ts";
+import { STOP_SIGNALS, signalGroup } from "./process-group.ts";
 import { command, RUNTIMES } from "./runtimes.ts";
 import { type Group, RESULTS, ROOT, SUITES } from "./suites.ts";
 
@@ -35,26 +36,19 @@ function runSuite(name: string, limitS: number): Promise<void> {
     env: { ...process.env, ...runtime.env, ...suite.env },
     detached: true,
   });
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-runner.pid!, signal);
-    } catch {
-      // the group has already exited
-    }
-  };
   // A Ctrl-C or turbo's SIGTERM reaches only this process now: pass it on.
-  const forward = (signal: NodeJS.Signals) => signalGroup(signal);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward);
+  const forward = (signal: NodeJS.Signals) => signalGroup(runner.pid!, signal);
+  for (const signal of STOP_SIGNALS) process.on(signal, forward);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     console.error(`run-suite: ${name} did not finish in ${limitS} s: killing its process group (a case blocked where no timeout reaches it?)`);
-    signalGroup("SIGKILL");
+    signalGroup(runner.pid!, "SIGKILL");
   }, limitS * 1000);
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(signal, forward);
+      for (const signal of STOP_SIGNALS) process.off(signal, forward);
       resolve();
     };
     runner.on("error", (e) => {

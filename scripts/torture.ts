@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { signalGroup } from "./process-group.ts";
 import { ROOT, RUNTIMES, scriptCommand } from "./runtimes.ts";
 
 export interface TortureCheck {
@@ -96,11 +97,7 @@ export async function torture(env: Record<string, string> = {}, echo: (line: str
         `files left in the temporary folder: ${files.length ? files.join(", ") : "none"}`,
     });
   } finally {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // the group is empty: nothing to kill
-    }
+    signalGroup(pgid, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
   result.seconds = (performance.now() - started) / 1000;

@@ -4,39 +4,17 @@
 // as a terminal's Ctrl-C would: nothing else passes it on.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { afterAll, describe, it } from "vitest";
+import { until } from "../../packages/core/src/testing/context.ts";
+import { processesNaming } from "../../packages/core/src/testing/proc.ts";
 import { ROOT } from "../../scripts/suites.ts";
 
 const root = mkdtempSync(join(os.tmpdir(), "memmap-bench-interrupt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Pids of the processes whose command line names `text`. */
-function processesNaming(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
-/** Polls `condition` until it holds (true) or `ms` pass (false). */
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
 
 const SIGNALS = { SIGTERM: 143, SIGINT: 130 } as const;
 
@@ -55,8 +33,11 @@ describe.skipIf(process.platform !== "linux")("npm run bench interrupted", () =>
       const exited = new Promise<number | null>((resolve) => bench.once("exit", (code) => resolve(code)));
       try {
         // Mid-round: the runtime's process has started a Channel peer of its own (its scripts are in the inputs' folder).
-        const started = await until(() => /\[ipc\] node26 round 1\//.test(stderr) && processesNaming(join(tmp, "memmap-bench-")).length >= 2, 60_000);
-        assert.ok(started, `the round and its peer did not start: ${stderr}`);
+        await until(
+          () => /\[ipc\] node26 round 1\//.test(stderr) && processesNaming(join(tmp, "memmap-bench-")).length >= 2,
+          "the round and its Channel peer started",
+          60_000,
+        ).catch((e: Error) => assert.fail(`${e.message}; the bench printed: ${stderr}`));
         bench.kill(signal as NodeJS.Signals);
         const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("still running 30 s later"), 30_000))]);
         assert.equal(code, status, stderr);

@@ -8,14 +8,15 @@ import { Mapping } from "./mapping.ts";
 
 /**
  * A backend without a shim or a second process: the mapping is plain memory, a futex wait
- * returns at once after running `onWait` (where a test plays the peer), every pid is alive.
+ * returns at once after running `onWait` (where a test plays the peer), an async futex wait
+ * ends only when notify() wakes it (never at its timeout), every pid is alive.
  * Plain JS cannot alias part of an ArrayBuffer, so a window (a zero-copy view) is a copy of
  * the bytes here: what a receive view shows is checked, what is written into a reservation
  * is not (the conformance suite checks that over real memory).
  */
 function fakeMemory(size: number) {
   const memory = new ArrayBuffer(size);
-  const hooks = { onWait: () => {}, waits: 0 };
+  const hooks = { onWait: () => {}, waits: 0, asleep: [] as { addr: bigint; wake: (result: number) => void }[] };
   const backend = {
     name: "fake",
     libraryPath: "/fake/libmemmap.so",
@@ -27,7 +28,14 @@ function fakeMemory(size: number) {
       hooks.onWait();
       return 0;
     },
-    notify: () => 0,
+    waitAsync: (addr: bigint) => new Promise<number>((wake) => hooks.asleep.push({ addr, wake })),
+    // Wakes the oldest `count` async waiters on `addr` (-1: all), as FUTEX_WAKE does.
+    notify: (addr: bigint, count: number) => {
+      const woken = hooks.asleep.filter((w) => w.addr === addr).slice(0, count < 0 ? undefined : count);
+      hooks.asleep = hooks.asleep.filter((w) => !woken.includes(w));
+      for (const w of woken) w.wake(0);
+      return woken.length;
+    },
     yield: () => {},
     processTag: () => 1,
     childExit: () => -11,
@@ -52,6 +60,14 @@ function pair(capacity = 1024, options: ChannelOptions = {}, start = 0) {
   fake.i32[RING0 + R.tail] = start | 0;
   const attacher = Channel.attachTo(fake.backend, fake.mapping, { spin: options.spin });
   return { ...fake, creator, attacher };
+}
+
+/** Lets pending promises and timers run until `done()`, or fails after 1000 turns of the event loop. */
+async function turnsUntil(done: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; !done(); turn++) {
+    if (turn === 1000) assert.fail(`${what}: not after 1000 turns of the event loop`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 const content = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed * 13 + i) & 255);
@@ -251,6 +267,39 @@ describe("Channel over a fake backend", () => {
     };
     assert.equal(creator.reserve(56, 2000).length, 56);
     creator.commit();
+  });
+
+  it("two receiveAsync() waiting at once on one end get a message each, never the same one twice", async () => {
+    const { creator, attacher, hooks } = pair(1024, { spin: 0 });
+    const both = [attacher.receiveAsync(), attacher.receiveAsync()];
+    await turnsUntil(() => hooks.asleep.length === 2, "both receives asleep on the futex");
+    // Two messages at once: each wakes a receiver, and both run before either returned.
+    creator.send(content(40, 1));
+    creator.send(content(50, 2));
+    const got = await Promise.all(both);
+    got.sort((a, b) => a!.length - b!.length);
+    // (The old code gave both receivers the first, and consumed it twice.)
+    assert.deepEqual(got, [content(40, 1), content(50, 2)], "one message each");
+    creator.send(content(60, 3));
+    assert.deepEqual(await attacher.receiveAsync(0), content(60, 3), "the ring is intact after them");
+  });
+
+  it("a receiveAsync() still asleep when another one on its end returns is woken by the next message", async () => {
+    const { creator, attacher, hooks } = pair(1024, { spin: 0 });
+    const first = attacher.receiveAsync();
+    const second = attacher.receiveAsync();
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    await turnsUntil(() => hooks.asleep.length === 2, "both receives asleep on the futex");
+    creator.send(content(40, 1)); // wakes one receiver, which returns with it
+    assert.deepEqual(await first, content(40, 1));
+    assert.equal(hooks.asleep.length, 1, "the other one still sleeps");
+    // Its end still says a receiver may sleep, so the sender wakes it (the old code had let
+    // the first receiver clear that: the sender skipped the wake, and the receiver slept on
+    // until its 100 ms liveness check).
+    creator.send(content(50, 2));
+    await turnsUntil(() => secondDone, "the second receive woken by the second message");
+    assert.deepEqual(await second, content(50, 2));
   });
 
   it("a sender blocked on a full ring ends with ERR_CHANNEL_CLOSED when the peer closes, not at its timeout", () => {

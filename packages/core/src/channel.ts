@@ -126,6 +126,8 @@ export class Channel {
   #pureUs = PURE_SPIN_US;
   /** Adaptive waits that spun, for PROBE_EVERY. */
   #spins = 0;
+  /** This end's waits now past their spin, for a record and for room (see #sleeps()). */
+  readonly #sleepers = [0, 0];
   /** The view receiveView() handed out, until release(). */
   #held: Uint8Array | undefined;
   /** The view reserve() handed out, until commit(), and its length. */
@@ -321,7 +323,7 @@ export class Channel {
     this.#reserved = undefined;
     detach(view.buffer as ArrayBuffer);
     this.#checkSendable();
-    if (this.#out.publish(n)) notify(this.#b, this.#i32, this.#out.word(R.dataSeq), 1);
+    if (this.#out.publish(n)) this.#wake(this.#out, R.dataSeq);
   }
 
   /**
@@ -367,6 +369,8 @@ export class Channel {
 
   /**
    * receive() that waits without blocking the event loop (after a spin of at most 50 µs).
+   * Several may wait at once: each message goes to one of them, not necessarily the first
+   * called (and the messages of several sendAsync() waiting for room go in any order).
    *
    * @example
    * ```ts
@@ -374,8 +378,7 @@ export class Channel {
    * ```
    */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const at = await this.#awaitInAsync(timeoutMs);
-    return at === DRAINED ? null : this.#copyOut(at);
+    return this.#awaitInAsync(timeoutMs, (at) => this.#copyOut(at));
   }
 
   /**
@@ -397,8 +400,7 @@ export class Channel {
 
   /** receiveView() that waits without blocking the event loop (after a spin of at most 50 µs). */
   async receiveViewAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const at = await this.#awaitInAsync(timeoutMs);
-    return at === DRAINED ? null : this.#hold(at);
+    return this.#awaitInAsync(timeoutMs, (at) => this.#hold(at));
   }
 
   /** Gives the message from receiveView() back: its view is detached and its room goes to the sender. A no-op when none is held. */
@@ -470,7 +472,7 @@ export class Channel {
     for (const ring of [this.#out, this.#in]) {
       for (const seq of [R.dataSeq, R.spaceSeq]) {
         Atomics.add(this.#i32, ring.word(seq), 1);
-        notify(this.#b, this.#i32, ring.word(seq));
+        this.#wake(ring, seq);
       }
     }
   }
@@ -519,7 +521,7 @@ export class Channel {
     const at = this.#out.claim(bytes.length);
     if (at < 0) return false;
     this.#u8.set(bytes, at);
-    if (this.#out.publish(bytes.length)) notify(this.#b, this.#i32, this.#out.word(R.dataSeq), 1);
+    if (this.#out.publish(bytes.length)) this.#wake(this.#out, R.dataSeq);
     return true;
   }
 
@@ -549,14 +551,19 @@ export class Channel {
     return at;
   }
 
-  async #awaitInAsync(timeoutMs: number | undefined): Promise<number> {
+  /**
+   * #awaitIn() without blocking, and `take` the message in the same turn as the look that found
+   * it: between two turns another receive of this end (several async ones may wait at once)
+   * could take the same message.
+   */
+  async #awaitInAsync<T>(timeoutMs: number | undefined, take: (at: number) => T): Promise<T | null> {
     const deadline = this.#deadline(timeoutMs);
-    let at = this.#nextIn();
-    while (at === NOTHING) {
+    for (;;) {
+      const at = this.#nextIn();
+      if (at === DRAINED) return null;
+      if (at !== NOTHING) return take(at);
       await this.#blockAsync(this.#in, -1, deadline);
-      at = this.#nextIn();
     }
-    return at;
   }
 
   #copyOut(at: number): Uint8Array {
@@ -566,7 +573,16 @@ export class Channel {
   }
 
   #consumeIn(): void {
-    if (this.#in.consume()) notify(this.#b, this.#i32, this.#in.word(R.spaceSeq), 1);
+    if (this.#in.consume()) this.#wake(this.#in, R.spaceSeq);
+  }
+
+  /**
+   * Wakes every waiter on `ring`'s `seq` word, not one: the peer's end may have several waits
+   * asleep (async ones, and a sync one), and the one woken could be a wait whose thread is busy in
+   * another; the rest would sleep until their liveness check. A wake costs one call either way.
+   */
+  #wake(ring: Ring, seq: number): void {
+    notify(this.#b, this.#i32, ring.word(seq));
   }
 
   #hold(at: number): Uint8Array {
@@ -658,36 +674,44 @@ export class Channel {
   /** Waits until #ready() (spin, then futex on the ring's sequence word), checking the peer and the deadline. */
   #block(ring: Ring, need: number, deadline: number): void {
     if (this.#spinFor(ring, need, deadline, false)) return;
-    const seq = ring.word(need < 0 ? R.dataSeq : R.spaceSeq);
-    const flag = ring.word(need < 0 ? R.consumerWaiting : R.producerWaiting);
-    for (;;) {
-      const observed = Atomics.load(this.#i32, seq);
-      // Said before the last look: a peer that publishes after it sees the flag and wakes us.
-      Atomics.store(this.#i32, flag, 1);
-      if (this.#ready(ring, need)) break;
-      const left = deadline - performance.now();
-      this.#checkWaiting(left);
-      wait(this.#b, this.#i32, seq, observed, Math.min(LIVENESS_SLICE_MS, left));
-      if (this.#ready(ring, need)) break;
+    for (const sleep of this.#sleeps(ring, need, deadline)) {
+      this.#checkWaiting(sleep.left);
+      wait(this.#b, this.#i32, sleep.seq, sleep.observed, Math.min(LIVENESS_SLICE_MS, sleep.left));
     }
-    Atomics.store(this.#i32, flag, 0);
   }
 
   async #blockAsync(ring: Ring, need: number, deadline: number): Promise<void> {
     if (this.#spinFor(ring, need, deadline, true)) return;
+    for (const sleep of this.#sleeps(ring, need, deadline)) {
+      await this.#settleDeadPeers();
+      this.#checkWaiting(sleep.left);
+      await waitAsync(this.#b, this.#i32, sleep.seq, sleep.observed, Math.min(LIVENESS_SLICE_MS, sleep.left));
+    }
+  }
+
+  /**
+   * The sleeps of a wait on `ring` (need < 0: for a record, else for room) once its spin is
+   * spent: each gives the futex word, the value it must still hold, and the time left; it ends
+   * once #ready(). The ring's may-sleep flag is set throughout, and cleared by the last wait of
+   * this end to leave (async waits can overlap, and a sync one can run while they sleep): one
+   * that cleared it under another would let the peer skip the wake that one sleeps for.
+   */
+  *#sleeps(ring: Ring, need: number, deadline: number): Generator<{ seq: number; observed: number; left: number }> {
+    const kind = need < 0 ? 0 : 1;
     const seq = ring.word(need < 0 ? R.dataSeq : R.spaceSeq);
     const flag = ring.word(need < 0 ? R.consumerWaiting : R.producerWaiting);
-    for (;;) {
-      const observed = Atomics.load(this.#i32, seq);
-      Atomics.store(this.#i32, flag, 1);
-      if (this.#ready(ring, need)) break;
-      const left = deadline - performance.now();
-      await this.#settleDeadPeers();
-      this.#checkWaiting(left);
-      await waitAsync(this.#b, this.#i32, seq, observed, Math.min(LIVENESS_SLICE_MS, left));
-      if (this.#ready(ring, need)) break;
+    this.#sleepers[kind]!++;
+    // Said before each last look: a peer that publishes after it sees the flag, bumps seq and wakes us.
+    Atomics.store(this.#i32, flag, 1);
+    try {
+      for (;;) {
+        const observed = Atomics.load(this.#i32, seq);
+        if (this.#ready(ring, need)) return;
+        yield { seq, observed, left: deadline - performance.now() };
+      }
+    } finally {
+      if (--this.#sleepers[kind]! === 0) Atomics.store(this.#i32, flag, 0);
     }
-    Atomics.store(this.#i32, flag, 0);
   }
 
   /** The pids that may attach or have: the peer, or before one attached, the children fork() gave the memory to. */

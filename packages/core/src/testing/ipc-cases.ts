@@ -637,6 +637,49 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       shm.close();
     });
 
+    it(
+      "four receiveAsync() loops on one end, fed by a child: each of its 4,000 messages reaches exactly one of them",
+      () =>
+        withTempDir(async (dir) => {
+          const rt = children[self]!;
+          const shm = mapAnonymous(Channel.bytesFor(4096));
+          const channel = Channel.create(shm, { spin: 0 }); // every wait sleeps on the futex
+          const script = childScript(
+            dir,
+            "burst",
+            rt.entry,
+            `
+          const ch = m.Channel.attach(m.inherited().shm);
+          const number = new Uint8Array(4);
+          for (let n = 0; n < 4000; n++) {
+            new DataView(number.buffer).setUint32(0, n, true);
+            ch.send(number, 30000);
+            if (n % 7 === 0) ch.receive(30000); // a burst of 7, then the parent's go-ahead
+          }
+          ch.close();
+        `,
+          );
+          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          await withChild(child, async (c) => {
+            const seen = new Uint8Array(4000);
+            const loop = async () => {
+              for (let m = await channel.receiveAsync(30_000); m !== null; m = await channel.receiveAsync(30_000)) {
+                const n = new DataView(m.buffer).getUint32(0, true);
+                seen[n]!++;
+                if (n % 7 === 0) channel.send("go"); // the child sends the next 7 at once
+              }
+            };
+            await Promise.all([loop(), loop(), loop(), loop()]);
+            assert.deepEqual(await c.exited, { code: 0, signal: null });
+            const wrong = [...seen.keys()].filter((n) => seen[n] !== 1);
+            assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} messages were not received exactly once (first: ${wrong[0]}, ${seen[wrong[0]!]} times)`);
+          });
+          channel.close();
+          shm.close();
+        }),
+      120_000,
+    );
+
     it("receiveJson() gives null once the peer closed and all was read, as receive() does", async () => {
       const shm = mapAnonymous(4096);
       const creator = Channel.create(shm);

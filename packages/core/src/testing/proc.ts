@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import process from "node:process";
 
 /**
  * The fields of /proc/<pid>/stat after the command name (state first, so field 3 of proc(5)
@@ -18,4 +19,18 @@ export function procStatFields(pid: number): string[] | undefined {
 /** The state letter of /proc/<pid>/stat ("Z" for a zombie), or "gone". */
 export function procState(pid: number): string {
   return procStatFields(pid)?.[0] ?? "gone";
+}
+
+/** Pids of the processes (but this one) whose command line holds `text`. */
+export function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }
