@@ -13,6 +13,7 @@
 // switches during them. Numbers from a busy machine say little (see docs/channel-internals.md).
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { echo } from "./channel-echo.mjs";
 
 const entry = process.argv[2] ?? "";
 const m = await import(pathToFileURL(entry).href);
@@ -116,18 +117,8 @@ if (role === "atomics-child") {
   }
 } else if (role === "channel-child") {
   const ch = m.Channel.attach(m.inherited().shm, { spin: process.argv[4] });
-  const into = new Uint8Array(64);
-  ch.send(into);
-  if (process.argv[5] === "true") {
-    for (let message = ch.receive(); message !== null; message = ch.receive()) ch.send(message);
-  } else {
-    for (;;) {
-      const n = ch.receiveInto(into);
-      if (n === null) break;
-      ch.send(into.subarray(0, n));
-    }
-  }
-  ch.close();
+  ch.send(new Uint8Array(64)); // ready
+  echo(ch, process.argv[5] === "true");
 } else {
   const { bun, deno, node } = process.versions;
   console.log(`${bun ? `bun ${bun}` : deno ? `deno ${deno}` : `node ${node}`}, ${SAMPLES} x ${PER_SAMPLE} round trips`);

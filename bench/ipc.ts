@@ -47,17 +47,10 @@ function selfId(): RuntimeId {
 // Child scripts, plain JS so every runtime runs them; they import memmap (if at all) from the entry baked in.
 /** Echoes every message, taken with receiveInto (no allocation per message, as C's peer). */
 const channelEcho = (entry: string) => `const m = await import(${JSON.stringify(entry)});
+const { echo } = await import(${JSON.stringify(new URL("./channel-echo.mjs", import.meta.url).href)});
 const ch = m.Channel.attach(m.inherited().shm);
-const into = new Uint8Array(ch.maxMessage);
-let reply = into.subarray(0, 0);
 ch.send("ready");
-for (;;) {
-  const n = ch.receiveInto(into);
-  if (n === null) break;
-  if (n !== reply.length) reply = into.subarray(0, n);
-  ch.send(reply);
-}
-ch.close();
+echo(ch);
 `;
 
 /**
