@@ -71,6 +71,11 @@ describe("memmap-cp", () => {
       r = cp(runtime, "-n", src, join(dir, `dst-${runtime}`));
       assert.equal(r.status, 1);
       assert.match(r.stderr, /EEXIST/);
+      // GNU cp writes into a device; memmap-cp refuses one, and leaves it be (it once removed /dev/null).
+      r = cp(runtime, src, "/dev/null");
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^memmap-cp(-bun)?: destination '\/dev\/null' is a character device, not a regular file/);
+      assert.ok(statSync("/dev/null").isCharacterDevice());
       r = cp(runtime, "--frobnicate", src, join(dir, "y"));
       assert.equal(r.status, 1);
       assert.match(r.stderr, /unknown option --frobnicate/);

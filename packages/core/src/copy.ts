@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, lstatSync, open, openSync, read, readlinkSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, lstatSync, open, openSync, read, readlinkSync, readSync, type Stats, statSync } from "node:fs";
 import {
   type Backend,
   KIND_DIRECTORY,
@@ -134,22 +134,15 @@ function streamKind(path: string, dst: string, strategy: CopyStrategy): StreamKi
   } catch (e) {
     return isDenied(e) ? (e as Error) : undefined;
   }
-  if (st.isSocket()) {
+  const special = specialKind(st);
+  if (special === "socket") {
     throw new MmapError(`ENXIO: source '${path}' is a socket, which cannot be opened for reading; copyFile copies files, FIFOs and devices`, {
       code: "ENXIO",
       syscall: "open",
       path,
     });
   }
-  const kind = st.isFIFO()
-    ? "FIFO"
-    : st.isCharacterDevice()
-      ? "character device"
-      : st.isBlockDevice()
-        ? "block device"
-        : st.isFile() && st.size === 0
-          ? "file without a size"
-          : undefined;
+  const kind = special ?? (st.isFile() && st.size === 0 ? "file without a size" : undefined);
   if (kind === undefined || kind === "file without a size") return kind; // most often simply empty: its probe tells (see probed)
   if (strategy !== "auto") throw notMappable(path, kind, strategy);
   // Said now, as cp does: opening a FIFO would wait for a writer first.
@@ -161,6 +154,37 @@ function streamKind(path: string, dst: string, strategy: CopyStrategy): StreamKi
   }
   if (other.dev === st.dev && other.ino === st.ino) throw sameFile(path, dst);
   return kind;
+}
+
+/** specialKind() of what `path` names (following links); undefined if it cannot be stat'ed (missing, or the runtime denies it). */
+function specialKindAt(path: string): ReturnType<typeof specialKind> {
+  try {
+    return specialKind(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a file that is neither regular nor a directory is; undefined for those two. */
+function specialKind(st: Stats): "socket" | Exclude<StreamKind, "file without a size"> | undefined {
+  if (st.isSocket()) return "socket";
+  if (st.isFIFO()) return "FIFO";
+  if (st.isCharacterDevice()) return "character device";
+  return st.isBlockDevice() ? "block device" : undefined;
+}
+
+/**
+ * A destination that is no regular file (/dev/null, a FIFO, a disk): copyFile writes through
+ * mappings, clones or copy_file_range, which none of them take, and its cleanup after a failure
+ * would remove it. So it is refused before it is opened (a FIFO without a reader would block
+ * the open), and left as it was.
+ */
+function specialDestination(dst: string, kind: string): MmapError {
+  return new MmapError(
+    `destination '${dst}' is a ${kind}, not a regular file: copyFile writes regular files (through mappings, clones or copy_file_range), so it left it untouched. ` +
+      "Copy to a file, or write to it with cp or cat",
+    { code: "ERR_NOT_REGULAR_FILE", path: dst },
+  );
 }
 
 function sameFile(src: string, dst: string): MmapError {
@@ -407,12 +431,19 @@ class CopyJob {
   /** Opens (or creates) what will be written, refusing to touch the source through another name. */
   #openDestination(dstC: Uint8Array, srcPerm: number): void {
     const b = this.#b;
+    const special = specialKindAt(this.#dst);
+    if (special) throw specialDestination(this.#dst, special);
     const existing = b.open(dstC, OPEN_WRITE, 0);
     if (existing >= 0) {
       const st = fstatOf(b, existing, this.#dst);
       if (st[STAT_DEV] === this.#srcId[0] && st[STAT_INO] === this.#srcId[1]) {
         b.close(existing);
         throw sameFile(this.#src, this.#dst);
+      }
+      // Replaced by one since the look above, or the runtime would not let it be stat'ed.
+      if (Number(st[STAT_KIND]) !== KIND_FILE) {
+        b.close(existing);
+        throw specialDestination(this.#dst, "file of another kind (a device or a FIFO)");
       }
       if (this.#opts.exclusive) {
         b.close(existing);

@@ -547,6 +547,27 @@ export function copyCases({ describe, it, skip, memmap, gc, children, self }: Su
           }
           assert.equal(readFileSync(log, "utf8"), "old contents");
         }));
+
+      it("a destination that is no regular file (/dev/null, a FIFO without a reader, a symlink to one) is refused before it is opened, and left as it was", () =>
+        withTempDir(async (dir) => {
+          const src = join(dir, "src");
+          writeFileSync(src, pattern(100_000, 3));
+          const fifo = join(dir, "fifo");
+          execFileSync("mkfifo", [fifo]);
+          symlinkSync(fifo, join(dir, "to-fifo"));
+          // (The old code removed the destination when its ftruncate failed: /dev/null itself, as root.)
+          for (const dst of ["/dev/null", fifo, join(dir, "to-fifo")]) {
+            for (const opts of [{}, { atomic: true }, { strategy: "mmap" as const }]) {
+              const what = `${dst} ${JSON.stringify(opts)}`;
+              const e = throwsLike(() => copyFileSync(src, dst, opts), MmapError, /not a regular file/) as InstanceType<typeof MmapError>;
+              assert.deepEqual([e.code, e.path], ["ERR_NOT_REGULAR_FILE", dst], what);
+              await assert.rejects(copyFile(src, dst, opts), (err: InstanceType<typeof MmapError>) => err.code === "ERR_NOT_REGULAR_FILE", what);
+            }
+          }
+          assert.ok(statSync("/dev/null").isCharacterDevice(), "/dev/null is still the device");
+          assert.ok(statSync(fifo).isFIFO(), "the FIFO is still there");
+          assert.deepEqual(readdirSync(dir).sort(), ["fifo", "src", "to-fifo"], "nothing was created beside them");
+        }));
     } else {
       skip(
         "a FIFO, /dev/null and a /proc file are streamed; a socket is ENXIO",
