@@ -36,6 +36,9 @@ const shmNames = () => (existsSync("/dev/shm") ? readdirSync("/dev/shm").sort() 
 export function ipcCases({ describe, it, memmap, children, self }: Suite): void {
   const { fork, mapAnonymous, map, wait, waitAsync, notify, Mutex, Channel, openShared, unlinkShared, MmapError } = memmap;
   const other = Object.entries(children);
+  /** fork() with a child of runtime `rt`. */
+  const forkOn = (rt: Suite["children"][string], script: string, options: Parameters<typeof fork>[1] = {}) =>
+    fork(script, { ...options, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
 
   describe("fork and inherited mappings", () => {
     for (const [name, rt] of other) {
@@ -61,7 +64,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             new Int32Array(anon.bytes.buffer, 0, 1)[0] = report.length;
           `,
             );
-            const child = fork(script, { share: { anon, file }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "inherit" });
+            const child = forkOn(rt, script, { share: { anon, file }, stdio: "inherit" });
             assert.ok(child.pid! > 0);
             const exit = await withChild(child, (c) => c.exited);
             assert.deepEqual(exit, { code: 0, signal: null });
@@ -113,7 +116,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             setInterval(() => {}, 1000);
           `,
             );
-            const child = fork(middle, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, middle);
             const out = () => readFileSync(join(dir, "leaf.out"), "utf8");
             // Two nested runtimes start in a second or two, in tens of seconds under qemu.
             const limit = emulator ? 600_000 : 50_000;
@@ -197,7 +200,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             i[2] = r === "ok" || r === "not-equal" ? 2 : 3;
           `,
             );
-            const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, script, { share: { anon } });
             await withChild(child, async (c) => {
               const r = await waitAsync(i32, 0, 0, 20_000);
               assert.ok(r === "ok" || r === "not-equal", r);
@@ -240,7 +243,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           const i32 = new Int32Array(anon.bytes.buffer);
           const mutex = new Mutex(i32, 0);
           const script = holderScript(dir, rt.entry);
-          const child = fork(script, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          const child = forkOn(rt, script, { share: { anon } });
           await withChild(child, async (c) => {
             assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
             assert.equal(Atomics.load(i32, 0), c.pid, "the word holds the owner's pid");
@@ -274,7 +277,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             const anon = mapAnonymous(64);
             const i32 = new Int32Array(anon.bytes.buffer);
             const mutex = new Mutex(i32, 0);
-            const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, holderScript(dir, rt.entry), { share: { anon } });
             await withChild(child, async (c) => {
               assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
               // From here on the event loop never runs, so this process cannot reap the child.
@@ -298,7 +301,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             const anon = mapAnonymous(64);
             const i32 = new Int32Array(anon.bytes.buffer);
             const mutex = new Mutex(i32, 0);
-            const holder = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const holder = forkOn(rt, holderScript(dir, rt.entry), { share: { anon } });
             await withChild(holder, async (h) => {
               assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
               // The killer says it runs (word 4), waits until this process says it is about to block
@@ -316,7 +319,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
               process.kill(${h.pid}, "SIGKILL");
             `,
               );
-              const k = fork(killer, { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+              const k = forkOn(rt, killer, { share: { anon } });
               await withChild(k, async () => {
                 while (Atomics.load(i32, 4) === 0) assert.notEqual(await waitAsync(i32, 4, 0, 30_000), "timed-out", "the killer never started");
                 Atomics.store(i32, 3, 1);
@@ -341,7 +344,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             const anon = mapAnonymous(64);
             const i32 = new Int32Array(anon.bytes.buffer);
             const mutex = new Mutex(i32, 0);
-            const child = fork(holderScript(dir, rt.entry), { share: { anon }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, holderScript(dir, rt.entry), { share: { anon } });
             await withChild(child, async (c) => {
               assert.notEqual(await waitAsync(i32, HELD, 0, 20_000), "timed-out");
               assert.equal(Atomics.load(i32, 0), c.pid);
@@ -397,7 +400,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             ch.close();
           `,
             );
-            const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, script, { share: { shm } });
             await withChild(child, async (c) => {
               let seed = 7;
               for (let n = 0; n < 3000; n++) {
@@ -459,7 +462,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             ch.close();
           `,
             );
-            const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, script, { share: { shm } });
             await withChild(child, async (c) => {
               let seed = 11;
               let last: Uint8Array | undefined;
@@ -513,7 +516,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           setInterval(() => {}, 1000);
         `,
           );
-          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          const child = forkOn(rt, script, { share: { shm } });
           await withChild(child, async (c) => {
             channel.send("ping");
             assert.equal(new TextDecoder().decode((await channel.receiveAsync(30_000))!), "ping");
@@ -537,7 +540,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           const rt = children[self]!;
           const shm = mapAnonymous(64 * 1024);
           const script = childScript(dir, "dies-early", rt.entry, `throw new Error("dies before attaching");`);
-          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+          const child = forkOn(rt, script, { share: { shm }, stdio: "ignore" });
           await withChild(child, async (c) => {
             const channel = Channel.create(shm, { peer: c.pid });
             await c.exited;
@@ -567,14 +570,14 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           {
             const shm = mapAnonymous(64 * 1024);
             const channel = Channel.create(shm);
-            const child = fork(join(dir, "missing.mjs"), { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            const child = forkOn(rt, join(dir, "missing.mjs"), { share: { shm }, stdio: "ignore" });
             await withChild(child, () => assert.rejects(channel.receiveAsync(20_000), gone(1)));
             shm.close();
           }
           // Named with options.peer, and a child that exits with a code of its own.
           {
             const shm = mapAnonymous(64 * 1024);
-            const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            const child = forkOn(rt, quits, { share: { shm }, stdio: "ignore" });
             await withChild(child, async (c) => {
               const channel = Channel.create(shm, { peer: c.pid });
               await assert.rejects(channel.receiveAsync(20_000), gone(3));
@@ -588,7 +591,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           // stays unreaped, and its exit code is read from the kernel without reaping it.
           if (!isWindows) {
             const shm = mapAnonymous(64 * 1024);
-            const child = fork(quits, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs, stdio: "ignore" });
+            const child = forkOn(rt, quits, { share: { shm }, stdio: "ignore" });
             await withChild(child, async (c) => {
               const channel = Channel.create(shm, { peer: c.pid });
               const e = throwsLike(() => channel.receive(20_000), MmapError, /exited without closing/) as InstanceType<typeof MmapError>;
@@ -659,7 +662,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
           ch.close();
         `,
           );
-          const child = fork(script, { share: { shm }, execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+          const child = forkOn(rt, script, { share: { shm } });
           await withChild(child, async (c) => {
             const seen = new Uint8Array(4000);
             const loop = async () => {
@@ -718,7 +721,7 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
             s.close();
           `,
             );
-            const child = fork(script, { execPath: rt.execPath, runtimeArgs: rt.runtimeArgs });
+            const child = forkOn(rt, script);
             assert.deepEqual(await withChild(child, (c) => c.exited), { code: 0, signal: null });
             assert.deepEqual([...shm.bytes.subarray(100, 103)], [1, 2, 3]);
             throwsLike(() => openShared(name, { create: true, exclusive: true, size: 1 }), MmapError, /EEXIST/);
