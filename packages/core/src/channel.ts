@@ -5,7 +5,7 @@ import { type ChildExit, forkedChildExit, forkedChildSettled, forkedChildState, 
 import { CONTROL_BYTES, R, Ring } from "./channel-ring.ts";
 import { detach, type Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
-import { notify, wait, waitAsync } from "./wait.ts";
+import { misaligned, notify, wait, waitAsync } from "./wait.ts";
 
 /*
  * Channel layout, version 2 (all words little-endian 32-bit, offsets in bytes):
@@ -176,6 +176,7 @@ export class Channel {
    */
   static createOn(backend: Backend, mapping: Mapping, channelOptions: ChannelOptions = {}): Channel {
     const spin = spinPolicy(channelOptions.spin);
+    checkAligned(backend, mapping);
     const room = Math.floor((mapping.length - CHANNEL_HEADER) / 2);
     if (channelOptions.capacity === undefined && room < 256) {
       throw new RangeError(`a channel needs a mapping of at least ${Channel.bytesFor(256)} bytes (Channel.bytesFor(256)), this one has ${mapping.length}`);
@@ -210,6 +211,7 @@ export class Channel {
   static attachTo(backend: Backend, mapping: Mapping, attachOptions: AttachOptions = {}): Channel {
     const spin = spinPolicy(attachOptions.spin);
     if (mapping.length < 64) throw new RangeError("this mapping is too small to hold a channel");
+    checkAligned(backend, mapping);
     const i32 = new Int32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, 16);
     if (Atomics.load(i32, W.magic) !== MAGIC) {
       throw new MmapError("this mapping holds no channel (no Channel.create() on it yet?)", { code: "ERR_CHANNEL_LAYOUT" });
@@ -756,6 +758,16 @@ export class Channel {
     if (state) return state;
     return processAlive(this.#b, pid) ? undefined : null;
   }
+}
+
+/**
+ * The layout puts each side's words on cache lines of their own counted from the mapping's
+ * start, so that start must be a line's (64 bytes); memory, shared memory and a file mapped
+ * from a multiple of 64 are.
+ */
+function checkAligned(backend: Backend, mapping: Mapping): void {
+  const address = backend.address(mapping.bytes);
+  if ((address & 63n) !== 0n) throw misaligned("a Channel needs", 64, address);
 }
 
 /** A ring capacity a channel can have: a power of two from 256 to 2^30. */

@@ -14,7 +14,21 @@ function wordAddress(backend: Backend, i32: unknown, index: unknown): bigint {
   }
   const i = toIndex(index, "index");
   if (i >= i32.length) throw new RangeError(`index ${i} is outside the Int32Array (length ${i32.length})`);
-  return backend.address(i32) + BigInt(i * 4);
+  const address = backend.address(i32) + BigInt(i * 4);
+  // The kernel's futex refuses it (EINVAL), and an atomic across two words splits (x64) or faults (arm64).
+  if ((address & 3n) !== 0n) throw misaligned("wait, notify and a Mutex need", 4, address);
+  return address;
+}
+
+/**
+ * RangeError for shared words whose memory does not start on an `alignment`-byte boundary:
+ * only a file mapped from an offset that is not a multiple of it does that.
+ */
+export function misaligned(who: string, alignment: number, address: bigint): RangeError {
+  return new RangeError(
+    `${who} memory on a ${alignment}-byte boundary, and this starts ${address % BigInt(alignment)} bytes past one ` +
+      `(a file mapped from an offset that is not a multiple of ${alignment}): map it from a multiple of ${alignment}`,
+  );
 }
 
 function timeoutOf(timeoutMs: unknown): bigint {

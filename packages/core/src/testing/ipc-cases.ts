@@ -605,6 +605,36 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       60_000,
     );
 
+    it("memory off its word boundary (a file mapped from offset 2) is a RangeError for Channel, Mutex, wait and notify; off a line's, for Channel", () =>
+      withTempDir((dir) => {
+        const path = join(dir, "shared.bin");
+        writeFileSync(path, new Uint8Array(3 * 65536));
+        const word = /4-byte boundary, and this starts 2 bytes past one .*map it from a multiple of 4/;
+        const line = (past: number) => new RegExp(`Channel needs memory on a 64-byte boundary, and this starts ${past} bytes past one`);
+        const at = (offset: number) => map(path, { mode: "readwrite", offset });
+        const off2 = at(2);
+        const i32 = new Int32Array(off2.bytes.buffer, 0, 16);
+        // (Before, the Channel was made and used with atomics across words; the rest was EINVAL from the futex.)
+        throwsLike(() => Channel.create(off2), RangeError, line(2));
+        throwsLike(() => new Mutex(i32, 0), RangeError, word);
+        throwsLike(() => notify(i32, 0), RangeError, word);
+        throwsLike(() => wait(i32, 0, 1, 0), RangeError, word);
+        off2.close();
+        // On a word's boundary, not a line's: wait, notify and a Mutex work; a Channel does not.
+        const off8 = at(8);
+        const words = new Int32Array(off8.bytes.buffer, 0, 16);
+        assert.equal(notify(words, 0), 0);
+        new Mutex(words, 0).lock(1000).unlock();
+        throwsLike(() => Channel.create(off8), RangeError, line(8));
+        const [mine, theirs] = [at(64), at(64)];
+        const creator = Channel.create(mine);
+        throwsLike(() => Channel.attach(off8), RangeError, line(8));
+        const peer = Channel.attach(theirs);
+        creator.send("aligned");
+        assert.equal(new TextDecoder().decode(peer.receive(1000)!), "aligned");
+        for (const m of [off8, mine, theirs]) m.close();
+      }));
+
     it("attach refuses memory without a channel and a second attach in one process; receive times out with ETIMEDOUT", () => {
       const shm = mapAnonymous(4096);
       throwsLike(() => Channel.attach(shm), MmapError, /no channel/);
