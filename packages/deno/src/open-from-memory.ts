@@ -1,4 +1,5 @@
 import { MmapError } from "@memmap/core/backend";
+import { withLibc } from "./libc.ts";
 
 const isDenied = (cause: unknown) => cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied;
 
@@ -13,34 +14,25 @@ export function openFromMemory<T>(bytes: Uint8Array, file: string, open: (path: 
 
 /** undefined where no memfd can be made (no glibc, an old kernel, a seccomp filter). Exported for its test. */
 export function openFromMemfd<T>(bytes: Uint8Array, open: (path: string) => T): T | undefined {
-  let libc;
   try {
-    // Deno for Linux is built against glibc.
-    libc = Deno.dlopen("libc.so.6", {
-      memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
-      write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-      close: { parameters: ["i32"], result: "i32" },
+    return withLibc((libc) => {
+      const fd = libc.memfd_create(new TextEncoder().encode("memmap\0"), 1 /* MFD_CLOEXEC */);
+      if (fd < 0) return undefined;
+      try {
+        for (let at = 0; at < bytes.length; ) {
+          const n = Number(libc.write(fd, bytes.subarray(at), BigInt(bytes.length - at)));
+          if (n <= 0) return undefined;
+          at += n;
+        }
+        // The loaded library keeps its own mapping of the memfd; the descriptor can go.
+        return open(`/proc/self/fd/${fd}`);
+      } finally {
+        libc.close(fd);
+      }
     });
   } catch (cause) {
     if (isDenied(cause)) throw new MmapError(`memmap needs FFI permission: ${(cause as Error).message}`, { code: "ERR_ACCESS_DENIED", cause });
-    return undefined;
-  }
-  try {
-    const fd = libc.symbols.memfd_create(new TextEncoder().encode("memmap\0"), 1 /* MFD_CLOEXEC */);
-    if (fd < 0) return undefined;
-    try {
-      for (let at = 0; at < bytes.length; ) {
-        const n = Number(libc.symbols.write(fd, bytes.subarray(at), BigInt(bytes.length - at)));
-        if (n <= 0) return undefined;
-        at += n;
-      }
-      // The loaded library keeps its own mapping of the memfd; the descriptor can go.
-      return open(`/proc/self/fd/${fd}`);
-    } finally {
-      libc.symbols.close(fd);
-    }
-  } finally {
-    libc.close();
+    throw cause;
   }
 }
 

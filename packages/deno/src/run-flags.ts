@@ -3,6 +3,8 @@
  * Deno's process.execArgv is always [], and no Deno API lists the flags.
  */
 
+import { withLibc } from "./libc.ts";
+
 /** Flags whose value may be the next argument (`--config deno.json`), from `deno run --help` (Deno 2.9). */
 const VALUED = new Set([
   "-c",
@@ -70,38 +72,29 @@ export function runFlagsOf(argv: readonly string[], args: readonly string[]): st
  */
 function readCommandLine(): string[] | undefined {
   if (Deno.build.os !== "linux" || Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-  let libc;
   try {
-    // Deno for Linux is built against glibc.
-    libc = Deno.dlopen("libc.so.6", {
-      open: { parameters: ["buffer", "i32"], result: "i32" },
-      read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-      close: { parameters: ["i32"], result: "i32" },
+    return withLibc((libc) => {
+      const fd = libc.open(new TextEncoder().encode("/proc/self/cmdline\0"), 0 /* O_RDONLY */);
+      if (fd < 0) return undefined;
+      let text = "";
+      try {
+        const decoder = new TextDecoder();
+        const chunk = new Uint8Array(64 * 1024);
+        for (;;) {
+          const n = Number(libc.read(fd, chunk, BigInt(chunk.length)));
+          if (n < 0) return undefined;
+          if (n === 0) break;
+          text += decoder.decode(chunk.subarray(0, n), { stream: true });
+        }
+        text += decoder.decode();
+      } finally {
+        libc.close(fd);
+      }
+      // Every argument ends with a NUL.
+      return text.split("\0").slice(0, -1);
     });
   } catch {
     return undefined;
-  }
-  try {
-    const fd = libc.symbols.open(new TextEncoder().encode("/proc/self/cmdline\0"), 0 /* O_RDONLY */);
-    if (fd < 0) return undefined;
-    let text = "";
-    try {
-      const decoder = new TextDecoder();
-      const chunk = new Uint8Array(64 * 1024);
-      for (;;) {
-        const n = Number(libc.symbols.read(fd, chunk, BigInt(chunk.length)));
-        if (n < 0) return undefined;
-        if (n === 0) break;
-        text += decoder.decode(chunk.subarray(0, n), { stream: true });
-      }
-      text += decoder.decode();
-    } finally {
-      libc.symbols.close(fd);
-    }
-    // Every argument ends with a NUL.
-    return text.split("\0").slice(0, -1);
-  } finally {
-    libc.close();
   }
 }
 
