@@ -302,6 +302,33 @@ describe("Channel over a fake backend", () => {
     assert.deepEqual(await second, content(50, 2));
   });
 
+  it("an async receive or send still waiting when its own end closes ends with ERR_CHANNEL_CLOSED, not at its timeout", async () => {
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => "resolved",
+        (e: { code?: string }) => e.code,
+      );
+    for (const side of ["creator", "attacher"] as const) {
+      // A receive with nothing to receive; the old code let it sleep on after close(), as no message came.
+      const receiving = pair(256, { spin: 0 });
+      let receive: string | undefined;
+      void outcome(receiving[side].receiveAsync(60_000)).then((r) => (receive = r));
+      await turnsUntil(() => receiving.hooks.asleep.length === 1, `the ${side}'s receive asleep on the futex`);
+      receiving[side].close();
+      await turnsUntil(() => receive !== undefined, `the ${side}'s receive ended by its own close()`);
+      assert.equal(receive, "ERR_CHANNEL_CLOSED");
+    }
+    // A send with no room: 3 records of 56 bytes fill a 256-byte ring.
+    const sending = pair(256, { spin: 0 });
+    for (let n = 0; n < 3; n++) sending.creator.send(content(56, n));
+    let send: string | undefined;
+    void outcome(sending.creator.sendAsync(content(56, 9), 60_000)).then((r) => (send = r));
+    await turnsUntil(() => sending.hooks.asleep.length === 1, "the send asleep on the futex");
+    sending.creator.close();
+    await turnsUntil(() => send !== undefined, "the send ended by its own close()");
+    assert.equal(send, "ERR_CHANNEL_CLOSED");
+  });
+
   it("a sender blocked on a full ring ends with ERR_CHANNEL_CLOSED when the peer closes, not at its timeout", () => {
     const { creator, attacher, hooks } = pair(256, { spin: 0 });
     for (let n = 0; n < 3; n++) creator.send(content(56, n)); // the ring is full

@@ -457,7 +457,8 @@ export class Channel {
 
   /**
    * Closes this end: the peer's receive() returns null after the last message, its send() fails.
-   * A view still held is released, an uncommitted reservation dropped.
+   * A view still held is released, an uncommitted reservation dropped, and an async call of this
+   * end still waiting ends with ERR_CHANNEL_CLOSED (so does one whose mapping is closed).
    *
    * @example
    * ```ts
@@ -612,9 +613,17 @@ export class Channel {
     return performance.now() + timeoutMs;
   }
 
-  /** Whether `ring` has a record (need < 0) or room for `need` bytes; a peer's close() also ends a wait. */
+  /**
+   * Whether `ring` has a record (need < 0) or room for `need` bytes, or the wait is over anyway:
+   * either end closed, or the mapping (then the ring is not read: its memory is gone).
+   */
   #ready(ring: Ring, need: number): boolean {
-    return ringReady(ring, need) || this.#peerClosed();
+    return this.#ended() || ringReady(ring, need);
+  }
+
+  /** Either end's close() or the mapping's: what ends a wait that no message or room will. */
+  #ended(): boolean {
+    return this.#mapping.closed || (Atomics.load(this.#i32, W.closed) & 3) !== 0;
   }
 
   /**
@@ -653,7 +662,7 @@ export class Channel {
           return true;
         }
       }
-      if (this.#peerClosed()) return true;
+      if (this.#ended()) return true;
       const now = performance.now();
       if (busy) {
         if (now >= checkAt || now >= deadline) {
@@ -707,12 +716,13 @@ export class Channel {
     Atomics.store(this.#i32, flag, 1);
     try {
       for (;;) {
+        if (this.#ended()) return;
         const observed = Atomics.load(this.#i32, seq);
         if (this.#ready(ring, need)) return;
         yield { seq, observed, left: deadline - performance.now() };
       }
     } finally {
-      if (--this.#sleepers[kind]! === 0) Atomics.store(this.#i32, flag, 0);
+      if (--this.#sleepers[kind]! === 0 && !this.#mapping.closed) Atomics.store(this.#i32, flag, 0);
     }
   }
 

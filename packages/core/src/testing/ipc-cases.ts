@@ -713,6 +713,22 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       120_000,
     );
 
+    it("a receiveAsync waiting when its own end or its mapping closes ends with ERR_CHANNEL_CLOSED, not at its timeout", async () => {
+      for (const what of ["its end", "its mapping"]) {
+        const shm = mapAnonymous(Channel.bytesFor(4096));
+        Channel.create(shm, { spin: 0 });
+        const attacher = Channel.attach(shm, { spin: 0 });
+        const started = performance.now();
+        const pending = attacher.receiveAsync(30_000);
+        await sleep(20); // asleep on the futex by then, as a rule (the outcome is the same if not)
+        if (what === "its end") attacher.close();
+        else shm.close();
+        await assert.rejects(pending, (e: InstanceType<typeof MmapError>) => e.code === "ERR_CHANNEL_CLOSED", what);
+        assert.ok(performance.now() - started < 10_000, `${what}: ended by the close, not at the 30 s timeout`);
+        if (!shm.closed) shm.close();
+      }
+    });
+
     it("receiveJson() gives null once the peer closed and all was read, as receive() does", async () => {
       const shm = mapAnonymous(4096);
       const creator = Channel.create(shm);
