@@ -273,7 +273,7 @@ describe("Channel over a fake backend", () => {
     const { creator, attacher, hooks } = pair(1024, { spin: 0 });
     const both = [attacher.receiveAsync(), attacher.receiveAsync()];
     await turnsUntil(() => hooks.asleep.length === 2, "both receives asleep on the futex");
-    // Two messages at once: each wakes a receiver, and both run before either returned.
+    // Two messages at once: both receivers wake, and both run before either returned.
     creator.send(content(40, 1));
     creator.send(content(50, 2));
     const got = await Promise.all(both);
@@ -291,15 +291,36 @@ describe("Channel over a fake backend", () => {
     let secondDone = false;
     void second.then(() => (secondDone = true));
     await turnsUntil(() => hooks.asleep.length === 2, "both receives asleep on the futex");
-    creator.send(content(40, 1)); // wakes one receiver, which returns with it
+    creator.send(content(40, 1)); // wakes both; the first returns with it, the other sleeps again
     assert.deepEqual(await first, content(40, 1));
-    assert.equal(hooks.asleep.length, 1, "the other one still sleeps");
+    await turnsUntil(() => hooks.asleep.length === 1, "the other one asleep again");
     // Its end still says a receiver may sleep, so the sender wakes it (the old code had let
     // the first receiver clear that: the sender skipped the wake, and the receiver slept on
     // until its 100 ms liveness check).
     creator.send(content(50, 2));
     await turnsUntil(() => secondDone, "the second receive woken by the second message");
     assert.deepEqual(await second, content(50, 2));
+  });
+
+  it("a sendAsync waiting for room while a reserve() is open is ERR_CHANNEL_VIEW_HELD, and the reserved message arrives whole", async () => {
+    const { creator, attacher, hooks } = pair(256, { spin: 0 });
+    for (let n = 0; n < 3; n++) creator.send(content(56, n)); // the ring is full
+    let outcome: string | undefined;
+    void creator.sendAsync(content(56, 9)).then(
+      () => (outcome = "sent"),
+      (e: { code?: string }) => (outcome = e.code),
+    );
+    await turnsUntil(() => hooks.asleep.length === 1, "the sendAsync asleep, waiting for room");
+    assert.deepEqual(attacher.receive(0), content(56, 0)); // room: wakes the sendAsync
+    creator.reserve(56); // before the woken sendAsync runs: the room is the reservation's
+
+    await turnsUntil(() => outcome !== undefined, "the woken sendAsync settled");
+    // (The old code sent it into the reserved room: commit() then wrote over it, and a message was lost.)
+    assert.equal(outcome, "ERR_CHANNEL_VIEW_HELD");
+    creator.commit();
+    for (const n of [1, 2]) assert.deepEqual(attacher.receive(0), content(56, n));
+    assert.equal(attacher.receive(0)!.length, 56, "the reserved message (the fake's window is a copy, so only its length tells)");
+    assert.throws(() => attacher.receive(0), code("ETIMEDOUT"), "and nothing else");
   });
 
   it("an async receive or send still waiting when its own end closes ends with ERR_CHANNEL_CLOSED, not at its timeout", async () => {

@@ -520,6 +520,8 @@ export class Channel {
   }
 
   #trySend(bytes: Uint8Array): boolean {
+    // Again at each try: a sendAsync waiting for room must not claim the room a reserve() made meanwhile.
+    if (this.#reserved) throw reservedError("send");
     this.#checkSendable();
     const at = this.#out.claim(bytes.length);
     if (at < 0) return false;
@@ -711,9 +713,10 @@ export class Channel {
     const kind = need < 0 ? 0 : 1;
     const seq = ring.word(need < 0 ? R.dataSeq : R.spaceSeq);
     const flag = ring.word(need < 0 ? R.consumerWaiting : R.producerWaiting);
-    this.#sleepers[kind]!++;
-    // Said before each last look: a peer that publishes after it sees the flag, bumps seq and wakes us.
+    // Set once, before every look below, and kept set while any wait of this end is in here: a
+    // peer that publishes after a look sees it, bumps seq and wakes us.
     Atomics.store(this.#i32, flag, 1);
+    this.#sleepers[kind]!++;
     try {
       for (;;) {
         if (this.#ended()) return;
