@@ -302,6 +302,14 @@ describe("Channel over a fake backend", () => {
     assert.deepEqual(await second, content(50, 2));
   });
 
+  it("a receiveAsync whose mapping closes between its checks of the peer ends with ERR_CHANNEL_CLOSED, not a TypeError", async () => {
+    const { attacher, mapping } = pair(1024, { spin: 0 });
+    const pending = attacher.receiveAsync(60_000);
+    // It is now past its spin, awaiting its look for dead children before it sleeps.
+    mapping.close();
+    await assert.rejects(pending, code("ERR_CHANNEL_CLOSED"));
+  });
+
   it("a sendAsync waiting for room while a reserve() is open is ERR_CHANNEL_VIEW_HELD, and the reserved message arrives whole", async () => {
     const { creator, attacher, hooks } = pair(256, { spin: 0 });
     for (let n = 0; n < 3; n++) creator.send(content(56, n)); // the ring is full

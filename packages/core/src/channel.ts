@@ -506,7 +506,6 @@ export class Channel {
     const bytes = typeof message === "string" ? encoder.encode(message) : message;
     if (!(bytes instanceof Uint8Array)) throw new TypeError("a message is a Uint8Array or a string");
     this.#checkLength(bytes.length);
-    if (this.#reserved) throw reservedError("send");
     return bytes;
   }
 
@@ -520,7 +519,7 @@ export class Channel {
   }
 
   #trySend(bytes: Uint8Array): boolean {
-    // Again at each try: a sendAsync waiting for room must not claim the room a reserve() made meanwhile.
+    // At each try: a sendAsync waiting for room must not claim the room a reserve() made meanwhile.
     if (this.#reserved) throw reservedError("send");
     this.#checkSendable();
     const at = this.#out.claim(bytes.length);
@@ -697,6 +696,8 @@ export class Channel {
     if (this.#spinFor(ring, need, deadline, true)) return;
     for (const sleep of this.#sleeps(ring, need, deadline)) {
       await this.#settleDeadPeers();
+      // The mapping may have closed meanwhile (a child-exit handler's close()): its words are gone.
+      if (this.#ended()) return;
       this.#checkWaiting(sleep.left);
       await waitAsync(this.#b, this.#i32, sleep.seq, sleep.observed, Math.min(LIVENESS_SLICE_MS, sleep.left));
     }
@@ -719,7 +720,7 @@ export class Channel {
     this.#sleepers[kind]!++;
     try {
       for (;;) {
-        if (this.#ended()) return;
+        if (this.#mapping.closed) return; // its words are gone; #ready() sees the closed bits after the load
         const observed = Atomics.load(this.#i32, seq);
         if (this.#ready(ring, need)) return;
         yield { seq, observed, left: deadline - performance.now() };

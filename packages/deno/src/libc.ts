@@ -7,6 +7,9 @@ const CALLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** Whether Deno refused an operation for want of a permission. */
+export const isDenied = (cause: unknown): boolean => cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied;
+
 /** glibc's calls of CALLS. */
 export type Libc = Deno.DynamicLibrary<typeof CALLS>["symbols"];
 
@@ -19,7 +22,7 @@ export function withLibc<T>(use: (libc: Libc) => T): T | undefined {
   try {
     libc = Deno.dlopen("libc.so.6", CALLS);
   } catch (cause) {
-    if (cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied) throw cause;
+    if (isDenied(cause)) throw cause;
     return undefined;
   }
   try {

@@ -1,7 +1,5 @@
 import { MmapError } from "@memmap/core/backend";
-import { withLibc } from "./libc.ts";
-
-const isDenied = (cause: unknown) => cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied;
+import { isDenied, withLibc } from "./libc.ts";
 
 /**
  * Opens a library held in memory, as dlopen needs a file: on Linux from a memfd (nothing on
