@@ -9,14 +9,14 @@ import { Mapping } from "./mapping.ts";
 /**
  * A backend without a shim or a second process: the mapping is plain memory, a futex wait
  * returns at once after running `onWait` (where a test plays the peer), an async futex wait
- * ends only when notify() wakes it (never at its timeout), every pid is alive.
+ * ends only when notify() wakes it (never at its timeout; `onNotify` runs first), every pid is alive.
  * Plain JS cannot alias part of an ArrayBuffer, so a window (a zero-copy view) is a copy of
  * the bytes here: what a receive view shows is checked, what is written into a reservation
  * is not (the conformance suite checks that over real memory).
  */
 function fakeMemory(size: number) {
   const memory = new ArrayBuffer(size);
-  const hooks = { onWait: () => {}, waits: 0, asleep: [] as { addr: bigint; wake: (result: number) => void }[] };
+  const hooks = { onWait: () => {}, onNotify: () => {}, waits: 0, asleep: [] as { addr: bigint; wake: (result: number) => void }[] };
   const backend = {
     name: "fake",
     libraryPath: "/fake/libmemmap.so",
@@ -31,6 +31,7 @@ function fakeMemory(size: number) {
     waitAsync: (addr: bigint) => new Promise<number>((wake) => hooks.asleep.push({ addr, wake })),
     // Wakes the oldest `count` async waiters on `addr` (-1: all), as FUTEX_WAKE does.
     notify: (addr: bigint, count: number) => {
+      hooks.onNotify();
       const woken = hooks.asleep.filter((w) => w.addr === addr).slice(0, count < 0 ? undefined : count);
       hooks.asleep = hooks.asleep.filter((w) => !woken.includes(w));
       for (const w of woken) w.wake(0);
@@ -308,6 +309,30 @@ describe("Channel over a fake backend", () => {
     // It is now past its spin, awaiting its look for dead children before it sleeps.
     mapping.close();
     await assert.rejects(pending, code("ERR_CHANNEL_CLOSED"));
+  });
+
+  it("a mapping closed under async waits clears the may-sleep flags they set and ends them at once", async () => {
+    const { creator, attacher, mapping, hooks, i32 } = pair(256, { spin: 0 });
+    for (let n = 0; n < 3; n++) attacher.send(content(56, n)); // ring 1 full: a send must wait for room
+    const receive = attacher.receiveAsync(); // for a record on ring 0
+    const send = attacher.sendAsync(content(56, 3));
+    await turnsUntil(() => hooks.asleep.length === 2, "both asleep on the futex");
+    const flags = [RING0 + R.consumerWaiting, RING_CONTROL[1]! / 4 + R.producerWaiting];
+    assert.deepEqual(
+      flags.map((f) => i32[f]),
+      [1, 1],
+    );
+    // The fake's memory is gone (detached) once close() returns: look at the flags at each wake.
+    const atWakes: number[][] = [];
+    hooks.onNotify = () => atWakes.push(flags.map((f) => i32[f]!));
+    mapping.close();
+    // (The old code left both set, so the creator would have made a futex call per message and per
+    // receive for a sleeper that was gone, and woke neither wait: here, where only notify() ends one, they slept forever.)
+    assert.deepEqual(atWakes.at(-1), [0, 0], "the flags, cleared before the memory went");
+    await assert.rejects(receive, code("ERR_CHANNEL_CLOSED"));
+    await assert.rejects(send, code("ERR_CHANNEL_CLOSED"));
+    assert.equal(hooks.asleep.length, 0);
+    creator.close();
   });
 
   it("a sendAsync waiting for room while a reserve() is open is ERR_CHANNEL_VIEW_HELD, and the reserved message arrives whole", async () => {

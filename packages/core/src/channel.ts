@@ -1,11 +1,11 @@
 import process from "node:process";
 import type { Backend } from "./backend.ts";
-import { MmapError } from "./errors.ts";
+import { errnoError, MmapError } from "./errors.ts";
 import { type ChildExit, forkedChildExit, forkedChildSettled, forkedChildState, forkedCount, forkedSince, PENDING } from "./fork.ts";
 import { CONTROL_BYTES, R, Ring } from "./channel-ring.ts";
 import { detach, type Mapping } from "./mapping.ts";
 import { processAlive } from "./process-identity.ts";
-import { misaligned, notify, wait, waitAsync } from "./wait.ts";
+import { misaligned, wait, waitAsync } from "./wait.ts";
 
 /*
  * Channel layout, version 2 (all words little-endian 32-bit, offsets in bytes):
@@ -115,6 +115,8 @@ export class Channel {
   /** #u8's buffer and offset, kept: the `buffer` getter is a call into the runtime in V8. */
   readonly #buffer: ArrayBuffer;
   readonly #base: number;
+  /** #i32's address, for the futex calls (the memory cannot move while a Channel is open on it). */
+  readonly #address: bigint;
   readonly #side: 0 | 1;
   readonly #out: Ring;
   readonly #in: Ring;
@@ -133,8 +135,8 @@ export class Channel {
   /** The view reserve() handed out, until commit(), and its length. */
   #reserved: Uint8Array | undefined;
   #reservedLength = 0;
-  /** Removes this channel's hook from the mapping (set once a view was made). */
-  #unhook: (() => void) | undefined;
+  /** Takes this channel off the mapping's users (close()). */
+  readonly #vacate: () => void;
   /** How many children fork() had shared the mapping with before: the creator's end expects those after. */
   readonly #forkedBefore: number;
   /** Largest message accepted. */
@@ -147,6 +149,7 @@ export class Channel {
     this.#buffer = this.#u8.buffer as ArrayBuffer;
     this.#base = this.#u8.byteOffset;
     this.#i32 = new Int32Array(this.#buffer, this.#base, this.#u8.byteLength >> 2);
+    this.#address = backend.address(this.#i32);
     this.#side = side;
     this.#mine = side === 0 ? 1 : 2;
     this.#peers = side === 0 ? 2 : 1;
@@ -159,6 +162,8 @@ export class Channel {
     // sender can write one while the receiver reads the other.
     this.maxMessage = capacity / 2 - 16;
     this.#forkedBefore = forkedCount(mapping);
+    // Its rings cannot follow the memory to a new address: resize() is refused while it is open.
+    this.#vacate = mapping.occupy({ what: "a Channel", detach: () => this.#memoryGoing() });
   }
 
   /** Bytes a mapping needs for a channel with `capacity`-byte rings (a power of two from 256 to 2^30): the rings and the header. */
@@ -468,8 +473,7 @@ export class Channel {
    */
   close(): void {
     this.#detachViews();
-    this.#unhook?.();
-    this.#unhook = undefined;
+    this.#vacate();
     if (this.#mapping.closed) return;
     Atomics.or(this.#i32, W.closed, this.#mine);
     for (const ring of [this.#out, this.#in]) {
@@ -586,7 +590,27 @@ export class Channel {
    * another; the rest would sleep until their liveness check. A wake costs one call either way.
    */
   #wake(ring: Ring, seq: number): void {
-    notify(this.#b, this.#i32, ring.word(seq));
+    const woken = this.#b.notify(this.#address + BigInt(ring.word(seq) * 4), -1);
+    if (woken < 0) throw errnoError(this.#b, -woken, "futex");
+  }
+
+  /**
+   * The mapping is closing, and its memory goes next: the views are detached, and the waits of
+   * this end asleep on it clear their may-sleep flags (else the peer would go on waking a sleeper
+   * that is gone, one futex call per message) and are woken, to end with ERR_CHANNEL_CLOSED now
+   * rather than at their next liveness check.
+   */
+  #memoryGoing(): void {
+    this.#detachViews();
+    const waits = [
+      [this.#in, R.consumerWaiting, R.dataSeq],
+      [this.#out, R.producerWaiting, R.spaceSeq],
+    ] as const;
+    for (const [kind, [ring, flag, seq]] of waits.entries()) {
+      if (this.#sleepers[kind] === 0) continue;
+      Atomics.store(this.#i32, ring.word(flag), 0);
+      this.#wake(ring, seq);
+    }
   }
 
   #hold(at: number): Uint8Array {
@@ -597,7 +621,6 @@ export class Channel {
   /** A view of its own over `length` bytes at `at`, which this channel detaches when it is given back or the mapping goes. */
   #window(at: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
-    this.#unhook ??= this.#mapping.onDetach(() => this.#detachViews());
     return new Uint8Array(this.#mapping.window(this.#base + at, length));
   }
 

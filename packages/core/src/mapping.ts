@@ -120,6 +120,14 @@ export interface MappingInit {
   source?: FileSource;
 }
 
+/** Something built over a mapping's memory at its address (Mapping.occupy()). */
+export interface MappingUser {
+  /** What it is, for resize()'s refusal: "a Channel". */
+  readonly what: string;
+  /** Called on close(), before the memory goes: let go of every view into it. */
+  detach(): void;
+}
+
 /** Range options of flush(), advise() and resident(): bytes of the mapping. */
 export interface RangeOptions {
   /** Start of the range, in bytes from the mapping's start (default 0). */
@@ -216,8 +224,8 @@ export class Mapping {
   /** Buffers made by view() over mappings too large for one ArrayBuffer (made on first use, as the next). */
   #extra: WeakRef<ArrayBuffer>[] | undefined;
   #pruneAt = 64;
-  /** Owners of buffers made by window(), told to detach them before the memory goes. */
-  #detachHooks: Set<() => void> | undefined;
+  /** What occupy() registered: told before the memory goes, and a reason to refuse resize(). */
+  #users: Set<MappingUser> | undefined;
   /** The SharedArrayBuffer of sharedBuffer, made once. */
   #sharedBuffer: SharedArrayBuffer | undefined;
 
@@ -353,7 +361,7 @@ export class Mapping {
 
   /**
    * A zero-copy buffer over `length` bytes at `offset`, for a caller that detaches it
-   * itself and registered with onDetach() to do so on close(); it keeps this Mapping alive.
+   * itself and registered with occupy() to do so on close(); it keeps this Mapping alive.
    *
    * @internal
    * @ignore
@@ -363,15 +371,17 @@ export class Mapping {
   }
 
   /**
-   * `hook` runs whenever this mapping's views are detached (close, resize), before the memory goes; returns its removal.
+   * Registers `user`, something built over this memory that cannot follow it to a new address
+   * (a Channel): resize() is refused while it is registered, and `user.detach` runs on close(),
+   * before the memory goes. Returns its removal.
    *
    * @internal
    * @ignore
    */
-  onDetach(hook: () => void): () => void {
-    const hooks = (this.#detachHooks ??= new Set());
-    hooks.add(hook);
-    return () => hooks.delete(hook);
+  occupy(user: MappingUser): () => void {
+    const users = (this.#users ??= new Set());
+    users.add(user);
+    return () => users.delete(user);
   }
 
   /**
@@ -492,6 +502,7 @@ export class Mapping {
   /**
    * Grows or shrinks a "readwrite" mapping (and its file, which follows) or
    * anonymous memory. Views taken before are detached: take new ones.
+   * Refused (ERR_NOT_RESIZABLE) while a Channel is open on the mapping.
    *
    * @example
    * ```ts
@@ -517,6 +528,13 @@ export class Mapping {
         code: "ERR_NOT_RESIZABLE",
         path: this.path,
       });
+    }
+    const user = this.#users?.values().next().value;
+    if (user) {
+      throw new MmapError(
+        `resize: ${user.what} is open on this mapping, and resizing would move or cut the memory under it; close() it first (a peer's own mapping is not affected)`,
+        { code: "ERR_NOT_RESIZABLE", path: this.path },
+      );
     }
     if (r.shared !== undefined) this.#unshare();
     const { fd, owned } = file ? reacquire(b, file, true) : { fd: r.fd, owned: false };
@@ -750,7 +768,7 @@ export class Mapping {
   }
 
   #detachAll(): void {
-    if (this.#detachHooks) for (const hook of this.#detachHooks) hook();
+    if (this.#users) for (const user of this.#users) user.detach();
     detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
     if (!this.#extra) return;

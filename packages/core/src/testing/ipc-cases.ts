@@ -729,6 +729,27 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       }
     });
 
+    it("resize() of a mapping a Channel is open on is ERR_NOT_RESIZABLE, and the Channel still works; after its close() it resizes", () => {
+      const shm = mapAnonymous(Channel.bytesFor(4096));
+      const creator = Channel.create(shm);
+      const attacher = Channel.attach(shm);
+      // (Before, resize() moved the memory under the Channel: its next send or receive was a TypeError, "Cannot perform Atomics.load on a detached or out-of-bounds ArrayBuffer".)
+      for (const length of [shm.length * 2, Channel.bytesFor(256)]) {
+        assert.throws(
+          () => shm.resize(length),
+          (e: InstanceType<typeof MmapError>) => e.code === "ERR_NOT_RESIZABLE" && /a Channel is open on this mapping/.test(e.message),
+        );
+      }
+      creator.send("after the refusals");
+      assert.equal(new TextDecoder().decode(attacher.receive(1000)!), "after the refusals");
+      creator.close();
+      assert.throws(() => shm.resize(shm.length * 2), { code: "ERR_NOT_RESIZABLE" }, "the attacher's end is still open");
+      attacher.close();
+      shm.resize(shm.length * 2);
+      assert.equal(shm.length, Channel.bytesFor(4096) * 2);
+      shm.close();
+    });
+
     it("receiveJson() gives null once the peer closed and all was read, as receive() does", async () => {
       const shm = mapAnonymous(4096);
       const creator = Channel.create(shm);
