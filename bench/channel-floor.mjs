@@ -50,7 +50,10 @@ function timed(roundTrip) {
   return { per, switched: switches() - before };
 }
 
-/** A word each way; with `copy`, 64 B written beside it and copied out at the other end. */
+/**
+ * A word each way; with `copy`, 64 B written beside it and copied out at the other end, through
+ * a view made per message ("view", as Channel's receiveInto did) or by a loop ("loop": no garbage).
+ */
 async function atomicsPair(copy) {
   const shm = m.mapAnonymous(4096);
   const u8 = shm.bytes;
@@ -61,15 +64,16 @@ async function atomicsPair(copy) {
   const into = new Uint8Array(64);
   let seq = 0;
   const { per, switched } = timed(() => {
-    if (copy) u8.set(message, PING_DATA);
+    if (copy !== "none") u8.set(message, PING_DATA);
     Atomics.store(i32, PING, ++seq);
     while (Atomics.load(i32, PONG) !== seq) {}
-    if (copy) into.set(new Uint8Array(u8.buffer, PONG_DATA, 64));
+    if (copy === "view") into.set(new Uint8Array(u8.buffer, PONG_DATA, 64));
+    else if (copy === "loop") for (let i = 0; i < 64; i++) into[i] = u8[PONG_DATA + i];
   });
   Atomics.store(i32, PING, -1);
   await child.exited;
   shm.close();
-  report(copy ? "one word + 64 B each way" : "one word each way (Atomics)", per, switched);
+  report(copy ? `one word + 64 B each way (${copy})` : "one word each way (Atomics)", per, switched);
 }
 
 /** Channel ping-pong; with `allocate`, both ends take each message with receive() instead of receiveInto(). */
@@ -101,7 +105,7 @@ const role = process.argv[3];
 if (role === "atomics-child") {
   const u8 = m.inherited().shm.bytes;
   const i32 = new Int32Array(u8.buffer);
-  const copy = process.argv[4] === "true";
+  const copy = process.argv[4];
   const local = new Uint8Array(64);
   Atomics.store(i32, READY, 1);
   m.notify(i32, READY);
@@ -109,10 +113,9 @@ if (role === "atomics-child") {
     let v;
     while ((v = Atomics.load(i32, PING)) !== seq && v !== -1) {}
     if (v === -1) break;
-    if (copy) {
-      local.set(new Uint8Array(u8.buffer, PING_DATA, 64));
-      u8.set(local, PONG_DATA);
-    }
+    if (copy === "view") local.set(new Uint8Array(u8.buffer, PING_DATA, 64));
+    else if (copy === "loop") for (let i = 0; i < 64; i++) local[i] = u8[PING_DATA + i];
+    if (copy !== "none") u8.set(local, PONG_DATA);
     Atomics.store(i32, PONG, seq);
   }
 } else if (role === "channel-child") {
@@ -122,8 +125,9 @@ if (role === "atomics-child") {
 } else {
   const { bun, deno, node } = process.versions;
   console.log(`${bun ? `bun ${bun}` : deno ? `deno ${deno}` : `node ${node}`}, ${SAMPLES} x ${PER_SAMPLE} round trips`);
-  await atomicsPair(false);
-  await atomicsPair(true);
+  await atomicsPair("none");
+  await atomicsPair("view");
+  await atomicsPair("loop");
   await channelPair("busy");
   await channelPair("adaptive");
   await channelPair("busy", true);

@@ -2,9 +2,10 @@
  * Channel: the parent writes a message into one slot and publishes it with a
  * sequence number; the child copies it out, copies it into the other slot
  * and publishes that; the parent copies the reply out. Waiting either spins
- * (sched_yield between checks, so a peer on the same core gets to run) or
- * sleeps on a futex (woken by every publish).
- * usage: pingpong spin|futex SIZE ROUNDTRIPS SAMPLES WARMUP
+ * (sched_yield between checks, so a peer on the same core gets to run), spins
+ * on the memory alone (busy: the floor, for processes on cores of their own),
+ * or sleeps on a futex (woken by every publish).
+ * usage: pingpong spin|busy|futex SIZE ROUNDTRIPS SAMPLES WARMUP
  * Prints the stats of every single round trip (p50, p99). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,7 +30,7 @@ struct slot {
 
 enum { STOP = 0xffffffffu };
 
-static int use_futex;
+static int use_futex, use_yield;
 
 static void publish(struct slot *s, uint32_t seq) {
   atomic_store_explicit(&s->seq, seq, memory_order_release);
@@ -54,7 +55,7 @@ static uint32_t await_change(struct slot *s, uint32_t last) {
     if (use_futex) {
       if (syscall(SYS_futex, &s->seq, FUTEX_WAIT, last, &slice, NULL, 0) != 0 && errno == ETIMEDOUT) check_peer();
     } else {
-      sched_yield();
+      if (use_yield) sched_yield();
       if ((spins & 0xffff) == 0) check_peer();
     }
   }
@@ -62,12 +63,13 @@ static uint32_t await_change(struct slot *s, uint32_t last) {
 }
 
 int main(int argc, char **argv) {
-  const char *usage = "pingpong spin|futex SIZE ROUNDTRIPS SAMPLES WARMUP";
-  if (argc != 6 || (strcmp(argv[1], "spin") != 0 && strcmp(argv[1], "futex") != 0)) return fprintf(stderr, "usage: %s\n", usage), 2;
+  const char *usage = "pingpong spin|busy|futex SIZE ROUNDTRIPS SAMPLES WARMUP";
+  if (argc != 6 || (strcmp(argv[1], "spin") != 0 && strcmp(argv[1], "busy") != 0 && strcmp(argv[1], "futex") != 0)) return fprintf(stderr, "usage: %s\n", usage), 2;
   use_futex = strcmp(argv[1], "futex") == 0;
+  use_yield = strcmp(argv[1], "spin") == 0;
   size_t size = (size_t)arg_count(argv[2], usage);
   long trips = arg_count(argv[3], usage), samples = arg_count(argv[4], usage), warmup = arg_count(argv[5], usage);
-  snprintf(name, sizeof name, "C %s ping-pong", use_futex ? "futex" : "spin");
+  snprintf(name, sizeof name, "C %s ping-pong", argv[1]);
 
   /* Two slot headers, then the two message buffers. */
   size_t total = 2 * sizeof(struct slot) + 2 * size;
