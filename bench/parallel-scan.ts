@@ -16,10 +16,18 @@ interface ScanWorker {
 
 async function startWorker(entry: string): Promise<ScanWorker> {
   const worker = new Worker(new URL("./scan-worker.ts", import.meta.url), { workerData: { entry } });
+  // Each wait takes its listeners off again: one left per op added up past Node's warning at 10.
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
+      const settle = (done: () => void) => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        done();
+      };
+      const onMessage = (message: unknown) => settle(() => resolve(message));
+      const onError = (error: unknown) => settle(() => reject(error));
+      worker.on("message", onMessage);
+      worker.on("error", onError);
     });
   await next();
   return {
