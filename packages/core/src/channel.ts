@@ -608,7 +608,9 @@ export class Channel {
     for (const [kind, [ring, flag, seq]] of waits.entries()) {
       if (this.#sleepers[kind] === 0) continue;
       Atomics.store(this.#i32, ring.word(flag), 0);
-      this.#wake(ring, seq);
+      // Not #wake(): this runs inside Mapping.close(), which must not stop halfway on a throw;
+      // a wake that fails leaves the wait to end at its liveness check, as before.
+      this.#b.notify(this.#address + BigInt(ring.word(seq) * 4), -1);
     }
   }
 
