@@ -2,8 +2,9 @@
 // child (of the same runtime and of another one), against the runtime's own
 // IPC (process.send and the like) and a pipe, for small-message round trips
 // and 1 MiB-message throughput.
-import { type ChildProcess, fork as forkNode, spawn } from "node:child_process";
+import { type ChildProcess, fork as forkNode, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
@@ -26,6 +27,8 @@ const READY_MS = 60_000;
 const C_SPIN = "C spin ping-pong";
 const C_FUTEX = "C futex ping-pong";
 const C_BUSY = "C busy ping-pong";
+const C_SPIN_PINNED = "C spin ping-pong, pinned apart";
+const C_BUSY_PINNED = "C busy ping-pong, pinned apart";
 
 type RuntimeId = "node26" | "node22" | "bun" | "deno";
 const RUNTIMES: Record<RuntimeId, ChildRuntime> = {
@@ -218,6 +221,7 @@ async function channelPeer(api: Api, dir: string, kind: "echo" | "stream" | "vie
   const c = child;
   return {
     ch,
+    pid: c.pid,
     close: async () => {
       ch.close();
       await stop(c, 5000);
@@ -244,10 +248,14 @@ function channelContender(
   id: RuntimeId,
   op: (ch: ReturnType<Api["Channel"]["create"]>) => number | Promise<number>,
   mappingSize = kind === "echo" ? PING_MAPPING : STREAM_MAPPING,
+  onChild: (pid: number) => void = () => {},
 ): AsyncContender {
   let peer: Awaited<ReturnType<typeof channelPeer>> | undefined;
   return {
-    setup: async () => void (peer = await channelPeer(api, dir, kind, id, mappingSize)),
+    setup: async () => {
+      peer = await channelPeer(api, dir, kind, id, mappingSize);
+      onChild(peer.pid);
+    },
     op: () => op(peer!.ch),
     teardown: async () => {
       await peer?.close();
@@ -476,6 +484,9 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
       ],
     });
 
+    const pinned = await pinnedCase(api, dir, self, cross, echo, latencyMeasure);
+    if (pinned) cases.push(pinned);
+
     progress(`1 MiB messages, ${BURST} per op`);
     const throughputLoad = loadNote();
     const receiveBurst = (ch: ReturnType<Api["Channel"]["create"]>) => {
@@ -561,6 +572,65 @@ export async function run(api: Api, dir: string, extras: Extras): Promise<CaseRe
     for (const child of [...running]) await stop(child, 0);
   }
   return cases;
+}
+
+/** Every thread of process `pid` onto `cpus` (taskset -a -p -c): false where taskset is missing or refuses. */
+function pin(pid: number, cpus: string): boolean {
+  return spawnSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Issue 11's condition for its Channel target, "both processes on cores of their own": (a)'s
+ * Channel rows again with this process on CPU 0 and the child on CPU 1, and C's ping-pong
+ * pinned the same way. Unpinned, a pair on this 2-core VM often shares one CPU for a whole
+ * round (docs/channel-internals.md). Only the bench pins: memmap never changes affinity.
+ */
+async function pinnedCase(
+  api: Api,
+  dir: string,
+  self: RuntimeId,
+  cross: RuntimeId,
+  echo: (ch: ReturnType<Api["Channel"]["create"]>) => number,
+  measure: MeasureOptions,
+): Promise<CaseResult | undefined> {
+  const cpus = availableParallelism();
+  if (process.platform !== "linux" || cpus < 2 || !pin(process.pid, "0")) return undefined;
+  const sameName = "Channel, child same runtime, pinned apart";
+  const crossName = `Channel, child ${cross}, pinned apart`;
+  let outcomes: Record<string, Outcome>;
+  try {
+    const toCpu1 = (pid: number) => {
+      if (!pin(pid, "1")) throw new Error(`taskset could not pin the child (pid ${pid}) to CPU 1`);
+    };
+    outcomes = await compareAsync(
+      {
+        [sameName]: channelContender(api, dir, "echo", self, echo, PING_MAPPING, toCpu1),
+        [crossName]: channelContender(api, dir, "echo", cross, echo, PING_MAPPING, toCpu1),
+      },
+      measure,
+    );
+  } finally {
+    pin(process.pid, `0-${cpus - 1}`);
+  }
+  Object.assign(outcomes, cBaseline("pingpong", ["spin-pinned", String(SMALL)], measure, [C_SPIN_PINNED]));
+  Object.assign(outcomes, cBaseline("pingpong", ["busy-pinned", String(SMALL)], measure, [C_BUSY_PINNED]));
+  return {
+    title: `(a2) the same ${SMALL}-byte round trips with the two processes pinned to CPUs of their own`,
+    notes: [
+      "this process on CPU 0 and the Channel child on CPU 1, every thread of each (taskset -a -p; the C ping-pong with sched_setaffinity): issue 11's condition for its Channel target",
+      "the Channel rows are (a)'s, each round trip timed on its own (p50, p99)",
+    ],
+    outcomes,
+    ratios: [
+      { numerator: sameName, denominator: C_SPIN_PINNED, target: { max: 1.5 } },
+      { numerator: crossName, denominator: C_SPIN_PINNED, target: { max: 1.5 } },
+      { numerator: sameName, denominator: C_BUSY_PINNED },
+    ],
+    goals: [
+      { contender: sameName, maxNs: 1000 },
+      { contender: crossName, maxNs: 1000 },
+    ],
+  };
 }
 
 /** The C ping-pong at one message size, spinning with and without sched_yield and on a futex: its rows are named C_SPIN, C_BUSY and C_FUTEX. */

@@ -4,8 +4,9 @@
  * and publishes that; the parent copies the reply out. Waiting either spins
  * (sched_yield between checks, so a peer on the same core gets to run), spins
  * on the memory alone (busy: the floor, for processes on cores of their own),
- * or sleeps on a futex (woken by every publish).
- * usage: pingpong spin|busy|futex SIZE ROUNDTRIPS SAMPLES WARMUP
+ * or sleeps on a futex (woken by every publish). A mode ending in "-pinned" puts the
+ * parent on CPU 0 and the child on CPU 1 (each a core of its own).
+ * usage: pingpong spin|busy|futex[-pinned] SIZE ROUNDTRIPS SAMPLES WARMUP
  * Prints the stats of every single round trip (p50, p99). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +32,14 @@ struct slot {
 enum { STOP = 0xffffffffu };
 
 static int use_futex, use_yield;
+
+/* Keeps the calling process on `cpu`; false if the kernel refuses. */
+static int pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0;
+}
 
 static void publish(struct slot *s, uint32_t seq) {
   atomic_store_explicit(&s->seq, seq, memory_order_release);
@@ -63,13 +72,19 @@ static uint32_t await_change(struct slot *s, uint32_t last) {
 }
 
 int main(int argc, char **argv) {
-  const char *usage = "pingpong spin|busy|futex SIZE ROUNDTRIPS SAMPLES WARMUP";
-  if (argc != 6 || (strcmp(argv[1], "spin") != 0 && strcmp(argv[1], "busy") != 0 && strcmp(argv[1], "futex") != 0)) return fprintf(stderr, "usage: %s\n", usage), 2;
-  use_futex = strcmp(argv[1], "futex") == 0;
-  use_yield = strcmp(argv[1], "spin") == 0;
+  const char *usage = "pingpong spin|busy|futex[-pinned] SIZE ROUNDTRIPS SAMPLES WARMUP";
+  char mode[16];
+  snprintf(mode, sizeof mode, "%s", argc == 6 ? argv[1] : "");
+  char *suffix = strstr(mode, "-pinned");
+  int pinned = suffix != NULL && strcmp(suffix, "-pinned") == 0;
+  if (pinned) *suffix = 0;
+  if (argc != 6 || (strcmp(mode, "spin") != 0 && strcmp(mode, "busy") != 0 && strcmp(mode, "futex") != 0)) return fprintf(stderr, "usage: %s\n", usage), 2;
+  use_futex = strcmp(mode, "futex") == 0;
+  use_yield = strcmp(mode, "spin") == 0;
   size_t size = (size_t)arg_count(argv[2], usage);
   long trips = arg_count(argv[3], usage), samples = arg_count(argv[4], usage), warmup = arg_count(argv[5], usage);
-  snprintf(name, sizeof name, "C %s ping-pong", argv[1]);
+  snprintf(name, sizeof name, "C %s ping-pong%s", mode, pinned ? ", pinned apart" : "");
+  if (pinned && !pin_to(0)) return print_error(name, "sched_setaffinity(CPU 0) failed"), 1;
 
   /* Two slot headers, then the two message buffers. */
   size_t total = 2 * sizeof(struct slot) + 2 * size;
@@ -87,6 +102,7 @@ int main(int argc, char **argv) {
     /* Never outlive the parent, whatever happens to it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
+    if (pinned && !pin_to(1)) _exit(1);
     for (uint32_t last = 0;;) {
       last = await_change(ping, last);
       if (last == STOP) _exit(0);

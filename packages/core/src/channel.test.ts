@@ -16,7 +16,7 @@ import { Mapping } from "./mapping.ts";
  */
 function fakeMemory(size: number) {
   const memory = new ArrayBuffer(size);
-  const hooks = { onWait: () => {}, onNotify: () => {}, waits: 0, asleep: [] as { addr: bigint; wake: (result: number) => void }[] };
+  const hooks = { onWait: () => {}, onNotify: () => {}, waits: 0, unmaps: 0, asleep: [] as { addr: bigint; wake: (result: number) => void }[] };
   const backend = {
     name: "fake",
     libraryPath: "/fake/libmemmap.so",
@@ -40,7 +40,10 @@ function fakeMemory(size: number) {
     yield: () => {},
     processTag: () => 1,
     childExit: () => -11,
-    unmap: () => 0n,
+    unmap: () => {
+      hooks.unmaps++;
+      return 0n;
+    },
   } as Partial<Backend> as Backend;
   const mapping = Mapping.create({
     region: { backend, pageSize: 4096, base: 0n, mapLength: size, fd: -1, released: false },
@@ -333,6 +336,49 @@ describe("Channel over a fake backend", () => {
     await assert.rejects(send, code("ERR_CHANNEL_CLOSED"));
     assert.equal(hooks.asleep.length, 0);
     creator.close();
+  });
+
+  it("an async wait still on its way to the futex when the mapping closes (it then fails, EFAULT) ends with ERR_CHANNEL_CLOSED", async () => {
+    const { attacher, mapping, hooks } = pair(256, { spin: 0 });
+    const pending = attacher.receiveAsync();
+    await turnsUntil(() => hooks.asleep.length === 1, "the wait handed to the futex");
+    // Not in the kernel yet (off the JS thread, a wait is a message to a worker): close()'s wake misses it.
+    const onItsWay = hooks.asleep.pop()!;
+    mapping.close();
+    onItsWay.wake(-14); // what the futex says of memory that is gone
+    // (The old code rejected with the wait's own error: EFAULT from a real futex, here the fake's TypeError.)
+    await assert.rejects(pending, code("ERR_CHANNEL_CLOSED"));
+  });
+
+  it("a closed Channel whose mapping was resized since is ERR_CHANNEL_CLOSED, never a TypeError from the detached words", () => {
+    const { creator, attacher, mapping, i32 } = pair(256);
+    creator.close();
+    attacher.close();
+    // What resize() does to the views under a Channel (the fake cannot remap): detach them.
+    i32.buffer.transfer(0);
+    assert.equal(mapping.closed, false);
+    for (const end of [creator, attacher]) {
+      end.close();
+      end[Symbol.dispose]();
+      assert.throws(() => end.send("x"), code("ERR_CHANNEL_CLOSED"));
+      assert.throws(() => end.receive(0), code("ERR_CHANNEL_CLOSED"));
+      assert.throws(() => end.receiveInto(new Uint8Array(8), 0), code("ERR_CHANNEL_CLOSED"));
+    }
+  });
+
+  it("Mapping.close() unmaps and detaches every view even when a user's detach() throws, and throws that error after", () => {
+    const { mapping, hooks } = fakeMemory(4096);
+    const view = mapping.bytes;
+    mapping.occupy({
+      what: "a user",
+      detach: () => {
+        throw new Error("the user's detach failed");
+      },
+    });
+    assert.throws(() => mapping.close(), /the user's detach failed/);
+    assert.equal(view.length, 0, "the view is detached");
+    assert.equal(hooks.unmaps, 1, "the memory is unmapped");
+    assert.equal(mapping.closed, true);
   });
 
   it("a sendAsync waiting for room while a reserve() is open is ERR_CHANNEL_VIEW_HELD, and the reserved message arrives whole", async () => {

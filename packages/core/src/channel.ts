@@ -130,6 +130,8 @@ export class Channel {
   #spins = 0;
   /** This end's waits now past their spin, for a record and for room (see #sleeps()). */
   readonly #sleepers = [0, 0];
+  /** close() was called: checked before the words, which a resize() after it may have detached. */
+  #closed = false;
   /** The view receiveView() handed out, until release(). */
   #held: Uint8Array | undefined;
   /** The view reserve() handed out, until commit(), and its length. */
@@ -471,10 +473,13 @@ export class Channel {
    * ```
    */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#detachViews();
     this.#vacate();
     if (this.#mapping.closed) return;
     Atomics.or(this.#i32, W.closed, this.#mine);
+    this.#endSleepers();
     for (const ring of [this.#out, this.#in]) {
       for (const seq of [R.dataSeq, R.spaceSeq]) {
         Atomics.add(this.#i32, ring.word(seq), 1);
@@ -517,7 +522,8 @@ export class Channel {
     // A plain read: this end's bit is this process's own, and a peer's close() seen a moment
     // late costs a message nobody reads, which a close() just after it would cost anyway.
     const closed = this.#i32[W.closed]!;
-    if (this.#mapping.closed || (closed & this.#mine) !== 0) throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
+    if (this.#closed || this.#mapping.closed || (closed & this.#mine) !== 0)
+      throw new MmapError("send: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
     if ((closed & this.#peers) !== 0) throw new MmapError("send: the peer closed the channel", { code: "ERR_CHANNEL_CLOSED" });
   }
 
@@ -535,7 +541,7 @@ export class Channel {
   /** The next message's payload offset; NOTHING when there is none yet; DRAINED once the peer closed and all was read. */
   #nextIn(): number {
     if (this.#held) throw heldError("receive");
-    if (this.#mapping.closed || (this.#i32[W.closed]! & this.#mine) !== 0) {
+    if (this.#closed || this.#mapping.closed || (this.#i32[W.closed]! & this.#mine) !== 0) {
       throw new MmapError("receive: this end of the channel is closed", { code: "ERR_CHANNEL_CLOSED" });
     }
     const at = this.#in.peek();
@@ -593,14 +599,21 @@ export class Channel {
     if (woken < 0) throw errnoError(this.#b, -woken, "futex");
   }
 
-  /**
-   * The mapping is closing, and its memory goes next: the views are detached, and the waits of
-   * this end asleep on it clear their may-sleep flags (else the peer would go on waking a sleeper
-   * that is gone, one futex call per message) and are woken, to end with ERR_CHANNEL_CLOSED now
-   * rather than at their next liveness check.
-   */
+  /** The mapping is closing, and its memory goes next: the views are detached, and this end's sleepers ended. */
   #memoryGoing(): void {
     this.#detachViews();
+    this.#endSleepers();
+  }
+
+  /**
+   * Ends this end's waits that sleep on the futex, for a close() of the channel or of its mapping:
+   * their may-sleep flags are cleared (else the peer would go on waking a sleeper that is gone,
+   * one futex call per message), their sequence words bumped (a wait still on its way to the
+   * futex then returns at once) and they are woken, to end with ERR_CHANNEL_CLOSED now rather
+   * than at their next liveness check. Never throws: it runs inside Mapping.close(), which must
+   * not stop halfway; a wake that fails leaves a wait to its liveness check, as before.
+   */
+  #endSleepers(): void {
     const waits = [
       [this.#in, R.consumerWaiting, R.dataSeq],
       [this.#out, R.producerWaiting, R.spaceSeq],
@@ -608,8 +621,7 @@ export class Channel {
     for (const [kind, [ring, flag, seq]] of waits.entries()) {
       if (this.#sleepers[kind] === 0) continue;
       Atomics.store(this.#i32, ring.word(flag), 0);
-      // Not #wake(): this runs inside Mapping.close(), which must not stop halfway on a throw;
-      // a wake that fails leaves the wait to end at its liveness check, as before.
+      Atomics.add(this.#i32, ring.word(seq), 1);
       this.#b.notify(this.#address + BigInt(ring.word(seq) * 4), -1);
     }
   }
@@ -648,7 +660,7 @@ export class Channel {
 
   /** Either end's close() or the mapping's: what ends a wait that no message or room will. */
   #ended(): boolean {
-    return this.#mapping.closed || (Atomics.load(this.#i32, W.closed) & 3) !== 0;
+    return this.#closed || this.#mapping.closed || (Atomics.load(this.#i32, W.closed) & 3) !== 0;
   }
 
   /**
@@ -723,7 +735,13 @@ export class Channel {
       // The mapping may have closed meanwhile (a child-exit handler's close()): its words are gone.
       if (this.#ended()) return;
       this.#checkWaiting(sleep.left);
-      await waitAsync(this.#b, this.#i32, sleep.seq, sleep.observed, Math.min(LIVENESS_SLICE_MS, sleep.left));
+      try {
+        await waitAsync(this.#b, this.#i32, sleep.seq, sleep.observed, Math.min(LIVENESS_SLICE_MS, sleep.left));
+      } catch (e) {
+        // The mapping closed while the wait was on its way to the futex (off the JS thread): the
+        // futex then met unmapped memory (EFAULT). The close is what ended it.
+        if (!this.#mapping.closed) throw e;
+      }
     }
   }
 

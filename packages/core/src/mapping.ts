@@ -531,10 +531,10 @@ export class Mapping {
     }
     const user = this.#users?.values().next().value;
     if (user) {
-      throw new MmapError(
-        `resize: ${user.what} is open on this mapping, and resizing would move or cut the memory under it; close() it first (a peer's own mapping is not affected)`,
-        { code: "ERR_NOT_RESIZABLE", path: this.path },
-      );
+      throw new MmapError(`resize: ${user.what} is open on this mapping, and resizing would move or cut the memory under it; close() it first`, {
+        code: "ERR_NOT_RESIZABLE",
+        path: this.path,
+      });
     }
     if (r.shared !== undefined) this.#unshare();
     const { fd, owned } = file ? reacquire(b, file, true) : { fd: r.fd, owned: false };
@@ -694,11 +694,15 @@ export class Mapping {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#detachAll();
-    this.#sharedBuffer = undefined;
-    finalizer.unregister(this.#region);
-    const faults = release(this.#region);
-    if (faults > 0) this.#reportTruncation("close", faults);
+    try {
+      this.#detachAll();
+    } finally {
+      // Every view is detached by now, even if a user's detach() threw: the memory can go.
+      this.#sharedBuffer = undefined;
+      finalizer.unregister(this.#region);
+      const faults = release(this.#region);
+      if (faults > 0) this.#reportTruncation("close", faults);
+    }
   }
 
   /** close(), for `using`. */
@@ -767,13 +771,21 @@ export class Mapping {
     }
   }
 
+  /** Detaches every view; a user's detach() that throws does not stop the others (its error is thrown after). */
   #detachAll(): void {
-    if (this.#users) for (const user of this.#users) user.detach();
+    let failed: { error: unknown } | undefined;
+    for (const user of this.#users ?? []) {
+      try {
+        user.detach();
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
     detach(this.#bytes?.buffer as ArrayBuffer | undefined);
     this.#bytes = undefined;
-    if (!this.#extra) return;
-    for (const ref of this.#extra) detach(ref.deref());
+    for (const ref of this.#extra ?? []) detach(ref.deref());
     this.#extra = undefined;
+    if (failed) throw failed.error;
   }
 
   /** Validates an (offset, length) pair inside the mapping; length defaults to the rest. */

@@ -747,6 +747,10 @@ export function ipcCases({ describe, it, memmap, children, self }: Suite): void 
       attacher.close();
       shm.resize(shm.length * 2);
       assert.equal(shm.length, Channel.bytesFor(4096) * 2);
+      // The closed ends, now over detached words, stay closed (not a TypeError).
+      creator.close();
+      assert.throws(() => attacher.send("x"), { code: "ERR_CHANNEL_CLOSED" });
+      assert.throws(() => attacher.receive(0), { code: "ERR_CHANNEL_CLOSED" });
       shm.close();
     });
 
