@@ -597,6 +597,8 @@ async function pinnedCase(
   if (process.platform !== "linux" || cpus < 2 || !pin(process.pid, "0")) return undefined;
   const sameName = "Channel, child same runtime, pinned apart";
   const crossName = `Channel, child ${cross}, pinned apart`;
+  const asyncName = "Channel, receiveAsync, same runtime, pinned apart";
+  const ping = new Uint8Array(SMALL).fill(1);
   let outcomes: Record<string, Outcome>;
   try {
     const toCpu1 = (pid: number) => {
@@ -606,6 +608,18 @@ async function pinnedCase(
       {
         [sameName]: channelContender(api, dir, "echo", self, echo, PING_MAPPING, toCpu1),
         [crossName]: channelContender(api, dir, "echo", cross, echo, PING_MAPPING, toCpu1),
+        [asyncName]: channelContender(
+          api,
+          dir,
+          "echo",
+          self,
+          async (ch) => {
+            ch.send(ping);
+            return (await ch.receiveAsync())!.length;
+          },
+          PING_MAPPING,
+          toCpu1,
+        ),
       },
       measure,
     );
@@ -625,6 +639,7 @@ async function pinnedCase(
       { numerator: sameName, denominator: C_SPIN_PINNED, target: { max: 1.5 } },
       { numerator: crossName, denominator: C_SPIN_PINNED, target: { max: 1.5 } },
       { numerator: sameName, denominator: C_BUSY_PINNED },
+      { numerator: asyncName, denominator: sameName, target: { max: 3 } },
     ],
     goals: [
       { contender: sameName, maxNs: 1000 },
