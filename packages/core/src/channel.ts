@@ -592,9 +592,9 @@ export class Channel {
    * another; the rest would sleep until their liveness check. A wake costs one call either way.
    */
   #wake(ring: Ring, seq: number): void {
-    // Through wait.ts's notify(), not the backend's call with a kept address: that call, made from
-    // the optimized send path, crashed 2 of 150 node26 children at exit (a V8 fatal error in
-    // TurboFan's fast API call, "FastApiCallNode::ArityForArgc"), and this path 0 of 300.
+    // Through wait.ts's notify(), the path every release so far used. (A raw backend call with a
+    // kept address was tried on 2026-12-04; node26 children then crashed at exit now and then, and
+    // this path alone did not stop that: the cause is open, see docs/channel-internals.md.)
     notify(this.#b, this.#i32, ring.word(seq));
   }
 
